@@ -1,0 +1,83 @@
+"""From a fetched page to an article record: the extract → filter → dedup-key stages.
+
+This is the CPU-heavy part of a crawl, so it is a pure, picklable function
+that the Scrapy pipeline can hand to a worker process; nothing here touches
+the network, Scrapy or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from crawler.extract import Extracted, Skipped, extract
+from crawler.topic import Topic, load_topic
+from crawler.urls import canonicalize, same_site
+from dedup.normalize import content_key
+from storage.records import ArticleRecord
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """What the spider hands to the pipelines: one article page as received."""
+
+    outlet: str
+    url: str  # canonical form of the URL we asked for
+    fetched_url: str  # where the response really came from (after redirects)
+    body: bytes
+    encoding: str | None  # charset from the Content-Type header, if any
+    fetched_at: datetime
+    allowed_domains: tuple[str, ...]
+    discovered_title: str | None = None
+    discovered_published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageSkip:
+    """A page that is not stored, with the reason the user will see."""
+
+    outlet: str
+    url: str
+    reason: str
+    detail: str = ""
+
+
+@lru_cache(maxsize=4)
+def cached_topic(path: str = "") -> Topic:
+    """The topic definition, loaded once per process rather than once per page."""
+    return load_topic(Path(path) if path else None)
+
+
+def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | PageSkip:
+    """Run extraction, the topic filter and the exact-duplicate key on one page."""
+    result = extract(page.body, page.fetched_url, encoding=page.encoding)
+    if isinstance(result, Skipped):
+        return PageSkip(page.outlet, page.url, result.reason, result.detail)
+    topic = cached_topic(topic_path)
+    relevance = topic.score(result.seed_text)
+    if not topic.is_relevant(relevance):
+        return PageSkip(page.outlet, page.url, "off_topic", f"relevance {relevance.score:.2f}")
+    return ArticleRecord(
+        outlet=page.outlet,
+        url=_article_url(page, result),
+        fetched_url=page.fetched_url,
+        title=result.title,
+        text=result.text,
+        published=result.published or page.discovered_published,
+        authors=result.authors,
+        language=result.language,
+        extractor_version=result.extractor_version,
+        topic_score=relevance.score,
+        content_key=content_key(result.seed_text),
+        raw_html=page.body,
+        fetched_at=page.fetched_at,
+    )
+
+
+def _article_url(page: FetchedPage, result: Extracted) -> str:
+    """The page's own rel=canonical wins, unless it points off-site (a hostile or broken tag)."""
+    if result.canonical_url and same_site(result.canonical_url, page.allowed_domains):
+        return canonicalize(result.canonical_url)
+    return page.url

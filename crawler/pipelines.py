@@ -1,0 +1,121 @@
+"""Scrapy item pipelines: thin adapters around ``crawler.pages`` and ``storage``.
+
+Extraction is CPU-bound and Scrapy runs in one process, so ProcessPagePipeline
+hands each page to a process pool shared by every spider of the crawl; the
+reactor keeps downloading while the workers extract. StorePipeline writes in
+the crawl process, one short transaction per page, so a crash loses at most
+the page in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from typing import Any, ClassVar, Self
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.database import sessions_for
+from crawler.pages import FetchedPage, PageSkip, build_record
+from storage.queries import ensure_outlet, record_skip, store_article
+from storage.records import ArticleRecord
+
+logger = logging.getLogger(__name__)
+
+
+def _stats(crawler: Crawler) -> StatsCollector:
+    assert crawler.stats is not None
+    return crawler.stats
+
+
+class ProcessPagePipeline:
+    """FetchedPage → ArticleRecord or PageSkip, in worker processes when configured."""
+
+    _pool: ClassVar[ProcessPoolExecutor | None] = None
+    _users: ClassVar[int] = 0
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
+        self.topic_path = crawler.settings.get("NEWSMON_TOPIC", "")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            ProcessPagePipeline._users += 1
+
+    def close_spider(self) -> None:
+        if self.workers > 0:
+            ProcessPagePipeline._users -= 1
+            if ProcessPagePipeline._users == 0 and ProcessPagePipeline._pool is not None:
+                ProcessPagePipeline._pool.shutdown(wait=True)
+                ProcessPagePipeline._pool = None
+
+    def _executor(self) -> Executor:
+        if ProcessPagePipeline._pool is None:
+            # forkserver: never fork the reactor's threads into a worker.
+            context = multiprocessing.get_context("forkserver")
+            ProcessPagePipeline._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return ProcessPagePipeline._pool
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        try:
+            if self.workers <= 0:
+                return build_record(item, self.topic_path)
+            future = self._executor().submit(build_record, item, self.topic_path)
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            # A worker died (out of memory on a hostile page, a native crash):
+            # lose this page, not the crawl.
+            ProcessPagePipeline._pool = None
+            return self._failed(item, "worker_crashed")
+        except Exception:
+            logger.exception("extraction failed for %s", item.url)
+            return self._failed(item, "extraction_error")
+
+    def _failed(self, page: FetchedPage, reason: str) -> PageSkip:
+        _stats(self.crawler).inc_value(f"newsmon/failed/{reason}")
+        return PageSkip(page.outlet, page.url, reason)
+
+
+class StorePipeline:
+    """Stores article records and skip reasons; counts outcomes in the crawl stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sessions = sessions_for(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        outlet = getattr(spider, "outlet", None)
+        if outlet is None:
+            return
+        with self.sessions.begin() as session:
+            ensure_outlet(session, outlet.name, outlet.title, outlet.homepage,
+                          list(outlet.languages))
+
+    def process_item(self, item: Any) -> Any:
+        stats = _stats(self.crawler)
+        run_id = stats.get_value("newsmon/run_id")
+        with self.sessions.begin() as session:
+            if isinstance(item, PageSkip):
+                record_skip(session, item.outlet, item.url, item.reason, run_id)
+                stats.inc_value(f"newsmon/skipped/{item.reason}")
+            elif isinstance(item, ArticleRecord):
+                outcome = store_article(session, replace(item, run_id=run_id))
+                stats.inc_value(f"newsmon/{outcome.status}")
+        return item

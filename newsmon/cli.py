@@ -1,0 +1,382 @@
+"""The `newsmon` command line: a thin adapter over the crawler, the store and dedup.
+
+Every command opens what it needs, calls one stage function and renders the
+result. Errors a user can fix are printed as one sentence and exit 2; an
+unexpected error exits 1 with a hint to rerun with NEWSMON_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from crawler.discovery import DiscoveryError
+from crawler.extract import Extracted, Skipped, extract
+from crawler.outlets import (
+    Outlet,
+    OutletConfigError,
+    append_outlet,
+    draft_outlet,
+    load_registry,
+    registry_paths_from_env,
+)
+from newsmon.export import ExportFormat, export_articles
+from newsmon.fetch import FetchError, fetch
+from newsmon.render import outlets_table, run_summary_table, seed_format
+from newsmon.runner import CrawlOptions, run_crawl
+from storage.db import StorageError, make_engine, session_factory, upgrade
+from storage.queries import (
+    article_raw_html,
+    check_integrity,
+    get_article,
+    get_run,
+    iter_articles,
+    list_articles,
+    update_extraction,
+)
+
+app = typer.Typer(
+    help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+outlets_app = typer.Typer(help="List the outlet registry, or add an outlet to your outlets file.")
+db_app = typer.Typer(help="Maintain the article store.")
+app.add_typer(outlets_app, name="outlets")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL of the store (default: $NEWSMON_DB_URL or sqlite:///newsmon.db)."),
+]
+OutletsFileOption = Annotated[
+    list[Path] | None,
+    typer.Option("--outlets", help="Extra outlet registry file(s), merged over the built-in one."),
+]
+
+
+class UserError(Exception):
+    """Something the user can fix; the message says what to do."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    UserError, OutletConfigError, StorageError, DiscoveryError, FetchError,
+)
+
+
+@contextmanager
+def store(db: str | None) -> Iterator[Session]:
+    """A migrated store and one session; the command commits what it changes."""
+    engine = make_engine(db)
+    upgrade(engine)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def registry(files: list[Path] | None) -> dict[str, Outlet]:
+    return load_registry([*(files or []), *registry_paths_from_env()])
+
+
+# -- crawling ---------------------------------------------------------------
+
+
+def _crawl_and_report(outlets: list[Outlet], options: CrawlOptions) -> int:
+    from newsmon.progress import CrawlProgress  # imports Scrapy signals; keep `--help` fast
+
+    with CrawlProgress(console) as progress:
+        run_id = run_crawl(outlets, options, on_crawler=progress.attach)
+    with store(options.db_url) as session:
+        run = get_run(session, run_id)
+        assert run is not None
+        console.print(run_summary_table(run_id, run.stats or {}))
+        console.print(f"Run {run_id}: {run.status}.")
+    return run_id
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    keep_serving: Annotated[
+        bool, typer.Option(help="Keep the demo web running after the crawl (Ctrl-C stops).")
+    ] = False,
+) -> None:
+    """Serve the bundled offline news web on 127.0.0.1 and crawl all of it into the store."""
+    import demoweb
+    from newsmon.demo import demo_outlets
+
+    with demoweb.serve(demoweb.build_web()) as web:
+        outlets = demo_outlets(web)
+        console.print(f"Offline demo web: {len(outlets)} outlets on loopback "
+                      f"({', '.join(web.base_url(o.name) for o in outlets[:3])}, ...).")
+        options = CrawlOptions(db_url=db, builtin_outlets=False, local_web=True, trigger="demo")
+        _crawl_and_report(outlets, options)
+        console.print("Next: `newsmon articles`, `newsmon show ID`, `datasette newsmon.db`.")
+        if keep_serving:
+            console.print("Serving the demo web; press Ctrl-C to stop.")
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
+
+
+@app.command()
+def crawl(
+    outlet: Annotated[
+        list[str] | None, typer.Option("--outlet", "-o", help="Outlet name (repeatable; default: all).")
+    ] = None,
+    db: DbOption = None,
+    outlets_file: OutletsFileOption = None,
+    no_builtin: Annotated[
+        bool, typer.Option("--no-builtin", help="Use only the --outlets files, not the built-in registry.")
+    ] = False,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Allow loopback/private hosts (local test webs only).")
+    ] = False,
+    trigger: Annotated[str, typer.Option(hidden=True)] = "manual",
+    workers: Annotated[
+        int | None, typer.Option(help="Extraction worker processes (default 2; 0 = inline).")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "WARNING",
+) -> None:
+    """Crawl outlets from the registry into the store."""
+    files = [*(outlets_file or []), *registry_paths_from_env()]
+    known = load_registry(files, builtin=not no_builtin)
+    names = outlet or sorted(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UserError(f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names.")
+    options = CrawlOptions(
+        db_url=db, outlet_files=files, builtin_outlets=not no_builtin, local_web=allow_private,
+        trigger=trigger, extract_workers=workers, log_level=log_level,
+    )
+    _crawl_and_report([known[n] for n in names], options)
+
+
+# -- the registry -------------------------------------------------------------
+
+
+@outlets_app.callback(invoke_without_command=True)
+def outlets_list(ctx: typer.Context, outlets_file: OutletsFileOption = None) -> None:
+    """List the outlets newsmon knows (built-in plus your files)."""
+    if ctx.invoked_subcommand is None:
+        console.print(outlets_table(sorted(registry(outlets_file).values(), key=lambda o: o.name)))
+
+
+@outlets_app.command("add")
+def outlets_add(
+    url: str,
+    file: Annotated[Path, typer.Option("--file", help="Outlets file to append the draft to.")] = Path(
+        "outlets.toml"
+    ),
+    allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
+) -> None:
+    """Discover a site's feeds and sitemaps and append a draft entry to your outlets file."""
+    home = fetch(url, allow_private=allow_private)
+    robots_url = home.url.split("/", 3)
+    robots: str | None
+    try:
+        robots = fetch("/".join(robots_url[:3]) + "/robots.txt", allow_private=allow_private).body.decode(
+            "utf-8", "replace"
+        )
+    except FetchError:
+        robots = None
+    outlet = draft_outlet(home.url, home.body, robots)
+    append_outlet(file, outlet)
+    load_registry([file], builtin=False)  # the draft must load; fail loudly now, not at crawl time
+    console.print(f"Added draft outlet [bold]{outlet.name}[/] to {file}: "
+                  f"{len(outlet.feeds)} feed(s), {len(outlet.sitemaps)} sitemap(s). Review it, then "
+                  f"`newsmon crawl --outlets {file} --outlet {outlet.name}`.")
+
+
+# -- reading the store ----------------------------------------------------------
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(since)
+    except ValueError as exc:
+        raise UserError(f"--since {since!r} is not a date; write it like 2022-06-15.") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def articles(
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
+    search: Annotated[str | None, typer.Option(help="Full-text search in titles and texts.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List stored articles, newest first."""
+    with store(db) as session:
+        rows = list_articles(session, outlet=outlet, since=_parse_since(since), language=lang,
+                             search=search, limit=limit)
+    table = Table(title=f"{len(rows)} article(s)")
+    for column in ("id", "outlet", "published", "lang", "title", "url"):
+        table.add_column(column, overflow="fold" if column in ("title", "url") else "ellipsis")
+    for row in rows:
+        table.add_row(str(row.id), row.outlet, row.published.date().isoformat() if row.published else "",
+                      row.language or "", row.title, row.url)
+    console.print(table)
+
+
+@app.command()
+def show(article_id: int, db: DbOption = None) -> None:
+    """Print one article in the seed format (title line, blank line, paragraphs)."""
+    with store(db) as session:
+        article = get_article(session, article_id)
+        if article is None:
+            raise UserError(f"No article {article_id}; `newsmon articles` lists the ids.")
+        err.print(f"[dim]#{article.id} {article.outlet} {article.url} "
+                  f"{article.published or ''} {article.language or ''}[/]")
+        sys.stdout.write(seed_format(article.title, article.text))
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="Output file (jsonl, csv) or folder (txt).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv or txt.")] = "jsonl",
+    db: DbOption = None,
+) -> None:
+    """Write all stored articles to a file (jsonl, csv) or one text file per article (txt)."""
+    with store(db) as session:
+        count = export_articles(iter_articles(session), fmt, out)
+    console.print(f"Exported {count} article(s) to {out}.")
+
+
+# -- extraction ---------------------------------------------------------------
+
+
+def _html_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+        elif path.exists():
+            yield path
+        else:
+            raise UserError(f"{path} does not exist; give HTML files or folders of them.")
+
+
+@app.command("extract")
+def extract_command(
+    paths: Annotated[list[Path], typer.Argument(help="HTML files or folders.")],
+    url: Annotated[str | None, typer.Option(help="The page's URL (resolves relative links).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="txt (seed format) or jsonl.")] = "txt",
+) -> None:
+    """Run the crawler's extraction on local HTML files, without crawling."""
+    if fmt not in ("txt", "jsonl"):
+        raise UserError(f"--format {fmt!r} is not supported; use txt or jsonl.")
+    files = list(_html_files(paths))
+    for path in files:
+        result = extract(path.read_bytes(), url)
+        if isinstance(result, Skipped):
+            err.print(f"{path}: skipped ({result.reason}) {result.detail}")
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps({"path": str(path), "skipped": result.reason}) + "\n")
+            continue
+        if fmt == "jsonl":
+            sys.stdout.write(json.dumps(_extracted_json(path, result), ensure_ascii=False) + "\n")
+        else:
+            if len(files) > 1:
+                sys.stdout.write(f"==> {path} <==\n")
+            sys.stdout.write(result.seed_text + "\n")
+
+
+def _extracted_json(path: Path, result: Extracted) -> dict[str, object]:
+    return {
+        "path": str(path),
+        "title": result.title,
+        "text": result.text,
+        "published": result.published.isoformat() if result.published else None,
+        "authors": list(result.authors),
+        "language": result.language,
+        "url": result.canonical_url,
+    }
+
+
+@app.command()
+def reextract(db: DbOption = None) -> None:
+    """Re-run extraction on every stored article's raw HTML (after an upgrade)."""
+    changed = unchanged = skipped = 0
+    with store(db) as session:
+        ids = [row["id"] for row in iter_articles(session)]
+        for article_id in ids:
+            article = get_article(session, article_id)
+            assert article is not None
+            result = extract(article_raw_html(session, article_id), article.url)
+            if isinstance(result, Skipped):
+                skipped += 1
+                err.print(f"#{article_id}: new extraction skips it ({result.reason}); kept as it was.")
+                continue
+            if update_extraction(session, article_id, result):
+                changed += 1
+            else:
+                unchanged += 1
+            session.commit()
+    console.print(f"Re-extracted {changed + unchanged + skipped} article(s): {changed} changed, "
+                  f"{unchanged} unchanged, {skipped} kept because the new extraction skipped them.")
+
+
+@app.command()
+def record(
+    url: str,
+    outlet: Annotated[str, typer.Option(help="Registry name of the outlet the page belongs to.")],
+    name: Annotated[str | None, typer.Option(help="Fixture file stem (default: from the URL).")] = None,
+    fixtures: Annotated[Path, typer.Option(help="Fixture folder.")] = Path("tests/fixtures/outlets"),
+    allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
+) -> None:
+    """Record an article page as a test fixture for its outlet (HTML plus expected extraction)."""
+    from newsmon.fixtures import write_fixture
+
+    page = fetch(url, allow_private=allow_private)
+    html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
+    console.print(f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
+                  "`pytest tests/test_extraction_quality.py`.")
+
+
+@db_app.command("check")
+def db_check(db: DbOption = None) -> None:
+    """Check the store's integrity: foreign keys, orphans, full-text index in sync."""
+    with store(db) as session:
+        problems = check_integrity(session)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]problem:[/] {problem}")
+        raise typer.Exit(1)
+    console.print("The store is consistent.")
+
+
+def main() -> None:
+    try:
+        app()
+    except USER_ERRORS as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except Exception as exc:
+        if os.environ.get("NEWSMON_DEBUG"):
+            raise
+        err.print(f"[red]newsmon hit an unexpected error:[/] {type(exc).__name__}: {exc}. "
+                  "Rerun with NEWSMON_DEBUG=1 for details and please report it.")
+        sys.exit(1)

@@ -1,0 +1,66 @@
+"""Rich tables and plain-text renderings of what the store holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.table import Table
+
+from crawler.outlets import Outlet
+
+# Summary columns: (heading, stat keys summed for it). Keys are the crawl's
+# ``newsmon/*`` stats without the prefix; "failed/" sums every failure kind.
+SUMMARY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pages fetched", ("pages_fetched",)),
+    ("stored", ("stored",)),
+    ("exact duplicates", ("duplicate_text", "duplicate_url")),
+    ("off-topic skipped", ("skipped/off_topic", "skipped/off_topic_title")),
+    ("not articles", ("skipped/not_article", "skipped/too_short", "skipped/empty",
+                      "skipped/binary", "skipped/not_article_url")),
+    ("failures", ("failed/",)),
+)
+
+
+def summary_counts(stats: Mapping[str, Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for heading, keys in SUMMARY_COLUMNS:
+        total = 0
+        for key in keys:
+            if key.endswith("/"):
+                total += sum(int(v) for k, v in stats.items() if k.startswith(key))
+            else:
+                total += int(stats.get(key, 0))
+        counts[heading] = total
+    return counts
+
+
+def run_summary_table(run_id: int, per_outlet: Mapping[str, Mapping[str, Any]]) -> Table:
+    table = Table(title=f"Crawl run {run_id}")
+    table.add_column("outlet")
+    for heading, _ in SUMMARY_COLUMNS:
+        table.add_column(heading, justify="right")
+    totals = dict.fromkeys((h for h, _ in SUMMARY_COLUMNS), 0)
+    for outlet in sorted(per_outlet):
+        counts = summary_counts(per_outlet[outlet])
+        for heading, value in counts.items():
+            totals[heading] += value
+        table.add_row(outlet, *(str(v) for v in counts.values()))
+    table.add_section()
+    table.add_row("[bold]total", *(f"[bold]{v}" for v in totals.values()))
+    return table
+
+
+def outlets_table(outlets: Iterable[Outlet]) -> Table:
+    table = Table(title="Outlets")
+    for column in ("name", "title", "languages", "feeds", "sitemaps", "sections", "homepage"):
+        table.add_column(column)
+    for o in outlets:
+        table.add_row(o.name, o.title, ",".join(o.languages), str(len(o.feeds)),
+                      str(len(o.sitemaps)), str(len(o.sections)), o.homepage)
+    return table
+
+
+def seed_format(title: str, text: str) -> str:
+    """The seed file layout: a title line, a blank line, then the paragraphs."""
+    return f"{title}\n\n{text}\n"
