@@ -10,7 +10,6 @@ subclass named by the entry's ``spider`` field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -49,8 +48,6 @@ class OutletSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.outlet.allowed_domains)
-        self._article_res = [re.compile(p) for p in self.outlet.article_patterns]
-        self._exclude_res = [re.compile(p) for p in self.outlet.exclude_patterns]
         self._now = datetime.now(UTC)
 
     # -- discovery ---------------------------------------------------------
@@ -127,9 +124,7 @@ class OutletSpider(scrapy.Spider):
         url = canonicalize(amp_to_canonical(url) or url)
         if not self._may_fetch(url):
             return None
-        if any(rx.search(url) for rx in self._exclude_res) or (
-            self._article_res and not any(rx.search(url) for rx in self._article_res)
-        ):
+        if not self.outlet.is_article_url(url):
             self._inc("skipped/not_article_url")
             return None
         return url

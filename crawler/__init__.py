@@ -1,0 +1,1 @@
+"""newsmon's crawler: outlets, discovery, URL rules, extraction, topic filter, Scrapy glue."""

@@ -1,0 +1,280 @@
+"""The Sino-Russian diplomacy relevance score.
+
+The topic is data (``crawler/topic.toml``, or a user file via
+``NEWSMON_TOPIC``): concepts with multilingual variants, each on a side.
+Requiring a China-side *and* a Russia-side mention is what separates
+Sino-Russian coverage from the far larger streams of China-only and
+Russia-only news; diplomacy words only raise the score.  See the TOML header
+for the term syntax and the scoring formula.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ENV_VAR",
+    "SIDES",
+    "Concept",
+    "Topic",
+    "TopicConfigError",
+    "TopicScore",
+    "load_topic",
+]
+
+ENV_VAR = "NEWSMON_TOPIC"
+SIDES = ("china", "russia", "both", "diplomacy")
+
+#: Scripts written without spaces between words, or with clitics glued to
+#: words (Arabic), where word boundaries would miss most occurrences.
+_UNSPACED = re.compile(
+    r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"  # Arabic
+    r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # kana, CJK ideographs
+)
+_WORD_CHAR = re.compile(r"\w")
+_ARABIC_MARKS = re.compile(r"[\u0640\u064b-\u065f\u0670]")
+#: Scripts the lexicon covers; a title with letters of any other script cannot be judged.
+_COVERED_SCRIPTS = ("LATIN", "CYRILLIC", "CJK", "ARABIC")
+
+
+class TopicConfigError(ValueError):
+    """A bad topic file; ``problems`` holds one sentence per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _fold(text: str) -> str:
+    """The normalisation applied to both text and terms before matching."""
+    text = unicodedata.normalize("NFKC", text)
+    return _ARABIC_MARKS.sub("", text.replace("ё", "е").replace("Ё", "Е"))
+
+
+def _term_pattern(term: str, *, cased: bool) -> str:
+    term = _fold(term.strip())
+    body = r"\s+".join(
+        re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
+        for word in term.split()
+    )
+    if not cased:
+        body = f"(?i:{body})"
+    if _UNSPACED.search(term):
+        return body
+    # The leading word boundary is checked in Python (see Concept.count): a
+    # lookbehind at the start of every alternative defeats the regex engine's
+    # first-character scan and makes scoring three times slower.
+    return rf"{body}(?!\w)"
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A named thing with its spellings, on one side of the topic."""
+
+    name: str
+    side: str
+    weight: float
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def build(
+        cls, name: str, side: str, weight: float, terms: list[str], cased: list[str]
+    ) -> Concept:
+        # Longest first, so that one occurrence counts once: 俄罗斯 before 俄.
+        alternatives = sorted(
+            [(t, False) for t in terms] + [(t, True) for t in cased],
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
+        pattern = "|".join(_term_pattern(term, cased=is_cased) for term, is_cased in alternatives)
+        return cls(name, side, weight, re.compile(pattern))
+
+    def count(self, folded: str) -> int:
+        """Matches in already folded text that start a word (any start for CJK/Arabic)."""
+        return sum(
+            1
+            for match in self.pattern.finditer(folded)
+            if match.start() == 0
+            or _UNSPACED.match(match.group())
+            or not _WORD_CHAR.match(folded, match.start() - 1)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    """Relevance in [0, 1] and how often each concept matched (zero counts omitted)."""
+
+    score: float
+    matches: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A compiled topic definition."""
+
+    concepts: tuple[Concept, ...]
+    threshold: float
+    languages: frozenset[str]
+    pair_weight: float = 0.8
+    diplomacy_weight: float = 0.2
+    saturation: float = 2.0
+
+    def _matches(self, text: str) -> dict[str, int]:
+        folded = _fold(text)
+        counts = {concept.name: concept.count(folded) for concept in self.concepts}
+        return {name: count for name, count in counts.items() if count}
+
+    def score(self, text: str) -> TopicScore:
+        """Score a text: both sides must be present for a non-zero score."""
+        matches = self._matches(text)
+        mass = dict.fromkeys(SIDES, 0.0)
+        for concept in self.concepts:
+            mass[concept.side] += concept.weight * matches.get(concept.name, 0)
+
+        def saturate(x: float) -> float:
+            return x / (x + self.saturation)
+
+        pair = math.sqrt(
+            saturate(mass["china"] + mass["both"]) * saturate(mass["russia"] + mass["both"])
+        )
+        diplomacy = saturate(mass["diplomacy"]) if pair > 0 else 0.0
+        total = self.pair_weight * pair + self.diplomacy_weight * diplomacy
+        score = total / (self.pair_weight + self.diplomacy_weight)
+        return TopicScore(score=min(1.0, max(0.0, score)), matches=matches)
+
+    def is_relevant(self, score: TopicScore | float) -> bool:
+        """The strict, post-extraction decision."""
+        value = score.score if isinstance(score, TopicScore) else score
+        return value >= self.threshold
+
+    def title_may_be_relevant(self, title: str | None, language: str | None = None) -> bool:
+        """The lenient pre-fetch check: False only when a title clearly says nothing.
+
+        A title in a language or script the lexicon does not cover cannot be
+        judged and passes; so does any title that mentions a concept of
+        either side or a diplomacy term, since the article may name the
+        other side.
+        """
+        if not title or not title.strip():
+            return True
+        if language and language.lower().replace("_", "-").split("-")[0] not in self.languages:
+            return True
+        for char in title:
+            if char.isalpha() and not unicodedata.name(char, "").startswith(_COVERED_SCRIPTS):
+                return True
+        return bool(self._matches(title))
+
+
+# --------------------------------------------------------------------- loading
+
+
+def _number(
+    table: Mapping[str, Any], key: str, default: float, where: str, problems: list[str]
+) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        problems.append(f"{where} {key} must be a non-negative number, not {value!r}.")
+        return default
+    return float(value)
+
+
+def _strings(table: Mapping[str, Any], key: str, where: str, problems: list[str]) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(
+            f'{where} {key} must be a list of non-empty strings, e.g. {key} = ["Putin"].'
+        )
+        return []
+    return value
+
+
+def _build(document: Mapping[str, Any], source: str) -> Topic:
+    problems: list[str] = []
+    known = {"languages", "threshold", "scoring", "concept"}
+    problems += [
+        f'In {source}, the top-level key "{key}" is unknown; use {", ".join(sorted(known))}.'
+        for key in document
+        if key not in known
+    ]
+    threshold = _number(document, "threshold", 0.5, f"In {source},", problems)
+    if threshold > 1:
+        problems.append(f"In {source}, threshold must lie between 0 and 1, not {threshold}.")
+    languages = _strings(document, "languages", f"In {source},", problems)
+    scoring = document.get("scoring", {})
+    if not isinstance(scoring, dict):
+        problems.append(f"In {source}, scoring must be a [scoring] table.")
+        scoring = {}
+    where = f"In {source}, [scoring]"
+    pair_weight = _number(scoring, "pair_weight", 0.8, where, problems)
+    diplomacy_weight = _number(scoring, "diplomacy_weight", 0.2, where, problems)
+    saturation = _number(scoring, "saturation", 2.0, where, problems)
+    if pair_weight <= 0 or saturation <= 0:
+        problems.append(f"{where} pair_weight and saturation must be greater than 0.")
+    concepts = []
+    tables = document.get("concept", {})
+    if not isinstance(tables, dict) or not tables:
+        problems.append(f"In {source}, define at least one [concept.NAME] table.")
+        tables = {}
+    for name, table in tables.items():
+        where = f"In {source}, [concept.{name}]"
+        if not isinstance(table, dict):
+            problems.append(f"{where} must be a table with side, weight and terms.")
+            continue
+        unknown = set(table) - {"side", "weight", "terms", "cased"}
+        if unknown:
+            problems.append(
+                f"{where} has unknown keys {sorted(unknown)}; use side, weight, terms and cased."
+            )
+        side = table.get("side")
+        if side not in SIDES:
+            problems.append(f"{where} side must be one of {', '.join(SIDES)}, not {side!r}.")
+        weight = _number(table, "weight", 1.0, where, problems)
+        terms = _strings(table, "terms", where, problems)
+        cased = _strings(table, "cased", where, problems)
+        if not terms and not cased:
+            problems.append(f'{where} has no terms; add terms = ["..."].')
+        elif side in SIDES:
+            concepts.append(Concept.build(name, str(side), weight, terms, cased))
+    if problems:
+        raise TopicConfigError(problems)
+    return Topic(
+        concepts=tuple(concepts),
+        threshold=threshold,
+        languages=frozenset(languages),
+        pair_weight=pair_weight,
+        diplomacy_weight=diplomacy_weight,
+        saturation=saturation,
+    )
+
+
+def load_topic(path: Path | None = None) -> Topic:
+    """Load a topic file: ``path``, else ``$NEWSMON_TOPIC``, else the built-in one."""
+    if path is None and os.environ.get(ENV_VAR):
+        path = Path(os.environ[ENV_VAR])
+    try:
+        if path is None:
+            source = "the built-in topic (crawler/topic.toml)"
+            text = resources.files("crawler").joinpath("topic.toml").read_text(encoding="utf-8")
+        else:
+            source = str(path)
+            text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TopicConfigError(
+            [f"The topic file {path} cannot be read ({exc}); check the path in {ENV_VAR}."]
+        ) from exc
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicConfigError(
+            [f"{source} is not valid TOML ({exc}); fix the syntax there."]
+        ) from exc
+    return _build(document, source)

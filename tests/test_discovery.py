@@ -1,0 +1,302 @@
+"""Feed, sitemap, robots.txt and section-page discovery, including hostile XML."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.discovery import (
+    MAX_XML_BYTES,
+    DiscoveryError,
+    Link,
+    homepage_hints,
+    parse_date,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+    section_links,
+    within_lookback,
+)
+
+BASE = "https://news.example.com/feeds/world.xml"
+
+RSS = b"""\xef\xbb\xbf
+<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0">
+ <channel>
+  <title>World</title>
+  <item>
+   <title>Xi &amp; Putin&nbsp;talk &lt;b&gt;security&lt;/b&gt;</title>
+   <link>/2022/06/15/xi-putin.html?utm_source=rss#top</link>
+   <pubDate>Wed, 15 Jun 2022 10:00:00 +0300</pubDate>
+  </item>
+  <item>
+   <title><![CDATA[Second <i>story</i>]]></title>
+   <guid isPermaLink="true">https://news.example.com/b</guid>
+   <dc:date>2022-06-15T10:00:00Z</dc:date>
+  </item>
+  <item><title>No date</title><link>https://news.example.com/c</link></item>
+  <item><title>Script link</title><link>javascript:alert(1)</link></item>
+  <item><title>Not a permalink</title><guid isPermaLink="false">tag:abc</guid></item>
+ </channel>
+</rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://atom.example.org/news/">
+  <title>Atom</title>
+  <entry>
+    <title type="html">Lavrov &amp;amp; Wang Yi meet</title>
+    <link rel="self" href="https://atom.example.org/api/1"/>
+    <link rel="alternate" type="text/html" href="2022/lavrov-wang"/>
+    <updated>2022-06-16T08:00:00+02:00</updated>
+    <published>2022-06-15T08:00:00+02:00</published>
+  </entry>
+  <entry>
+    <title>Updated only</title>
+    <link href="https://atom.example.org/x"/>
+    <updated>2022-06-14</updated>
+  </entry>
+</feed>"""
+
+RDF = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://rdf.example.net/"><title>RDF</title></channel>
+  <item rdf:about="https://rdf.example.net/a">
+    <title>RDF item</title><link>https://rdf.example.net/a</link>
+    <dc:date>2022-06-15T12:00:00+00:00</dc:date>
+  </item>
+</rdf:RDF>"""
+
+SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>https://news.example.com/sitemap-2022-06.xml.gz</loc>
+    <lastmod>2022-06-15T00:00:00Z</lastmod></sitemap>
+  <sitemap><loc>/sitemap-news.xml</loc></sitemap>
+</sitemapindex>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+  <url>
+    <loc>https://news.example.com/2022/06/15/xi-putin-call</loc>
+    <lastmod>2022-06-16</lastmod>
+    <news:news>
+      <news:publication><news:name>Example</news:name><news:language>en</news:language>
+      </news:publication>
+      <news:publication_date>2022-06-15T17:20:00+08:00</news:publication_date>
+      <news:title>Xi tells Putin China will support Russia</news:title>
+    </news:news>
+    <image:image><image:loc>https://news.example.com/i.jpg</image:loc></image:image>
+  </url>
+  <url><loc>https://news.example.com/about</loc><lastmod>2021-01</lastmod></url>
+  <url><loc>https://news.example.com/undated</loc></url>
+</urlset>"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<rss><channel><item><title>&lol3;</title><link>https://x.example/a</link></item></channel></rss>"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://x.example/&xxe;</loc></url>
+</urlset>"""
+
+
+def test_rss() -> None:
+    links = parse_feed(RSS, BASE)
+    assert [link.url for link in links] == [
+        "https://news.example.com/2022/06/15/xi-putin.html?utm_source=rss",
+        "https://news.example.com/b",
+        "https://news.example.com/c",
+    ]
+    assert links[0].title == "Xi & Putin talk security"
+    assert links[0].published == datetime(2022, 6, 15, 7, 0, tzinfo=UTC)
+    assert links[1].title == "Second story"
+    assert links[1].published == datetime(2022, 6, 15, 10, 0, tzinfo=UTC)
+    assert links[2].published is None
+    assert {link.source for link in links} == {"rss"}
+
+
+def test_atom_prefers_published_and_honours_xml_base() -> None:
+    first, second = parse_feed(ATOM, "https://atom.example.org/feed")
+    assert first == Link(
+        "https://atom.example.org/news/2022/lavrov-wang",
+        "Lavrov & Wang Yi meet",
+        datetime(2022, 6, 15, 6, 0, tzinfo=UTC),
+        "atom",
+    )
+    assert second.url == "https://atom.example.org/x"
+    assert second.published == datetime(2022, 6, 14, tzinfo=UTC)
+
+
+def test_rdf() -> None:
+    (link,) = parse_feed(RDF, "https://rdf.example.net/rss")
+    assert link.url == "https://rdf.example.net/a"
+    assert link.published == datetime(2022, 6, 15, 12, tzinfo=UTC)
+
+
+def test_undeclared_namespace_prefix_is_tolerated() -> None:
+    body = (
+        b"<rss><channel><item><link>https://x.example/a</link>"
+        b"<dc:date>2022-06-15</dc:date><media:thumbnail url='x'/></item></channel></rss>"
+    )
+    (link,) = parse_feed(body, "https://x.example/")
+    assert link.published == datetime(2022, 6, 15, tzinfo=UTC)
+
+
+def test_feed_parser_rejects_a_sitemap() -> None:
+    with pytest.raises(DiscoveryError, match="not an RSS or Atom feed"):
+        parse_feed(NEWS_SITEMAP, BASE)
+
+
+def test_sitemap_index() -> None:
+    sitemap = parse_sitemap(SITEMAP_INDEX, "https://news.example.com/sitemap.xml")
+    assert sitemap.links == []
+    assert [child.url for child in sitemap.children] == [
+        "https://news.example.com/sitemap-2022-06.xml.gz",
+        "https://news.example.com/sitemap-news.xml",
+    ]
+    assert sitemap.children[0].published == datetime(2022, 6, 15, tzinfo=UTC)
+
+
+def test_news_sitemap_reads_nested_news_fields() -> None:
+    sitemap = parse_sitemap(NEWS_SITEMAP, "https://news.example.com/sitemap-news.xml")
+    news, about, undated = sitemap.links
+    assert news.source == "news-sitemap"
+    assert news.title == "Xi tells Putin China will support Russia"
+    assert news.published == datetime(2022, 6, 15, 9, 20, tzinfo=UTC)
+    jan = datetime(2021, 1, 1, tzinfo=UTC)
+    assert about == Link("https://news.example.com/about", None, jan, "sitemap")
+    assert undated.published is None
+    assert sitemap.children == []
+
+
+def test_gzipped_sitemap() -> None:
+    sitemap = parse_sitemap(gzip.compress(NEWS_SITEMAP), "https://news.example.com/s.xml.gz")
+    assert len(sitemap.links) == 3
+
+
+def test_gzip_bomb_is_refused() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * (MAX_XML_BYTES + 1024) + b"</urlset>")
+    assert len(bomb) < 100_000
+    with pytest.raises(DiscoveryError, match="gzip bomb"):
+        parse_sitemap(bomb, "https://x.example/s.xml.gz")
+
+
+def test_truncated_gzip_is_refused() -> None:
+    with pytest.raises(DiscoveryError, match="truncated"):
+        parse_sitemap(gzip.compress(NEWS_SITEMAP)[:-30], "https://x.example/s.xml.gz")
+
+
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE])
+def test_entity_declarations_are_refused(body: bytes) -> None:
+    with pytest.raises(DiscoveryError, match="declares XML entities") as info:
+        parse_feed(body, BASE) if b"rss" in body else parse_sitemap(body, BASE)
+    assert "root:" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   ",
+        b"<html><body>not xml",
+        NEWS_SITEMAP[: len(NEWS_SITEMAP) // 2],
+        b"<urlset><url><loc>x</url></urlset>",
+    ],
+)
+def test_invalid_xml_raises_one_sentence(body: bytes) -> None:
+    with pytest.raises(DiscoveryError) as info:
+        parse_sitemap(body, BASE)
+    assert str(info.value).endswith(".")
+
+
+def test_sitemap_parser_rejects_a_feed() -> None:
+    with pytest.raises(DiscoveryError, match="not a sitemap"):
+        parse_sitemap(RSS, BASE)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 15 Jun 2022 10:00:00 GMT", datetime(2022, 6, 15, 10, tzinfo=UTC)),
+        ("Wed, 15 Jun 2022 10:00:00 -0500", datetime(2022, 6, 15, 15, tzinfo=UTC)),
+        ("2022-06-15T10:00:00.000+0000", datetime(2022, 6, 15, 10, tzinfo=UTC)),
+        ("2022-06-15T10:00+01:00", datetime(2022, 6, 15, 9, tzinfo=UTC)),
+        ("2022-06-15 10:00:00", datetime(2022, 6, 15, 10, tzinfo=UTC)),
+        ("2022-06-15", datetime(2022, 6, 15, tzinfo=UTC)),
+        ("2022-06", datetime(2022, 6, 1, tzinfo=UTC)),
+        ("2022", datetime(2022, 1, 1, tzinfo=UTC)),
+        ("yesterday", None),
+        ("2022-13-45", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value: str | None, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_within_lookback() -> None:
+    now = datetime(2022, 6, 20, tzinfo=UTC)
+    old = Link("https://x.example/a", None, datetime(2022, 6, 1, tzinfo=UTC), "rss")
+    fresh = Link("https://x.example/b", None, datetime(2022, 6, 18, tzinfo=UTC), "rss")
+    undated = Link("https://x.example/c", None, None, "sitemap")
+    assert not within_lookback(old, now, 7)
+    assert within_lookback(fresh, now, 7)
+    assert within_lookback(undated, now, 7)
+
+
+def test_robots_sitemaps() -> None:
+    robots = (
+        "User-agent: *\nDisallow: /search\n"
+        "Sitemap: /sitemap.xml\nsitemap: https://news.example.com/news.xml\n"
+        "Sitemap: https://news.example.com/news.xml\nSitemap: file:///etc/passwd\n"
+    )
+    assert robots_sitemaps(robots, "https://news.example.com/robots.txt") == [
+        "https://news.example.com/sitemap.xml",
+        "https://news.example.com/news.xml",
+    ]
+
+
+def test_section_links() -> None:
+    page = b"""<html><head><base href="https://news.example.com/world/"></head><body>
+      <a href="china/xi.html#comments">Xi</a><a href="china/xi.html">Xi again</a>
+      <a href="/russia/putin.html">Putin</a><a href="//other.example.org/z">other</a>
+      <a href="mailto:desk@example.com">mail</a><a href="javascript:void(0)">js</a><a>none</a>
+    </body></html>"""
+    assert section_links(page, "https://news.example.com/") == [
+        "https://news.example.com/world/china/xi.html",
+        "https://news.example.com/russia/putin.html",
+        "https://other.example.org/z",
+    ]
+
+
+@pytest.mark.parametrize("page", [b"", b"\x00\x01\x02", b"<<<>>>"])
+def test_section_links_survive_garbage(page: bytes) -> None:
+    assert section_links(page, "https://x.example/") == []
+
+
+def test_homepage_hints() -> None:
+    page = b"""<html lang="fr-FR"><head><title>Le Journal - Actualit\xc3\xa9s</title>
+      <meta charset="utf-8"><meta property="og:site_name" content="Le Journal">
+      <link rel="alternate" type="application/rss+xml" href="/rss/une.xml">
+      <link rel="alternate" type="application/atom+xml" href="https://feeds.journal.fr/atom">
+      <link rel="alternate" hreflang="en" href="/en/">
+    </head><body></body></html>"""
+    hints = homepage_hints(page, "https://www.journal.fr/")
+    assert hints.site_name == "Le Journal"
+    assert hints.title == "Le Journal - Actualités"
+    assert hints.language == "fr"
+    assert hints.feeds == ["https://www.journal.fr/rss/une.xml", "https://feeds.journal.fr/atom"]
