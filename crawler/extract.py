@@ -1,0 +1,539 @@
+"""HTML page → ``Extracted`` article (or ``Skipped`` with a reason); the one stage that knows
+trafilatura.
+
+trafilatura and htmldate are untyped, so every call into them (and every lxml element they
+hand back) stays in this module; the rest of newsmon sees only the two frozen dataclasses.
+Our own pass wraps trafilatura on both sides: before it, furniture elements (captions, ad
+slots, related links, share bars) are dropped from the tree; after it, the text rules of
+``crawler.boilerplate`` clean the paragraphs.  Metadata comes from the page's own
+declarations first (JSON-LD, OpenGraph, ``<html lang>``, ``rel=canonical``) because they are
+exact, and from trafilatura's heuristics only when a page declares nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import trafilatura
+from trafilatura.deduplication import LRUCache
+from trafilatura.utils import load_html
+
+from crawler import boilerplate
+
+EXTRACTOR_VERSION = f"newsmon-extract/1 trafilatura/{trafilatura.__version__}"
+
+#: Fewer words than this (CJK characters count as words) and a page is ``too_short``.
+DEFAULT_MIN_WORDS = 50
+#: Pages larger than this are refused rather than parsed (a runaway or hostile response).
+MAX_BYTES = 20_000_000
+#: A paragraph at least this long (in words) is prose, not a teaser or a link label.
+PROSE_WORDS = 25
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_BINARY_MAGIC: tuple[bytes, ...] = (
+    b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
+    b"BZh", b"\xfd7zXZ", b"RIFF", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2", b"\x7fELF",
+    b"\x00\x00\x01\x00", b"%!PS",
+)
+#: WHATWG maps these labels to supersets; decoding with the superset never loses a page.
+_ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252",
+                       "ascii": "cp1252", "latin-1": "cp1252"}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
+                           re.IGNORECASE)
+_LATIN1_WORD = re.compile(r"[A-Za-z\u00c0-\u00ff]+")
+_CONTROL_CHARS = re.compile(r"[\x01-\x08\x0e-\x1f\x7f]")
+
+_ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "blogposting",
+    "liveblogposting", "report", "scholarlyarticle", "socialmediaposting",
+})
+_LISTING_TYPES = frozenset({
+    "collectionpage", "itemlist", "searchresultspage", "website", "profilepage",
+})
+_LISTING_OG_TYPES = frozenset({"website", "profile"})
+#: A page with no article declaration and this many headline links is an index page.
+_LISTING_HEADLINE_LINKS = 6
+
+_SCRIPT_OF_LANGUAGE = {
+    "ar": "arabic", "fa": "arabic", "ur": "arabic", "ru": "cyrillic", "uk": "cyrillic",
+    "bg": "cyrillic", "sr": "cyrillic", "be": "cyrillic", "kk": "cyrillic", "zh": "han",
+    "ja": "han", "ko": "hangul",
+}
+_SCRIPT_RANGES: tuple[tuple[str, str], ...] = (
+    ("arabic", "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"),
+    ("cyrillic", "\u0400-\u04ff"),
+    ("kana", "\u3040-\u30ff"),
+    ("han", "\u3400-\u4dbf\u4e00-\u9fff"),
+    ("hangul", "\uac00-\ud7af"),
+    ("latin", "A-Za-z\u00c0-\u024f"),
+)
+_SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPT_RANGES}
+_SCRIPT_GUESS = {"arabic": "ar", "cyrillic": "ru", "hangul": "ko"}
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: Frequent short words that tell Latin-script languages apart; a cheap, download-free guess.
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": _wordset("the and of to in is that for was with on as by said his have from"),
+    "it": _wordset("il di che la per una con del della non sono gli dei le ha nel"),
+    "fr": _wordset("le de la les et des est une que pour dans qui sur pas du au"),
+    "de": _wordset("der die und das ist nicht mit den sich auf dem ein eine zu von"),
+    "es": _wordset("el de la que los las del por una con para es se al su"),
+    "pt": _wordset("de que não uma com para os no se na por mais as dos ao"),
+}
+_LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A cleaned article: ``text`` is the paragraphs joined by blank lines, without the title."""
+
+    title: str
+    text: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    language: str | None
+    canonical_url: str | None
+    description: str | None
+    extractor_version: str = EXTRACTOR_VERSION
+
+    @property
+    def seed_text(self) -> str:
+        return f"{self.title}\n\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Why a page yielded no article; ``reason`` is a slug the crawl statistics count."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class _PageMeta:
+    """What the page declares about itself, read before trafilatura touches the tree."""
+
+    html_lang: str | None = None
+    og: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    jsonld_types: set[str] = field(default_factory=set)
+    article_ld: dict[str, Any] = field(default_factory=dict)
+    headline_links: int = 0
+
+    @property
+    def declares_article(self) -> bool:
+        return bool(self.jsonld_types & _ARTICLE_TYPES) or self.og.get("og:type") == "article"
+
+    @property
+    def declares_listing(self) -> bool:
+        return bool(self.jsonld_types & _LISTING_TYPES) or (
+            self.og.get("og:type", "") in _LISTING_OG_TYPES
+        )
+
+
+# --- decoding -----------------------------------------------------------------------------
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return None
+    return _ENCODING_SUPERSETS.get(name, name)
+
+
+def _looks_misdecoded(text: str) -> bool:
+    """Cyrillic or Chinese bytes read as a Latin code page come out as words made almost only
+    of accented letters ("Ïðåçèäåíò"); real Latin-script words carry one accent at most.
+    Word shapes, unlike letter ratios, are not diluted by the ASCII of the markup."""
+    accented = [word for word in _LATIN1_WORD.findall(text)
+                if len(word) >= 3 and any(ch >= "\u00c0" for ch in word)]
+    if len(accented) < 3:
+        return False
+    heavy = sum(1 for word in accented if sum(ch >= "\u00c0" for ch in word) >= 0.7 * len(word))
+    return heavy * 2 > len(accented)
+
+
+def decode_html(data: bytes, encoding: str | None = None) -> str | None:
+    """Bytes → text, or None when the bytes are not text at all.
+
+    Order: a BOM; strict UTF-8 (a legacy page is almost never valid UTF-8 by accident, so this
+    also overrides a wrong legacy declaration); the HTTP ``encoding`` hint and ``<meta charset>``
+    if they decode cleanly and plausibly; then cp1252 (Latin-1 pages mislabelled as UTF-8 are
+    the commonest error) unless its output looks like mojibake; else statistical detection,
+    which rescues cp1251 and GB18030 pages served under a wrong label.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    if b"\x00" in data or data.startswith(_BINARY_MAGIC):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    sniffed = _META_CHARSET.search(data[:4096])
+    declared = (_codec(encoding), _codec(sniffed.group(1).decode("ascii")) if sniffed else None)
+    for label in (*declared, "cp1252"):
+        if label is None or label == "utf-8":
+            continue
+        try:
+            text = data.decode(label)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if label not in ("cp1252", "iso8859-15") or not _looks_misdecoded(text):
+            return text
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    detected = _codec(best.encoding) if best is not None else None
+    return data.decode(detected or "cp1252", errors="replace")
+
+
+def _binary_text(text: str) -> bool:
+    sample = text[:20_000]
+    return bool(sample) and len(_CONTROL_CHARS.findall(sample)) > len(sample) / 100
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def _attr(element: Any, name: str) -> str:
+    value = element.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _jsonld_objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _jsonld_objects(item)
+    elif isinstance(value, dict):
+        yield value
+        yield from _jsonld_objects(value.get("@graph"))
+
+
+def _ld_types(obj: dict[str, Any]) -> set[str]:
+    declared = obj.get("@type")
+    names = declared if isinstance(declared, list) else [declared]
+    return {name.lower() for name in names if isinstance(name, str)}
+
+
+def _read_meta(tree: Any) -> _PageMeta:
+    page = _PageMeta(html_lang=_attr(tree, "lang") or _attr(tree, "xml:lang") or None)
+    for element in tree.iter("meta", "link", "script"):
+        if element.tag == "meta":
+            key = (_attr(element, "property") or _attr(element, "name")
+                   or _attr(element, "itemprop")).lower()
+            content = _attr(element, "content")
+            if key and content:
+                target = page.og if key.startswith("og:") else page.meta
+                target.setdefault(key, content)
+        elif element.tag == "link":
+            if "canonical" in _attr(element, "rel").lower().split() and page.canonical is None:
+                page.canonical = _attr(element, "href") or None
+        elif _attr(element, "type").lower() == "application/ld+json":
+            try:
+                data = json.loads(element.text or "", strict=False)
+            except ValueError:
+                continue
+            for obj in _jsonld_objects(data):
+                types = _ld_types(obj)
+                page.jsonld_types |= types
+                if types & _ARTICLE_TYPES and not page.article_ld:
+                    page.article_ld = obj
+    for element in tree.iter("time"):
+        if _attr(element, "itemprop") == "datePublished" and _attr(element, "datetime"):
+            page.meta.setdefault("datepublished", _attr(element, "datetime"))
+    return page
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return boilerplate.collapse_whitespace(value)
+    if isinstance(value, dict):
+        return _ld_text(value.get("name") or value.get("@value"))
+    if isinstance(value, list) and value:
+        return _ld_text(value[0])
+    return None
+
+
+def _ld_names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names = [_ld_text(item) for item in items]
+    return [name for name in names if name]
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    """ISO 8601 (what JSON-LD and OpenGraph use) or RFC 2822 (some ``pubdate`` metas)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError):
+            return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _published(page: _PageMeta, fallback: str | None) -> datetime | None:
+    candidates = (
+        _ld_text(page.article_ld.get("datePublished")),
+        page.meta.get("article:published_time"),
+        page.meta.get("datepublished"),
+        page.meta.get("pubdate"),
+        page.meta.get("publishdate"),
+        page.meta.get("date"),
+        page.meta.get("dc.date"),
+        page.meta.get("dc.date.issued"),
+        page.meta.get("parsely-pub-date"),
+        fallback,
+    )
+    for candidate in candidates:
+        parsed = _parse_datetime(candidate)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _strip_site_name(title: str, site_names: set[str]) -> str:
+    """Drop a " | CNN"-style suffix naming the site, which og:title and <title> often carry."""
+    for separator in (" | ", " - ", " — ", " – ", " :: "):
+        head, sep, tail = title.rpartition(separator)
+        if sep and head and tail.strip().casefold() in site_names:
+            return head.strip()
+    return title
+
+
+def _title(page: _PageMeta, fallback: str | None, hostname: str) -> str:
+    site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
+    for candidate in (_ld_text(page.article_ld.get("headline")), page.og.get("og:title"),
+                      fallback):
+        if candidate:
+            return _strip_site_name(boilerplate.collapse_whitespace(candidate), site_names)
+    return ""
+
+
+def _authors(page: _PageMeta, fallback: str | None, site_names: set[str]) -> tuple[str, ...]:
+    names = _ld_names(page.article_ld.get("author"))
+    if not names:
+        declared = page.meta.get("author") or page.meta.get("article:author") or ""
+        if declared and not declared.startswith("http"):
+            names = [declared]
+    if not names and fallback:
+        names = fallback.split(";")
+    cleaned: list[str] = []
+    for name in names:
+        name = re.sub(r"^(?:by|di|от|par|von|por)\s+", "", name.strip(), flags=re.IGNORECASE)
+        if name and name.casefold() not in site_names and name not in cleaned:
+            cleaned.append(name)
+    return tuple(cleaned)
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    if not href:
+        return None
+    absolute = urljoin(base, href) if base else href
+    parts = urlsplit(absolute)
+    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _language_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return code if re.fullmatch(r"[a-z]{2}", code) else None
+
+
+def _dominant_script(text: str) -> str | None:
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
+    if counts["kana"] and counts["kana"] * 10 >= counts["han"]:
+        return "kana"
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return script if count else None
+
+
+def guess_language(text: str) -> str | None:
+    """ISO 639-1 guess from the script, then (for Latin script) from frequent short words."""
+    script = _dominant_script(text)
+    if script == "kana":
+        return "ja"
+    if script == "han":
+        return "zh"
+    if script != "latin":
+        return _SCRIPT_GUESS.get(script or "")
+    words = _LATIN_WORD.findall(text[:20_000].lower())
+    scores = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOPWORDS.items()}
+    lang, score = max(scores.items(), key=lambda item: item[1])
+    return lang if score else None
+
+
+def _language(page: _PageMeta, text: str) -> str | None:
+    """The declared language, unless the text is plainly in another script (a template's
+    ``lang="en"`` on an Arabic page); then the script-based guess."""
+    declared = (
+        _language_code(_ld_text(page.article_ld.get("inLanguage")))
+        or _language_code(page.html_lang)
+        or _language_code(page.og.get("og:locale"))
+    )
+    script = _dominant_script(text)
+    if declared is not None:
+        expected = _SCRIPT_OF_LANGUAGE.get(declared, "latin")
+        if script is None or expected == script or {expected, script} == {"han", "kana"}:
+            return declared
+    return guess_language(text)
+
+
+# --- tree pruning ---------------------------------------------------------------------------
+
+
+def _text_length(element: Any) -> int:
+    return sum(len(chunk.strip()) for chunk in element.itertext())
+
+
+def _prune_furniture(tree: Any) -> int:
+    """Drop caption/ad/related/share elements in place; returns the headline links left.
+
+    An element holding most of the page's text is kept whatever its class says, so a stray
+    ``class="has-ads"`` on the article wrapper cannot empty the page.
+    """
+    body = tree.find("body")
+    root = body if body is not None else tree
+    total = _text_length(root) or 1
+    doomed = []
+    for element in root.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
+        if boilerplate.is_furniture(tag.lower(), names) and _text_length(element) < 0.4 * total:
+            doomed.append(element)
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            element.drop_tree()
+    return sum(1 for heading in root.iter("h2", "h3", "h4") if heading.find(".//a") is not None)
+
+
+def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
+    """Why a page is an index/listing page, or None for an article.
+
+    A page that declares itself an article is trusted.  Otherwise it is a listing when it says
+    so (og:type website, a CollectionPage) or carries many headline links, *and* its main text
+    has little prose — so a real article on a site with sloppy metadata is still kept.
+    """
+    if page.declares_article:
+        return None
+    prose = sum(1 for p in paragraphs if boilerplate.word_count(p) >= PROSE_WORDS)
+    if prose >= 3 and page.headline_links < _LISTING_HEADLINE_LINKS:
+        return None
+    if page.declares_listing:
+        return f"declared as a listing page with {prose} prose paragraphs"
+    if page.headline_links >= _LISTING_HEADLINE_LINKS:
+        return f"{page.headline_links} headline links and {prose} prose paragraphs"
+    return None
+
+
+# --- the stage ------------------------------------------------------------------------------
+
+
+def _trafilatura(tree: Any, url: str | None) -> Any:
+    """Precision-leaning trafilatura run.  The LRU cache is per call: trafilatura's default one
+    is process-wide and would drop paragraphs of a syndicated copy seen in an earlier page."""
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=LRUCache(maxsize=4096),
+    )
+
+
+def _extract(html: bytes | str, url: str | None, encoding: str | None,
+             min_words: int) -> Extracted | Skipped:
+    if isinstance(html, bytes):
+        if len(html) > MAX_BYTES:
+            return Skipped("too_large", f"{len(html)} bytes exceeds {MAX_BYTES}")
+        text = decode_html(html, encoding)
+        if text is None:
+            return Skipped("binary", "NUL bytes or a binary file signature")
+    else:
+        text = html
+    if "\x00" in text or _binary_text(text):
+        return Skipped("binary", "control characters in the decoded text")
+    if not text.strip():
+        return Skipped("empty", "no content")
+    if "<" not in text:
+        return Skipped("not_html", "no markup in the document")
+    tree = load_html(text)
+    if tree is None:
+        return Skipped("empty", "no parsable HTML tree")
+    page = _read_meta(tree)
+    page.headline_links = _prune_furniture(tree)
+    document = _trafilatura(tree, url)
+    if document is None or not (document.text or "").strip():
+        return Skipped("empty", "no main text found")
+
+    hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
+    title = _title(page, document.title, hostname)
+    paragraphs = boilerplate.clean_paragraphs(document.text.splitlines(), title)
+    reason = _not_article(page, paragraphs)
+    if reason is not None:
+        return Skipped("not_article", reason)
+    body = "\n\n".join(paragraphs)
+    words = boilerplate.word_count(body)
+    if words < min_words:
+        return Skipped("too_short", f"{words} words, fewer than {min_words}")
+
+    site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
+    base = url or page.og.get("og:url")
+    description = (_ld_text(page.article_ld.get("description")) or page.og.get("og:description")
+                   or page.meta.get("description") or document.description or None)
+    return Extracted(
+        title=title,
+        text=body,
+        published=_published(page, document.date),
+        authors=_authors(page, document.author, site_names),
+        language=_language(page, body),
+        canonical_url=_absolute(page.canonical, base) or _absolute(page.og.get("og:url"), base),
+        description=boilerplate.collapse_whitespace(description) if description else None,
+    )
+
+
+def extract(html: bytes | str, url: str | None = None, *, encoding: str | None = None,
+            min_words: int = DEFAULT_MIN_WORDS) -> Extracted | Skipped:
+    """Extract the article of one page; never raises on bad input.
+
+    ``encoding`` is the charset from the HTTP ``Content-Type`` header, if any.  Whatever goes
+    wrong inside the parsers becomes ``Skipped("unparsable", ...)`` so one hostile page cannot
+    stop a crawl.
+    """
+    try:
+        return _extract(html, url, encoding, min_words)
+    except Exception as error:  # trafilatura/lxml failures on hostile markup are data, not bugs
+        return Skipped("unparsable", f"{type(error).__name__}: {error}")

@@ -1,0 +1,240 @@
+"""Unit tests for crawler.extract: seed noise removal, decoding, refusals and robustness."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler import boilerplate
+from crawler.extract import EXTRACTOR_VERSION, Extracted, Skipped, decode_html, extract
+from tests.extraction_eval import (
+    SEED_CASES,
+    SeedCase,
+    seed_clean_body,
+    seed_noise,
+    seed_page,
+    seed_title,
+)
+
+RUSSIAN = (
+    "Президент России Владимир Путин провёл телефонный разговор с Председателем КНР "
+    "Си Цзиньпином. Стороны обсудили ход двустороннего сотрудничества в торговле, энергетике "
+    "и транспорте, а также договорились продолжить тесную координацию на международных "
+    "площадках, включая ООН и ШОС."
+)
+CHINESE = (
+    "国家主席习近平同俄罗斯总统普京通电话。两国元首就双边关系和共同关心的国际和地区问题交换意见。"
+    "习近平指出，今年以来，面对全球动荡变革，中俄关系保持良好发展势头。中方愿同俄方继续在涉及主权、"
+    "安全等核心利益和重大关切问题上相互支持，密切两国战略协作。"
+)
+ITALIAN = (
+    "La Cina sosterrà la Russia su questioni di sicurezza: è quanto ha detto Xi Jinping a "
+    "Vladimir Putin nel giorno del suo compleanno, mercoledì, durante una telefonata in cui i due "
+    "leader hanno ribadito la volontà di approfondire la cooperazione perché le relazioni "
+    "sono già ottime."
+)
+
+
+def page(body: str, *, lang: str = "en", charset: str = "utf-8", head: str = "") -> str:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{charset}">'
+            f"<title>Xi and Putin talk</title>{head}</head><body><article>"
+            f"<h1>Xi and Putin talk</h1>{body}</article></body></html>")
+
+
+def paragraphs(text: str, times: int = 3) -> str:
+    """The text as the first paragraph, then numbered copies (trafilatura drops exact repeats)."""
+    return f"<p>{text}</p>" + "".join(f"<p>{n}. {text}</p>" for n in range(1, times))
+
+
+@pytest.mark.parametrize("case", SEED_CASES, ids=lambda c: c.stem[:3])
+def test_seed_noise_is_removed(case: SeedCase) -> None:
+    result = extract(seed_page(case).encode("utf-8"), case.url)
+    assert isinstance(result, Extracted), result
+    clean = "\n\n".join(seed_clean_body(case))
+    similarity = difflib.SequenceMatcher(None, result.text, clean, autojunk=False).ratio()
+    assert similarity >= 0.95
+    assert not [noise for noise in seed_noise(case) if noise in result.text]
+    assert result.title == seed_title(case)
+    assert result.seed_text == f"{result.title}\n\n{result.text}"
+    assert result.language == case.language
+    assert result.published == datetime.fromisoformat(case.published)
+
+
+def test_extracted_carries_metadata_and_version() -> None:
+    head = ('<link rel="canonical" href="/world/xi-putin"><meta name="author" content="By Ann Lee">'
+            '<meta name="description" content="The two leaders spoke.">'
+            '<meta property="article:published_time" content="2022-06-15T18:00:00+03:00">')
+    result = extract(page(paragraphs(ITALIAN.replace("è", "e")), head=head), "https://ex.com/a?x=1")
+    assert isinstance(result, Extracted), result
+    assert result.canonical_url == "https://ex.com/world/xi-putin"
+    assert result.authors == ("Ann Lee",)
+    assert result.description == "The two leaders spoke."
+    assert result.published == datetime(2022, 6, 15, 15, 0, tzinfo=UTC)
+    assert result.extractor_version == EXTRACTOR_VERSION
+    assert "trafilatura/" in EXTRACTOR_VERSION
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "declared", "lang"),
+    [
+        (RUSSIAN, "cp1251", "utf-8", "ru"),  # cp1251 served with a UTF-8 label
+        (RUSSIAN, "cp1251", "windows-1252", "ru"),  # ... or with a Latin label
+        (CHINESE, "gb18030", "utf-8", "zh"),
+        (CHINESE, "gb18030", "gb2312", "zh"),
+        (ITALIAN, "latin-1", "utf-8", "it"),  # Latin-1 Italian served as UTF-8
+    ],
+)
+def test_mislabelled_encodings_are_decoded(text: str, codec: str, declared: str, lang: str) -> None:
+    raw = page(paragraphs(text), lang=lang, charset=declared).encode(codec)
+    result = extract(raw, "https://ex.com/a")
+    assert isinstance(result, Extracted), result
+    assert text[:40] in result.text
+    assert result.language == lang
+
+
+def test_http_encoding_hint_and_bom_are_honoured() -> None:
+    raw = page(paragraphs(RUSSIAN), lang="ru", charset="koi8-r").encode("cp1251")
+    assert RUSSIAN[:30] in (decode_html(raw, "windows-1251") or "")
+    bom = b"\xef\xbb\xbf" + page(paragraphs(ITALIAN), charset="latin-1").encode("utf-8")
+    assert ITALIAN[:60] in (decode_html(bom) or "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 1 0 obj", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+     b"<html>\x00\x01\x02\x03</html>", b"\x1f\x8b\x08\x00\x00\x00\x00\x00"],
+)
+def test_binary_input_is_skipped(data: bytes) -> None:
+    result = extract(data)
+    assert isinstance(result, Skipped)
+    assert result.reason == "binary"
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n ", "", "<html><body></body></html>"])
+def test_empty_page_is_skipped(data: bytes | str) -> None:
+    result = extract(data)
+    assert isinstance(result, Skipped)
+    assert result.reason == "empty"
+
+
+def test_short_page_is_skipped_and_the_minimum_is_configurable() -> None:
+    html = page("<p>Xi and Putin spoke by phone on Wednesday about trade and security.</p>")
+    result = extract(html)
+    assert isinstance(result, Skipped)
+    assert result.reason == "too_short"
+    assert isinstance(extract(html, min_words=5), Extracted)
+
+
+def test_chinese_length_counts_characters() -> None:
+    assert boilerplate.word_count("习近平同普京通电话") == 9
+    assert boilerplate.word_count("Xi called Putin") == 3
+    assert isinstance(extract(page(f"<p>{CHINESE}</p>", lang="zh")), Extracted)
+
+
+def test_truncated_html_still_extracts() -> None:
+    html = page(paragraphs(ITALIAN, 4), lang="it")
+    result = extract(html[: len(html) * 3 // 4].encode("utf-8"))
+    assert isinstance(result, Extracted), result
+    assert ITALIAN[:50] in result.text
+
+
+def test_listing_page_is_not_an_article() -> None:
+    teasers = "".join(
+        f'<div class="card"><h3><a href="/news/{n}">Xi and Putin headline number {n}</a></h3>'
+        f"<p>Short teaser about the story {n}.</p></div>"
+        for n in range(30)
+    )
+    html = ('<html lang="en"><head><meta property="og:type" content="website">'
+            f"<title>World news</title></head><body><main>{teasers}</main></body></html>")
+    result = extract(html)
+    assert isinstance(result, Skipped)
+    assert result.reason == "not_article"
+
+
+def test_article_without_metadata_is_kept() -> None:
+    html = ('<html><head><meta property="og:type" content="website"><title>x</title></head><body>'
+            f"<div>{paragraphs(ITALIAN.replace('è', 'e'), 4)}</div></body></html>")
+    assert isinstance(extract(html), Extracted)
+
+
+def test_language_falls_back_to_script_guess() -> None:
+    result = extract(page(paragraphs(RUSSIAN), lang="en"))  # a template's wrong lang="en"
+    assert isinstance(result, Extracted)
+    assert result.language == "ru"
+    arabic = "قال الرئيس الصيني شي جين بينغ إن العلاقات مع روسيا قوية وإن البلدين سيعززان " * 4
+    body = f"<article><p>{arabic}</p><p>{arabic}.</p></article>"
+    result = extract(f"<html><body>{body}</body></html>")
+    assert isinstance(result, Extracted)
+    assert result.language == "ar"
+
+
+@pytest.mark.parametrize(
+    ("line", "noise"),
+    [
+        ("Advertisement", True), ("اضافة اعلان", True), ("Реклама", True), ("广告", True),
+        ("Smoke rises over the city [File: Aris Messinis/AFP]", True),
+        ("Xi and Putin in Beijing, May 16, 2024. (Xinhua/Ju Peng)", True),
+        ("We use cookies to improve your experience.", True),
+        ("Sign up for our daily newsletter today", True),
+        ("The Kremlin said the talks were warm and friendly.", False),
+        ("Advertisement revenues at Chinese state media rose last year, the report said.", False),
+    ],
+)
+def test_noise_lines(line: str, noise: bool) -> None:
+    assert boilerplate.is_noise_line(line) is noise
+
+
+def test_clean_paragraphs_rules() -> None:
+    title = "Xi assures Putin of support"
+    raw = [
+        "Xi assures Putin of support", "16 June 2022",
+        "date 2022-06-16 BEIJING — Xi assured Putin of support, state media said.اضافة اعلان",
+        "Leggi anche: Xi e Putin, amici senza limiti",
+        "The two leaders   also spoke about trade and energy cooperation in detail.",
+        "Read more Region and World", "Jordan News",
+    ]
+    assert boilerplate.clean_paragraphs(raw, title) == [
+        "BEIJING — Xi assured Putin of support, state media said.",
+        "The two leaders also spoke about trade and energy cooperation in detail.",
+    ]
+
+
+def test_read_more_inside_the_story_only_drops_its_line() -> None:
+    long = "The two leaders agreed to expand cooperation in energy, finance and manufacturing " * 2
+    assert boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]) == [
+        "Intro text.", long.strip()]
+
+
+@pytest.mark.slow
+def test_huge_page_does_not_crash() -> None:
+    filler = "".join(f'<li><a href="/n/{n}">Navigation link {n}</a></li>' for n in range(50_000))
+    html = page(f"<ul>{filler}</ul>{paragraphs(ITALIAN, 200)}", lang="it")
+    assert len(html) > 2_000_000
+    result = extract(html.encode("utf-8"))
+    assert isinstance(result, (Extracted, Skipped))
+
+
+def test_large_page_extracts() -> None:
+    filler = "".join(f'<li><a href="/n/{n}">Navigation link {n}</a></li>' for n in range(3000))
+    result = extract(page(f"<nav><ul>{filler}</ul></nav>{paragraphs(ITALIAN, 30)}", lang="it"))
+    assert isinstance(result, Extracted), result
+    assert ITALIAN[:50] in result.text
+
+
+_BASE = page(paragraphs(ITALIAN, 3), lang="it")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_BASE)),
+    insert=st.text(alphabet=st.sampled_from(list("<>/\"'=&;#!-[] \x00\x0bpdivs")), max_size=40),
+    data=st.binary(max_size=64),
+)
+def test_mutated_html_never_raises(cut: int, insert: str, data: bytes) -> None:
+    mutated = _BASE[:cut] + insert + _BASE[cut:]
+    for variant in (mutated, mutated.encode("utf-8", "replace"), data + _BASE.encode()[cut:]):
+        assert isinstance(extract(variant), (Extracted, Skipped))
