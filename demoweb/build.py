@@ -1,0 +1,323 @@
+"""The pure builder: content and templates in, a complete `Web` out (no sockets, no disk writes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+
+from demoweb import feeds, render
+from demoweb.content import (
+    ArticleSpec,
+    ExtraSpec,
+    OutletSpec,
+    load_articles,
+    load_extras,
+    load_outlets,
+    load_text,
+)
+from demoweb.model import OutletSite, PageInfo, Resource, Role, Web
+from demoweb.seeds import seed_articles
+
+# Everything the demo publishes for day one is dated 2022; archive entries are dated 2020.
+# A look-back window that opens on this date keeps the former and drops the latter.
+WINDOW_START = date(2022, 1, 1)
+DISALLOW = ("/search", "/print/", "/admin/")
+HTML = "text/html; charset=utf-8"
+
+
+def lookback_days(today: date | None = None) -> int:
+    """Days from WINDOW_START to today: the demo outlets' look-back window."""
+    return ((today or datetime.now(UTC).date()) - WINDOW_START).days + 1
+
+
+def resource(body: bytes | str, content_type: str, modified: datetime | None) -> Resource:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    headers = (("Content-Type", content_type), ("Cache-Control", "public, max-age=60"))
+    return Resource(200, headers, data, modified)
+
+
+class _SiteBuilder:
+    """Accumulates one outlet's resources and ground-truth page records."""
+
+    def __init__(
+        self, spec: OutletSpec, articles: Sequence[ArticleSpec], extras: Sequence[ExtraSpec]
+    ):
+        self.spec = spec
+        self.all_articles = sorted(articles, key=lambda a: a.published)
+        current = tuple(a for a in self.all_articles if a.role != Role.ARCHIVE)
+        self.site = render.Site(spec, current, tuple(extras))
+        self.resources: dict[str, Resource] = {}
+        self.pages: list[PageInfo] = []
+
+    def add(self, path: str, res: Resource, info: PageInfo | None = None) -> None:
+        if path in self.resources:
+            raise ValueError(f"Two demo pages claim {self.spec.name}{path}; give one another path.")
+        self.resources[path] = res
+        if info:
+            self.pages.append(info)
+
+    def non_article(self, path: str, kind: str, lang: str, title: str, html: str) -> None:
+        info = PageInfo(self.spec.name, path, Role.NON_ARTICLE, lang, title, None, kind=kind)
+        self.add(path, resource(html, HTML, None), info)
+
+    def build(self) -> OutletSite:
+        self._articles()
+        self._extras()
+        self._listings()
+        self._static_pages()
+        self._discovery()
+        self._assets()
+        return OutletSite(
+            name=self.spec.name,
+            title=self.spec.title,
+            ip=self.spec.ip,
+            languages=self.spec.languages,
+            feeds=tuple(path for path, _ in self.spec.feeds),
+            sitemaps=tuple(path for path, _ in self.spec.sitemaps),
+            sections=tuple(f"/{s.slug}/" for s in self.spec.sections),
+            article_patterns=self.spec.article_patterns,
+            exclude_patterns=self.spec.exclude_patterns,
+            resources=self.resources,
+        )
+
+    def _articles(self) -> None:
+        for article in self.all_articles:
+            info = PageInfo(
+                outlet=self.spec.name,
+                path=article.path,
+                role=article.role,
+                language=article.language,
+                title=article.text.title,
+                published=article.published,
+                day=article.day,
+                syndication=article.syndication,
+                seed=article.seed,
+            )
+            html = render.render_article(self.site, article)
+            self.add(
+                article.path, resource(html, HTML, article.modified or article.published), info
+            )
+            if self.spec.amp and article.role != Role.ARCHIVE:
+                amp_path = "/amp" + article.path
+                amp_info = PageInfo(
+                    self.spec.name,
+                    amp_path,
+                    Role.AMP,
+                    article.language,
+                    article.text.title,
+                    article.published,
+                    day=article.day,
+                    canonical_path=article.path,
+                    kind="amp",
+                )
+                amp_html = render.render_amp(self.site, article)
+                self.add(amp_path, resource(amp_html, HTML, article.published), amp_info)
+
+    def _extras(self) -> None:
+        for extra in self.site.extras:
+            html = (
+                render.render_video(self.site, extra)
+                if extra.kind == "video"
+                else (render.render_live(self.site, extra))
+            )
+            info = PageInfo(
+                self.spec.name,
+                extra.path,
+                Role.NON_ARTICLE,
+                extra.language,
+                extra.title,
+                extra.published,
+                day=extra.day,
+                kind=extra.kind,
+            )
+            self.add(extra.path, resource(html, HTML, extra.published), info)
+
+    def _listing(
+        self,
+        path: str,
+        kind: str,
+        title: str,
+        lang: str,
+        items: Iterable[ArticleSpec | ExtraSpec],
+    ) -> None:
+        ordered = sorted(items, key=lambda i: i.published, reverse=True)
+        html = render.render_listing(
+            self.site, path=path, kind=kind, title=title, lang=lang, items=ordered
+        )
+        newest = ordered[0].published if ordered else None
+        info = PageInfo(self.spec.name, path, Role.NON_ARTICLE, lang, title, None, kind=kind)
+        self.add(path, resource(html, HTML, newest), info)
+
+    def _listings(self) -> None:
+        site, spec = self.site, self.spec
+        items: list[ArticleSpec | ExtraSpec] = [*site.articles, *site.extras]
+        home = [i for i in items if i.language == spec.language]
+        self._listing("/", "home", spec.title, spec.language, home)
+        for section in spec.sections:
+            in_section = [i for i in items if i.section == section.slug]
+            self._listing(f"/{section.slug}/", "section", section.label, section.lang, in_section)
+        tags: dict[str, list[ArticleSpec]] = defaultdict(list)
+        authors: dict[str, list[ArticleSpec]] = defaultdict(list)
+        for article in site.articles:
+            for tag in article.tags:
+                tags[tag].append(article)
+            if article.author:
+                authors[article.author].append(article)
+        tag_title = render.strings(spec.language)["tag_title"]
+        for tag, tagged in sorted(tags.items()):
+            path = f"/tag/{render.slugify(tag)}/"
+            self._listing(path, "tag", f"{tag_title}: {tag}", tagged[0].language, tagged)
+        for author, written in sorted(authors.items()):
+            path = f"/author/{render.slugify(author)}/"
+            self._listing(path, "author", author, written[0].language, written)
+        search = render.strings(spec.language)["search"]
+        self._listing("/search", "search", search, spec.language, site.articles[-10:])
+
+    def _static_pages(self) -> None:
+        spec, text = self.spec, render.strings(self.spec.language)
+        about = render.render_static(
+            self.site,
+            path=spec.about_path,
+            kind="about",
+            title=text["about_title"],
+            lang=spec.language,
+            paragraphs=spec.about,
+        )
+        self.non_article(spec.about_path, "about", spec.language, text["about_title"], about)
+        contact_lines = [spec.address, spec.email]
+        contact = render.render_static(
+            self.site,
+            path="/contact/",
+            kind="contact",
+            title=text["contact_title"],
+            lang=spec.language,
+            paragraphs=contact_lines,
+        )
+        self.non_article("/contact/", "contact", spec.language, text["contact_title"], contact)
+        for path, text_file in spec.extra_pages:
+            page_text = load_text(text_file)
+            html = render.render_static(
+                self.site,
+                path=path,
+                kind="page",
+                title=page_text.title,
+                lang=spec.language,
+                paragraphs=page_text.paragraphs,
+            )
+            self.non_article(path, "page", spec.language, page_text.title, html)
+
+    def _entries(self, items: Iterable[ArticleSpec | ExtraSpec]) -> list[feeds.Entry]:
+        entries = []
+        for item in sorted(items, key=lambda i: i.published, reverse=True):
+            if isinstance(item, ArticleSpec):
+                title, summary, author = item.text.title, item.description, item.author
+            else:
+                title, summary, author = item.title, item.description, ""
+            entries.append(
+                feeds.Entry(
+                    self.site.url(item.path), title, item.published, item.language, summary, author
+                )
+            )
+        return entries
+
+    def _xml(self, path: str, body: bytes, items: Sequence[ArticleSpec | ExtraSpec]) -> None:
+        newest = max((i.published for i in items), default=None)
+        self.add(path, resource(body, "application/xml; charset=utf-8", newest))
+
+    def _discovery(self) -> None:
+        site, spec = self.site, self.spec
+        in_feed: list[ArticleSpec | ExtraSpec] = [*site.articles]
+        in_feed += [e for e in site.extras if e.in_feed]
+        for path, kind in spec.feeds:
+            entries = self._entries(in_feed)
+            if kind == "rss":
+                body = feeds.rss(
+                    title=spec.title,
+                    link=site.url("/"),
+                    self_url=site.url(path),
+                    language=spec.language,
+                    entries=entries,
+                )
+            else:
+                body = feeds.atom(
+                    title=spec.title, link=site.url("/"), self_url=site.url(path), entries=entries
+                )
+            content_type = "application/rss+xml" if kind == "rss" else "application/atom+xml"
+            newest = max((i.published for i in in_feed), default=None)
+            self.add(path, resource(body, content_type + "; charset=utf-8", newest))
+        for path, kind in spec.sitemaps:
+            if kind == "index":
+                self._sitemap_index(path)
+            else:
+                mapped: list[ArticleSpec | ExtraSpec] = [*site.articles, *site.extras]
+                if kind == "news":
+                    mapped = list(site.articles)
+                body = feeds.urlset(self._entries(mapped), kind=kind, publication=spec.title)
+                self._xml(path, body, mapped)
+        sitemap_urls = [site.url(path) for path, _ in spec.sitemaps]
+        self.add("/robots.txt", resource(feeds.robots(sitemap_urls, DISALLOW), "text/plain", None))
+
+    def _sitemap_index(self, path: str) -> None:
+        """Children per month of publication (archive months included), plus a page sitemap,
+        the layout WordPress SEO plugins produce."""
+        by_month: dict[str, list[ArticleSpec | ExtraSpec]] = defaultdict(list)
+        for article in self.all_articles:
+            by_month[article.published.strftime("%Y-%m")].append(article)
+        for extra in self.site.extras:
+            by_month[extra.published.strftime("%Y-%m")].append(extra)
+        children: list[tuple[str, datetime | None]] = []
+        for month, items in sorted(by_month.items(), reverse=True):
+            child = f"/sitemaps/post-{month}.xml"
+            self._xml(child, feeds.urlset(self._entries(items), kind="lastmod"), items)
+            children.append((self.site.url(child), max(i.published for i in items)))
+        static = [self.spec.about_path, "/contact/", *(p for p, _ in self.spec.extra_pages)]
+        pages = feeds.urlset(
+            [feeds.Entry(self.site.url(p), "", None, self.spec.language) for p in static],
+            kind="plain",
+        )
+        self._xml("/sitemaps/pages.xml", pages, [])
+        children.append((self.site.url("/sitemaps/pages.xml"), None))
+        self._xml(path, feeds.sitemap_index(children), self.all_articles)
+
+    def _assets(self) -> None:
+        script = (
+            "(function(){'use strict';var t=document.querySelector('.js-menu-toggle');"
+            "if(t){t.addEventListener('click',function(){var m=document.querySelector("
+            "'.js-mega-menu');m.hidden=!m.hidden;t.setAttribute('aria-expanded',String(!m.hidden));"
+            "});}})();\n"
+        )
+        self.add("/static/js/app.js", resource(script, "application/javascript", None))
+        self.add(
+            "/static/favicon.svg",
+            resource(render.render_image(self.spec.name, self.spec.style), "image/svg+xml", None),
+        )
+        keys = [a.path for a in self.all_articles] + [e.path for e in self.site.extras]
+        for key in keys:
+            svg = render.render_image(key, self.spec.style)
+            self.resources.setdefault(render.image_path(key), resource(svg, "image/svg+xml", None))
+
+
+def not_found_page() -> Resource:
+    body = (
+        b"<!DOCTYPE html><html lang=en><title>404 Not Found</title><h1>Page not found</h1></html>"
+    )
+    return Resource(404, (("Content-Type", HTML),), body, None)
+
+
+def build_web(day: int = 1) -> Web:
+    """The demo web as it looks on `day` (1 = 16 June 2022): pages with `day` <= the argument."""
+    if day < 1:
+        raise ValueError(f"Demo day must be 1 or later, not {day}.")
+    articles = [a for a in (*load_articles(), *seed_articles()) if a.day <= day]
+    extras = [e for e in load_extras() if e.day <= day]
+    sites, pages = [], []
+    for spec in load_outlets():
+        builder = _SiteBuilder(
+            spec,
+            [a for a in articles if a.outlet == spec.name],
+            [e for e in extras if e.outlet == spec.name],
+        )
+        sites.append(builder.build())
+        pages.extend(builder.pages)
+    return Web(day=day, outlets=tuple(sites), pages=tuple(pages))
