@@ -1,0 +1,503 @@
+"""Everything newsmon reads from and writes to the store.
+
+Every function takes the caller's Session and never commits: the crawl
+pipeline, the CLI and the scheduler decide where their transactions end.
+User input only ever reaches SQL as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Integer, and_, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.fts import fts_available, fts_problems, match_query, needs_like, search_terms
+from storage.models import Article, ArticleUrlRow, CrawlRun, Outlet, SkippedPageRow, utcnow
+from storage.records import (
+    ArticleDetail,
+    ArticleRecord,
+    ArticleSummary,
+    ArticleUrl,
+    RunStatus,
+    RunSummary,
+    RunTrigger,
+    SkippedPage,
+    StoreOutcome,
+    UpdateOutcome,
+    UrlKind,
+)
+
+_T = TypeVar("_T")
+
+# A concurrent writer can win a unique-key race at most once per key we touch
+# (the URLs, the content key, the outlet name), so a few attempts always settle.
+_RACE_ATTEMPTS = 4
+
+
+def _retry_on_race(session: Session, attempt: Callable[[], _T]) -> _T:
+    """Run `attempt` in a savepoint, re-running it if another writer won a race.
+
+    After an IntegrityError the savepoint is rolled back, so the next attempt
+    looks the key up again and finds the other writer's row instead.
+    """
+    for _ in range(_RACE_ATTEMPTS - 1):
+        try:
+            with session.begin_nested():
+                return attempt()
+        except IntegrityError:
+            continue
+    with session.begin_nested():
+        return attempt()
+
+
+# --- outlets -------------------------------------------------------------------------
+
+
+def ensure_outlet(
+    session: Session, name: str, title: str, homepage: str, languages: Sequence[str]
+) -> int:
+    """Insert or refresh an outlet row and return its id."""
+
+    def attempt() -> int:
+        outlet = session.scalar(select(Outlet).where(Outlet.name == name))
+        if outlet is None:
+            outlet = Outlet(name=name, title=title, homepage=homepage, languages=list(languages))
+            session.add(outlet)
+        else:
+            outlet.title, outlet.homepage, outlet.languages = title, homepage, list(languages)
+        session.flush()
+        return outlet.id
+
+    return _retry_on_race(session, attempt)
+
+
+def _outlet_id(session: Session, name: str) -> int:
+    found = session.scalar(select(Outlet.id).where(Outlet.name == name))
+    if found is not None:
+        return found
+    # An outlet that reaches storage unregistered still gets its articles kept;
+    # ensure_outlet fills in its details when the registry next syncs.
+    return ensure_outlet(session, name, title=name, homepage="", languages=())
+
+
+def count_by_outlet(session: Session) -> dict[str, int]:
+    """Stored articles per outlet, including outlets with none, by name."""
+    rows = session.execute(
+        select(Outlet.name, func.count(Article.id))
+        .outerjoin(Article, Article.outlet_id == Outlet.id)
+        .group_by(Outlet.name)
+        .order_by(Outlet.name)
+    )
+    return dict(rows.all())
+
+
+# --- articles: writing ---------------------------------------------------------------
+
+
+def known_url(session: Session, url: str) -> int | None:
+    """The article a URL (canonical, alias or syndicated copy) belongs to, if any."""
+    return session.scalar(select(ArticleUrlRow.article_id).where(ArticleUrlRow.url == url))
+
+
+def store_article(session: Session, record: ArticleRecord) -> StoreOutcome:
+    """Store an article unless its URL or its exact text is already known.
+
+    A known URL (canonical or fetched) gives `duplicate_url` and records the
+    other URL as an alias; a known content key from another URL gives
+    `duplicate_text` and records the URLs as syndicated copies of the original.
+    """
+    outlet_id = _outlet_id(session, record.outlet)
+    return _retry_on_race(session, lambda: _store_once(session, record, outlet_id))
+
+
+def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> StoreOutcome:
+    urls = list(dict.fromkeys((record.url, record.fetched_url)))
+    known = _known_urls(session, urls)
+    if known:
+        match = known.get(record.url) or known[record.fetched_url]
+        kind: UrlKind = "syndicated" if match.kind == "syndicated" else "alias"
+        _add_urls(
+            session, record, outlet_id, match.article_id, [u for u in urls if u not in known], kind
+        )
+        return StoreOutcome("duplicate_url", match.article_id)
+
+    original = _article_with_key(session, record.content_key)
+    if original is not None:
+        _add_urls(session, record, outlet_id, original, urls, "syndicated")
+        return StoreOutcome("duplicate_text", original)
+
+    article = Article(
+        outlet_id=outlet_id,
+        url=record.url,
+        title=record.title,
+        text=record.text,
+        published=record.published,
+        authors=list(record.authors),
+        language=record.language,
+        extractor_version=record.extractor_version,
+        topic_score=record.topic_score,
+        content_key=record.content_key,
+        raw_html=record.raw_html,
+        fetched_at=record.fetched_at,
+        run_id=record.run_id,
+    )
+    article.urls = [_url_row(record, outlet_id, "canonical", record.url)]
+    article.urls += [_url_row(record, outlet_id, "alias", url) for url in urls[1:]]
+    session.add(article)
+    session.flush()
+    return StoreOutcome("stored", article.id)
+
+
+def _known_urls(session: Session, urls: Sequence[str]) -> dict[str, ArticleUrlRow]:
+    rows = session.scalars(select(ArticleUrlRow).where(ArticleUrlRow.url.in_(urls)))
+    return {row.url: row for row in rows}
+
+
+def _article_with_key(session: Session, content_key: str) -> int | None:
+    return session.scalar(select(Article.id).where(Article.content_key == content_key))
+
+
+def _add_urls(
+    session: Session,
+    record: ArticleRecord,
+    outlet_id: int,
+    article_id: int,
+    urls: Iterable[str],
+    kind: UrlKind,
+) -> None:
+    for url in urls:
+        row = _url_row(record, outlet_id, kind, url)
+        row.article_id = article_id
+        session.add(row)
+
+
+def _url_row(record: ArticleRecord, outlet_id: int, kind: UrlKind, url: str) -> ArticleUrlRow:
+    return ArticleUrlRow(
+        url=url, outlet_id=outlet_id, kind=kind, first_seen=record.fetched_at, run_id=record.run_id
+    )
+
+
+def update_extraction(
+    session: Session,
+    article_id: int,
+    *,
+    title: str,
+    text: str,
+    published: datetime | None,
+    authors: Sequence[str],
+    language: str | None,
+    extractor_version: str,
+    topic_score: float,
+    content_key: str,
+) -> UpdateOutcome:
+    """Replace an article's extracted fields (for `newsmon reextract`).
+
+    Raises LookupError for an unknown id.
+    """
+
+    def attempt() -> UpdateOutcome:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise LookupError(f"No article with id {article_id}.")
+        if content_key != article.content_key:
+            other = session.scalar(
+                select(Article.id).where(
+                    Article.content_key == content_key, Article.id != article_id
+                )
+            )
+            if other is not None:
+                return UpdateOutcome("duplicate_text", other)
+        new_values = {
+            "title": title,
+            "text": text,
+            "published": published,
+            "authors": list(authors),
+            "language": language,
+            "extractor_version": extractor_version,
+            "topic_score": topic_score,
+            "content_key": content_key,
+        }
+        if all(getattr(article, key) == value for key, value in new_values.items()):
+            return UpdateOutcome("unchanged", article_id)
+        for key, value in new_values.items():
+            setattr(article, key, value)
+        session.flush()
+        return UpdateOutcome("updated", article_id)
+
+    return _retry_on_race(session, attempt)
+
+
+# --- articles: reading ---------------------------------------------------------------
+
+
+def list_articles(
+    session: Session,
+    *,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    language: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+) -> list[ArticleSummary]:
+    """Newest first (by publication date, else first sighting), filtered.
+
+    `search` finds articles containing every whitespace-separated term in the
+    title or text (word prefixes with FTS5, substrings elsewhere); text that
+    holds nothing searchable finds nothing.
+    """
+    query = select(Article).join(Article.outlet)
+    if outlet is not None:
+        query = query.where(Outlet.name == outlet)
+    if language is not None:
+        query = query.where(Article.language == language)
+    if since is not None:
+        query = query.where(
+            or_(
+                Article.published >= since,
+                and_(Article.published.is_(None), Article.first_seen >= since),
+            )
+        )
+    if search is not None:
+        terms = search_terms(search)
+        if not terms:
+            return []
+        query = query.where(_search_clause(session, terms))
+    query = query.order_by(
+        func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
+    ).limit(limit)
+    return [_summary(article) for article in session.scalars(query)]
+
+
+def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
+    if fts_available(session) and not needs_like(terms):
+        matching = (
+            text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :fts_query")
+            .bindparams(fts_query=match_query(terms))
+            .columns(rowid=Integer)
+        )
+        return Article.id.in_(matching)
+    return and_(
+        *(
+            or_(
+                Article.title.icontains(term, autoescape=True),
+                Article.text.icontains(term, autoescape=True),
+            )
+            for term in terms
+        )
+    )
+
+
+def _summary(article: Article) -> ArticleSummary:
+    return ArticleSummary(
+        id=article.id,
+        outlet=article.outlet.name,
+        url=article.url,
+        title=article.title,
+        published=article.published,
+        language=article.language,
+        topic_score=article.topic_score,
+        first_seen=article.first_seen,
+    )
+
+
+def get_article(session: Session, article_id: int) -> ArticleDetail | None:
+    article = session.scalar(
+        select(Article).where(Article.id == article_id).options(selectinload(Article.urls))
+    )
+    return None if article is None else _detail(article)
+
+
+def iter_articles(session: Session, *, batch_size: int = 200) -> Iterator[ArticleDetail]:
+    """Every article by id, fetched in batches so exports of any size stay small."""
+    after = 0
+    while True:
+        batch = session.scalars(
+            select(Article)
+            .where(Article.id > after)
+            .order_by(Article.id)
+            .limit(batch_size)
+            .options(selectinload(Article.urls))
+        ).all()
+        if not batch:
+            return
+        for article in batch:
+            yield _detail(article)
+        after = batch[-1].id
+
+
+def _detail(article: Article) -> ArticleDetail:
+    others = sorted(
+        (row for row in article.urls if row.kind != "canonical"), key=lambda row: row.id
+    )
+    return ArticleDetail(
+        id=article.id,
+        outlet=article.outlet.name,
+        url=article.url,
+        title=article.title,
+        text=article.text,
+        published=article.published,
+        authors=tuple(article.authors),
+        language=article.language,
+        extractor_version=article.extractor_version,
+        topic_score=article.topic_score,
+        content_key=article.content_key,
+        fetched_at=article.fetched_at,
+        first_seen=article.first_seen,
+        run_id=article.run_id,
+        other_urls=tuple(
+            ArticleUrl(
+                url=row.url, kind=row.kind, outlet=row.outlet.name, first_seen=row.first_seen
+            )
+            for row in others
+        ),
+    )
+
+
+def article_raw_html(session: Session, article_id: int) -> bytes:
+    """The page as fetched (decompressed); raises LookupError for an unknown id."""
+    html = session.scalar(select(Article.raw_html).where(Article.id == article_id))
+    if html is None:
+        raise LookupError(f"No article with id {article_id}.")
+    return html
+
+
+# --- crawl runs and skipped pages -------------------------------------------------
+
+
+def start_run(session: Session, outlets: Sequence[str], trigger: RunTrigger) -> int:
+    run = CrawlRun(status="running", trigger=trigger, outlets=list(outlets), stats={})
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    status: RunStatus,
+    stats: Mapping[str, Mapping[str, int]],
+    error: str | None = None,
+) -> None:
+    """Close a run with its per-outlet counters; raises LookupError for an unknown id."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"No crawl run with id {run_id}.")
+    run.status = status
+    run.stats = {outlet: dict(counters) for outlet, counters in stats.items()}
+    run.error = error
+    run.finished_at = utcnow()
+    session.flush()
+
+
+def list_runs(session: Session, limit: int = 20) -> list[RunSummary]:
+    runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))
+    return [_run_summary(run) for run in runs]
+
+
+def get_run(session: Session, run_id: int) -> RunSummary | None:
+    run = session.get(CrawlRun, run_id)
+    return None if run is None else _run_summary(run)
+
+
+def _run_summary(run: CrawlRun) -> RunSummary:
+    return RunSummary(
+        id=run.id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        trigger=run.trigger,
+        outlets=tuple(run.outlets),
+        stats=run.stats,
+        error=run.error,
+    )
+
+
+def record_skip(session: Session, outlet: str, url: str, reason: str, run_id: int | None) -> None:
+    """Remember that a fetched page was not stored, and why (e.g. `off_topic`)."""
+    session.add(
+        SkippedPageRow(url=url, outlet_id=_outlet_id(session, outlet), reason=reason, run_id=run_id)
+    )
+    session.flush()
+
+
+def list_skipped(
+    session: Session, *, run_id: int | None = None, outlet: str | None = None, limit: int = 50
+) -> list[SkippedPage]:
+    query = select(SkippedPageRow).join(SkippedPageRow.outlet)
+    if run_id is not None:
+        query = query.where(SkippedPageRow.run_id == run_id)
+    if outlet is not None:
+        query = query.where(Outlet.name == outlet)
+    rows = session.scalars(query.order_by(SkippedPageRow.id.desc()).limit(limit))
+    return [
+        SkippedPage(
+            id=row.id,
+            outlet=row.outlet.name,
+            url=row.url,
+            reason=row.reason,
+            run_id=row.run_id,
+            seen_at=row.seen_at,
+        )
+        for row in rows
+    ]
+
+
+# --- health -------------------------------------------------------------------------
+
+
+def check_integrity(session: Session) -> list[str]:
+    """Problems found in the store, one sentence each; an empty list means healthy."""
+    problems: list[str] = []
+    if session.get_bind().dialect.name == "sqlite":
+        problems += [
+            f"SQLite integrity check: {message}"
+            for message in session.scalars(text("PRAGMA integrity_check"))
+            if message != "ok"
+        ]
+        problems += [
+            f"{table} row {rowid} points to a missing {parent} row"
+            for table, rowid, parent, _fk in session.execute(text("PRAGMA foreign_key_check"))
+        ]
+    problems += _url_problems(session)
+    problems += fts_problems(session)
+    return problems
+
+
+def _url_problems(session: Session) -> list[str]:
+    """Articles must have exactly one canonical URL row, equal to their own URL.
+
+    An article without one was half-written (or its URL rows were lost), and
+    duplicate detection would miss every later copy of it.
+    """
+    canonical = (
+        select(
+            ArticleUrlRow.article_id,
+            func.count().label("n"),
+            func.min(ArticleUrlRow.url).label("url"),
+        )
+        .where(ArticleUrlRow.kind == "canonical")
+        .group_by(ArticleUrlRow.article_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Article.id, Article.url, canonical.c.n, canonical.c.url)
+        .outerjoin(canonical, canonical.c.article_id == Article.id)
+        .where(or_(canonical.c.n.is_(None), canonical.c.n != 1, canonical.c.url != Article.url))
+        .order_by(Article.id)
+    )
+    problems = []
+    for article_id, url, count, canonical_url in rows:
+        if count is None:
+            problems.append(f"article {article_id} has no canonical URL row")
+        elif count != 1:
+            problems.append(f"article {article_id} has {count} canonical URL rows")
+        else:
+            problems.append(
+                f"article {article_id} has URL {url} but its canonical row says {canonical_url}"
+            )
+    return problems

@@ -1,0 +1,133 @@
+"""Plain records exchanged with the rest of newsmon.
+
+They carry no SQLAlchemy state so the crawl pipeline, the CLI and the scheduler
+can build and read them without an open session (and without importing the ORM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+RunTrigger = Literal["manual", "scheduled", "demo"]
+UrlKind = Literal["canonical", "alias", "syndicated"]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One extracted, on-topic page as the pipeline hands it to storage."""
+
+    outlet: str
+    url: str
+    fetched_url: str
+    title: str
+    text: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    language: str | None
+    extractor_version: str
+    topic_score: float
+    content_key: str
+    raw_html: bytes
+    fetched_at: datetime
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What `store_article` did; `article_id` is the original for duplicates."""
+
+    status: Literal["stored", "duplicate_url", "duplicate_text"]
+    article_id: int
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """What `update_extraction` did.
+
+    `duplicate_text` means the new text is identical to another stored article
+    (`article_id` is that one); the article is then left unchanged so the
+    one-row-per-text invariant holds and the caller can report the clash.
+    """
+
+    status: Literal["updated", "unchanged", "duplicate_text"]
+    article_id: int
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """A listing row: enough for `newsmon articles`, without the text."""
+
+    id: int
+    outlet: str
+    url: str
+    title: str
+    published: datetime | None
+    language: str | None
+    topic_score: float
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class ArticleUrl:
+    """Another URL under which an article was seen."""
+
+    url: str
+    kind: UrlKind
+    outlet: str
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    """A full article (without its raw HTML, which is fetched on demand)."""
+
+    id: int
+    outlet: str
+    url: str
+    title: str
+    text: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    language: str | None
+    extractor_version: str
+    topic_score: float
+    content_key: str
+    fetched_at: datetime
+    first_seen: datetime
+    run_id: int | None
+    other_urls: tuple[ArticleUrl, ...]
+
+    @property
+    def seed_text(self) -> str:
+        """The seed format: title line, blank line, paragraphs."""
+        return f"{self.title}\n\n{self.text}"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One crawl run and its per-outlet counters."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    status: RunStatus
+    trigger: RunTrigger
+    outlets: tuple[str, ...]
+    stats: Mapping[str, Mapping[str, int]]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SkippedPage:
+    """A fetched page that was not stored, and why."""
+
+    id: int
+    outlet: str
+    url: str
+    reason: str
+    run_id: int | None
+    seen_at: datetime
