@@ -74,7 +74,12 @@ class Outlet:
     robots: bool = True
 
     def is_article_url(self, url: str) -> bool:
-        """Whether a canonical same-site URL may be an article by this outlet's URL rules."""
+        """Whether a canonical same-site URL may be an article by this outlet's URL rules.
+
+        A site's front page is never an article, whatever the patterns say.
+        """
+        if urlsplit(url).path in ("", "/"):
+            return False
         if any(re.search(pattern, url) for pattern in self.exclude_patterns):
             return False
         return not self.article_patterns or any(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crawler.extract import Extracted, Skipped, extract
 from crawler.topic import Topic, load_topic
-from crawler.urls import canonicalize, same_site
+from crawler.urls import canonicalize, host_of, same_site
 from dedup.normalize import content_key
 from storage.records import ArticleRecord
 
@@ -74,6 +74,16 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
         raw_html=page.body,
         fetched_at=page.fetched_at,
     )
+
+
+def rebuild_record(
+    outlet: str, url: str, raw_html: bytes, fetched_at: datetime, topic_path: str = ""
+) -> ArticleRecord | PageSkip:
+    """Re-run the stages on a stored page's raw HTML (after an extractor upgrade)."""
+    host = host_of(url)
+    page = FetchedPage(outlet=outlet, url=url, fetched_url=url, body=raw_html, encoding=None,
+                       fetched_at=fetched_at, allowed_domains=(host,) if host else ())
+    return build_record(page, topic_path)
 
 
 def _article_url(page: FetchedPage, result: Extracted) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
+from crawler.pages import PageSkip
 from crawler.outlets import (
     Outlet,
     OutletConfigError,
@@ -35,9 +36,12 @@ from crawler.outlets import (
 )
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
-from newsmon.render import outlets_table, run_summary_table, seed_format
+from newsmon.render import outlets_table, run_summary_table
 from newsmon.runner import CrawlOptions, run_crawl
-from storage.db import StorageError, make_engine, session_factory, upgrade
+from newsmon.schedule_cli import schedule_app
+from scheduler.lock import LockBusy
+from scheduler.service import ScheduleError
+from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 from storage.queries import (
     article_raw_html,
     check_integrity,
@@ -58,6 +62,7 @@ outlets_app = typer.Typer(help="List the outlet registry, or add an outlet to yo
 db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
+app.add_typer(schedule_app, name="schedule")
 
 console = Console()
 err = Console(stderr=True)
@@ -77,18 +82,23 @@ class UserError(Exception):
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    UserError, OutletConfigError, StorageError, DiscoveryError, FetchError,
+    UserError, OutletConfigError, StorageError, DiscoveryError, FetchError, LockBusy, ScheduleError,
 )
 
 
 @contextmanager
-def store(db: str | None) -> Iterator[Session]:
-    """A migrated store and one session; the command commits what it changes."""
+def store(db: str | None, *, write: bool = False) -> Iterator[Session]:
+    """A migrated store and one session; the command commits what it changes.
+
+    Read sessions never take SQLite's write lock, so listing and exporting
+    never stall a crawl that is writing.
+    """
     engine = make_engine(db)
-    upgrade(engine)
     try:
-        with session_factory(engine)() as session:
-            yield session
+        with storage_errors(engine):
+            upgrade(engine)
+            with session_factory(engine, write=write)() as session:
+                yield session
     finally:
         engine.dispose()
 
@@ -100,11 +110,13 @@ def registry(files: list[Path] | None) -> dict[str, Outlet]:
 # -- crawling ---------------------------------------------------------------
 
 
-def _crawl_and_report(outlets: list[Outlet], options: CrawlOptions) -> int:
+def _crawl_and_report(
+    outlets: list[Outlet], options: CrawlOptions, run_id: int | None = None
+) -> int:
     from newsmon.progress import CrawlProgress  # imports Scrapy signals; keep `--help` fast
 
     with CrawlProgress(console) as progress:
-        run_id = run_crawl(outlets, options, on_crawler=progress.attach)
+        run_id = run_crawl(outlets, options, on_crawler=progress.attach, run_id=run_id)
     with store(options.db_url) as session:
         run = get_run(session, run_id)
         assert run is not None
@@ -152,6 +164,7 @@ def crawl(
         bool, typer.Option("--allow-private", help="Allow loopback/private hosts (local test webs only).")
     ] = False,
     trigger: Annotated[str, typer.Option(hidden=True)] = "manual",
+    run_id: Annotated[int | None, typer.Option(hidden=True)] = None,
     workers: Annotated[
         int | None, typer.Option(help="Extraction worker processes (default 2; 0 = inline).")
     ] = None,
@@ -168,7 +181,7 @@ def crawl(
         db_url=db, outlet_files=files, builtin_outlets=not no_builtin, local_web=allow_private,
         trigger=trigger, extract_workers=workers, log_level=log_level,
     )
-    _crawl_and_report([known[n] for n in names], options)
+    _crawl_and_report([known[n] for n in names], options, run_id)
 
 
 # -- the registry -------------------------------------------------------------
@@ -251,7 +264,7 @@ def show(article_id: int, db: DbOption = None) -> None:
             raise UserError(f"No article {article_id}; `newsmon articles` lists the ids.")
         err.print(f"[dim]#{article.id} {article.outlet} {article.url} "
                   f"{article.published or ''} {article.language or ''}[/]")
-        sys.stdout.write(seed_format(article.title, article.text))
+        sys.stdout.write(article.seed_text + "\n")
 
 
 @app.command("export")
@@ -319,24 +332,29 @@ def _extracted_json(path: Path, result: Extracted) -> dict[str, object]:
 @app.command()
 def reextract(db: DbOption = None) -> None:
     """Re-run extraction on every stored article's raw HTML (after an upgrade)."""
-    changed = unchanged = skipped = 0
-    with store(db) as session:
-        ids = [row["id"] for row in iter_articles(session)]
-        for article_id in ids:
-            article = get_article(session, article_id)
-            assert article is not None
-            result = extract(article_raw_html(session, article_id), article.url)
-            if isinstance(result, Skipped):
-                skipped += 1
-                err.print(f"#{article_id}: new extraction skips it ({result.reason}); kept as it was.")
+    from crawler.pages import rebuild_record
+
+    counts = {"updated": 0, "unchanged": 0, "duplicate_text": 0, "kept": 0}
+    with store(db, write=True) as session:
+        for article in list(iter_articles(session)):
+            result = rebuild_record(article.outlet, article.url, article_raw_html(session, article.id),
+                                    article.fetched_at)
+            if isinstance(result, PageSkip):
+                counts["kept"] += 1
+                err.print(f"#{article.id}: the new extraction skips it ({result.reason}); kept as it was.")
                 continue
-            if update_extraction(session, article_id, result):
-                changed += 1
-            else:
-                unchanged += 1
+            outcome = update_extraction(
+                session, article.id, title=result.title, text=result.text,
+                published=result.published, authors=result.authors, language=result.language,
+                extractor_version=result.extractor_version, topic_score=result.topic_score,
+                content_key=result.content_key,
+            )
+            counts[outcome.status] += 1
             session.commit()
-    console.print(f"Re-extracted {changed + unchanged + skipped} article(s): {changed} changed, "
-                  f"{unchanged} unchanged, {skipped} kept because the new extraction skipped them.")
+    console.print(f"Re-extracted {sum(counts.values())} article(s): {counts['updated']} changed, "
+                  f"{counts['unchanged']} unchanged, {counts['duplicate_text']} now identical to "
+                  f"another article (left as they were), {counts['kept']} kept because the new "
+                  "extraction skipped them.")
 
 
 @app.command()
@@ -359,7 +377,7 @@ def record(
 @db_app.command("check")
 def db_check(db: DbOption = None) -> None:
     """Check the store's integrity: foreign keys, orphans, full-text index in sync."""
-    with store(db) as session:
+    with store(db, write=True) as session:
         problems = check_integrity(session)
     if problems:
         for problem in problems:

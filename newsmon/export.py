@@ -11,11 +11,12 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
-from newsmon.render import seed_format
+from storage.records import ArticleDetail
 
 ExportFormat = Literal["jsonl", "csv", "txt"]
 
@@ -30,21 +31,23 @@ def safe_filename(article_id: int, title: str, max_chars: int = 80) -> str:
     return f"{article_id:06d}-{slug or 'article'}.txt"
 
 
-def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+def _plain(article: ArticleDetail) -> dict[str, Any]:
+    row = asdict(article)
+    row["other_urls"] = [{"url": u.url, "kind": u.kind} for u in article.other_urls]
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
-def export_articles(rows: Iterable[Mapping[str, Any]], fmt: ExportFormat, out: Path) -> int:
+def export_articles(rows: Iterable[ArticleDetail], fmt: ExportFormat, out: Path) -> int:
     """Write every row; returns how many were written."""
     count = 0
     if fmt == "txt":
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
         for row in rows:
-            target = (root / safe_filename(row["id"], row["title"])).resolve()
+            target = (root / safe_filename(row.id, row.title)).resolve()
             if target.parent != root:  # safe_filename forbids it; keep the promise checked
                 raise ValueError(f"refusing to write outside {root}: {target}")
-            target.write_text(seed_format(row["title"], row["text"]), encoding="utf-8")
+            target.write_text(row.seed_text + "\n", encoding="utf-8")
             count += 1
         return count
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +61,7 @@ def export_articles(rows: Iterable[Mapping[str, Any]], fmt: ExportFormat, out: P
             writer.writeheader()
             for row in rows:
                 plain = _plain(row)
-                plain["authors"] = "; ".join(row.get("authors") or ())
+                plain["authors"] = "; ".join(row.authors)
                 writer.writerow(plain)
                 count += 1
     return count

@@ -12,13 +12,14 @@ from crawler.outlets import Outlet
 # Summary columns: (heading, stat keys summed for it). Keys are the crawl's
 # ``newsmon/*`` stats without the prefix; "failed/" sums every failure kind.
 SUMMARY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("pages fetched", ("pages_fetched",)),
+    ("fetched", ("pages_fetched",)),
     ("stored", ("stored",)),
-    ("exact duplicates", ("duplicate_text", "duplicate_url")),
-    ("off-topic skipped", ("skipped/off_topic", "skipped/off_topic_title")),
-    ("not articles", ("skipped/not_article", "skipped/too_short", "skipped/empty",
-                      "skipped/binary", "skipped/not_article_url")),
-    ("failures", ("failed/",)),
+    ("exact dup", ("duplicate_text", "duplicate_url")),
+    ("off-topic", ("skipped/off_topic", "skipped/off_topic_title")),
+    ("non-article", ("skipped/not_article", "skipped/too_short", "skipped/empty",
+                     "skipped/binary", "skipped/not_html", "skipped/too_large",
+                     "skipped/unparsable")),
+    ("failed", ("failed/",)),
 )
 
 
@@ -37,7 +38,7 @@ def summary_counts(stats: Mapping[str, Any]) -> dict[str, int]:
 
 def run_summary_table(run_id: int, per_outlet: Mapping[str, Mapping[str, Any]]) -> Table:
     table = Table(title=f"Crawl run {run_id}")
-    table.add_column("outlet")
+    table.add_column("outlet", no_wrap=True)
     for heading, _ in SUMMARY_COLUMNS:
         table.add_column(heading, justify="right")
     totals = dict.fromkeys((h for h, _ in SUMMARY_COLUMNS), 0)
@@ -59,8 +60,3 @@ def outlets_table(outlets: Iterable[Outlet]) -> Table:
         table.add_row(o.name, o.title, ",".join(o.languages), str(len(o.feeds)),
                       str(len(o.sitemaps)), str(len(o.sections)), o.homepage)
     return table
-
-
-def seed_format(title: str, text: str) -> str:
-    """The seed file layout: a title line, a blank line, then the paragraphs."""
-    return f"{title}\n\n{text}\n"

@@ -19,6 +19,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
+from scheduler.lock import LockBusy, outlet_locks
 from storage.db import make_engine, session_factory, upgrade
 from storage.queries import finish_run, get_run, start_run
 
@@ -53,7 +54,6 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
         overrides.update(
             NEWSMON_ALLOW_PRIVATE=True,
             DOWNLOAD_DELAY=0,
-            RANDOMIZE_DOWNLOAD_DELAY=False,
             AUTOTHROTTLE_ENABLED=False,
             CONCURRENT_REQUESTS_PER_DOMAIN=8,
             DOWNLOAD_TIMEOUT=15,
@@ -67,28 +67,33 @@ CrawlerHook = Callable[[Crawler, Outlet], None]
 
 
 def run_crawl(
-    outlets: Sequence[Outlet], options: CrawlOptions, on_crawler: CrawlerHook | None = None
+    outlets: Sequence[Outlet],
+    options: CrawlOptions,
+    on_crawler: CrawlerHook | None = None,
+    run_id: int | None = None,
 ) -> int:
     """Crawl the outlets to completion; returns the crawl-run id.
 
     ``on_crawler`` lets a caller (the progress display) connect to each
-    crawler's signals before it starts.
+    crawler's signals before it starts. ``run_id`` continues a run row that
+    the caller (the scheduler) opened; otherwise a new one is opened here.
+    Raises LockBusy, after closing the run as skipped, when another process
+    is crawling one of the outlets.
     """
     engine = make_engine(options.db_url)
     upgrade(engine)
     sessions = session_factory(engine)
-    with sessions.begin() as session:
-        run_id = start_run(session, [o.name for o in outlets], options.trigger)
+    if run_id is None:
+        with sessions.begin() as session:
+            run_id = start_run(session, [o.name for o in outlets], options.trigger)
     status, error = "failed", None
     try:
-        process = CrawlerProcess(crawl_settings(options, run_id), install_root_handler=True)
-        for outlet in outlets:
-            crawler = process.create_crawler(spider_class(outlet))
-            if on_crawler is not None:
-                on_crawler(crawler, outlet)
-            process.crawl(crawler)
-        process.start()
+        with outlet_locks(options.db_url, [o.name for o in outlets]):
+            _crawl(outlets, options, run_id, on_crawler)
         status = _status_from_stats(sessions, run_id, len(outlets))
+    except LockBusy as exc:
+        status, error = "skipped", str(exc)
+        raise
     except BaseException as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
@@ -97,6 +102,18 @@ def run_crawl(
             finish_run(session, run_id, status, error=error)
         engine.dispose()
     return run_id
+
+
+def _crawl(
+    outlets: Sequence[Outlet], options: CrawlOptions, run_id: int, on_crawler: CrawlerHook | None
+) -> None:
+    process = CrawlerProcess(crawl_settings(options, run_id))
+    for outlet in outlets:
+        crawler = process.create_crawler(spider_class(outlet))
+        if on_crawler is not None:
+            on_crawler(crawler, outlet)
+        process.crawl(crawler)
+    process.start()
 
 
 def _status_from_stats(sessions: Any, run_id: int, expected: int) -> str:

@@ -121,7 +121,7 @@ class CrawlRun(Base):
     status: Mapped[RunStatus] = mapped_column(String(20))
     trigger: Mapped[RunTrigger] = mapped_column(String(20))
     outlets: Mapped[list[str]] = mapped_column(JSON, default=list)
-    stats: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Integer, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
@@ -376,19 +376,34 @@ def start_run(session: Session, outlets: Sequence[str], trigger: RunTrigger) -> 
     return run.id
 
 
+def _run(session: Session, run_id: int) -> CrawlRun:
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"No crawl run with id {run_id}.")
+    return run
+
+
+def add_run_stats(
+    session: Session, run_id: int, outlet: str, counters: Mapping[str, Any]
+) -> None:
+    """Record one outlet's counters as its spider closes; outlets of a run close one by one."""
+    run = _run(session, run_id)
+    run.stats = {**(run.stats or {}), outlet: dict(counters)}
+    session.flush()
+
+
 def finish_run(
     session: Session,
     run_id: int,
     status: RunStatus,
-    stats: Mapping[str, Mapping[str, int]],
+    stats: Mapping[str, Mapping[str, Any]] | None = None,
     error: str | None = None,
 ) -> None:
-    """Close a run with its per-outlet counters; raises LookupError for an unknown id."""
-    run = session.get(CrawlRun, run_id)
-    if run is None:
-        raise LookupError(f"No crawl run with id {run_id}.")
+    """Close a run; ``stats`` replaces the per-outlet counters when given."""
+    run = _run(session, run_id)
     run.status = status
-    run.stats = {outlet: dict(counters) for outlet, counters in stats.items()}
+    if stats is not None:
+        run.stats = {outlet: dict(counters) for outlet, counters in stats.items()}
     run.error = error
     run.finished_at = utcnow()
     session.flush()

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+RunStatus = Literal["running", "succeeded", "failed", "interrupted", "skipped"]
 RunTrigger = Literal["manual", "scheduled", "demo"]
 UrlKind = Literal["canonical", "alias", "syndicated"]
 
@@ -117,7 +117,7 @@ class RunSummary:
     status: RunStatus
     trigger: RunTrigger
     outlets: tuple[str, ...]
-    stats: Mapping[str, Mapping[str, int]]
+    stats: Mapping[str, Mapping[str, Any]]
     error: str | None
 
 

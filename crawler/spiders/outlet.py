@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import (
@@ -49,6 +51,7 @@ class OutletSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.outlet.allowed_domains)
         self._now = datetime.now(UTC)
+        self._judged: set[str] = set()
 
     # -- discovery ---------------------------------------------------------
 
@@ -102,7 +105,12 @@ class OutletSpider(scrapy.Spider):
     def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
         for link in links:
-            url = self.article_url(link.url)
+            # Feeds, sitemaps and sections list the same article many times; judge it once.
+            canonical = canonicalize(amp_to_canonical(link.url) or link.url)
+            if canonical in self._judged:
+                continue
+            self._judged.add(canonical)
+            url = self.article_url(canonical)
             if url is None:
                 continue
             if not within_lookback(link, self._now, self.outlet.lookback_days):
@@ -120,8 +128,7 @@ class OutletSpider(scrapy.Spider):
             )
 
     def article_url(self, url: str) -> str | None:
-        """Hook: the canonical URL to fetch for a discovered link, or None if it is no article."""
-        url = canonicalize(amp_to_canonical(url) or url)
+        """Hook: the URL to fetch for a discovered (canonical) link, or None if it is no article."""
         if not self._may_fetch(url):
             return None
         if not self.outlet.is_article_url(url):
@@ -163,7 +170,16 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(IgnoreRequest):
+            # robots.txt or the fetch guard said no: a decision, not a failure.
+            if "robots.txt" in failure.getErrorMessage():
+                self._inc("skipped/robots_disallowed")
+            return
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
+        if failure.check(HttpError):
+            response = failure.value.response
+            self._inc(f"http/{response.status}")
+            kind = f"{kind}_http_{response.status}"
         self._fail(kind, url, failure.getErrorMessage())
 
     # -- bookkeeping -------------------------------------------------------

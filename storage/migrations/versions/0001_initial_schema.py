@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("stats", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('running', 'succeeded', 'failed', 'interrupted')",
+            "status IN ('running', 'succeeded', 'failed', 'interrupted', 'skipped')",
             name=op.f("ck_crawl_runs_status"),
         ),
         sa.CheckConstraint(

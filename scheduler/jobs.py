@@ -1,0 +1,104 @@
+"""The scheduled crawl job: one crawl in a child process, recorded as a crawl run.
+
+Scrapy's Twisted reactor cannot be restarted inside one process, and a
+crawl that crashes must not take the scheduler down with it, so every run is
+a child `python -m newsmon crawl`. The job opens the run row first and hands
+its id to the child: whatever happens to the child (a crash, SIGKILL, out of
+memory), the row ends up saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+
+from storage.db import make_engine, session_factory, upgrade
+from storage.queries import finish_run, get_run, start_run
+
+logger = logging.getLogger(__name__)
+
+# Children of this scheduler process, so a shutdown can stop them cleanly.
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+
+
+def crawl_command(
+    db_url: str | None, outlets: Sequence[str], outlet_files: Sequence[str], run_id: int,
+    *, builtin: bool = True, allow_private: bool = False,
+) -> list[str]:
+    cmd = [sys.executable, "-m", "newsmon", "crawl", "--run-id", str(run_id),
+           "--trigger", "scheduled"]
+    if db_url:
+        cmd += ["--db", db_url]
+    for path in outlet_files:
+        cmd += ["--outlets", path]
+    for name in outlets:
+        cmd += ["--outlet", name]
+    if not builtin:
+        cmd.append("--no-builtin")
+    if allow_private:
+        cmd.append("--allow-private")
+    return cmd
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def crawl_job(
+    db_url: str | None = None,
+    outlets: Sequence[str] = (),
+    outlet_files: Sequence[str] = (),
+    builtin: bool = True,
+    allow_private: bool = False,
+) -> int:
+    """Run one crawl to completion in a child process; returns the crawl-run id."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    try:
+        with sessions.begin() as session:
+            run_id = start_run(session, list(outlets) or ["*"], "scheduled")
+        cmd = crawl_command(db_url, outlets, outlet_files, run_id,
+                            builtin=builtin, allow_private=allow_private)
+        logger.info("crawl run %d: %s", run_id, " ".join(cmd))
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # noqa: S603 - our own argv
+        with _children_lock:
+            _children.add(child)
+        try:
+            code = child.wait()
+        finally:
+            with _children_lock:
+                _children.discard(child)
+        with sessions.begin() as session:
+            run = get_run(session, run_id)
+            if run is not None and run.status == "running":
+                # The child never closed its run: it crashed or was killed.
+                finish_run(session, run_id, "failed",
+                           error=f"crawl process ended abnormally ({describe_exit(code)})")
+        logger.info("crawl run %d ended with %s", run_id, describe_exit(code))
+        return run_id
+    finally:
+        engine.dispose()
+
+
+def stop_children(timeout: float = 60.0) -> None:
+    """Ask running crawls to stop (Scrapy closes spiders on SIGTERM), then wait for them."""
+    with _children_lock:
+        children = list(_children)
+    for child in children:
+        child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
