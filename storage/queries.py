@@ -306,8 +306,13 @@ def _summary(article: Article) -> ArticleSummary:
 
 
 def get_article(session: Session, article_id: int) -> ArticleDetail | None:
+    # populate_existing: the session may hold this article with a URL list loaded before
+    # a syndicated copy was recorded.
     article = session.scalar(
-        select(Article).where(Article.id == article_id).options(selectinload(Article.urls))
+        select(Article)
+        .where(Article.id == article_id)
+        .options(selectinload(Article.urls))
+        .execution_options(populate_existing=True)
     )
     return None if article is None else _detail(article)
 
