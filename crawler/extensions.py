@@ -15,16 +15,25 @@ from scrapy.crawler import Crawler
 
 from crawler.database import sessions_for
 from storage.queries import add_run_stats, finish_run, start_run
+from storage.records import as_trigger
 
 PREFIX = "newsmon/"
 
 
 def outlet_stats(stats: dict[str, Any]) -> dict[str, Any]:
     """The newsmon counters of one spider, plus the HTTP figures the summary shows."""
-    picked = {k[len(PREFIX):]: v for k, v in stats.items()
-              if k.startswith(PREFIX) and k != "newsmon/run_id"}
-    for key in ("downloader/request_count", "downloader/response_bytes", "finish_reason",
-                "log_count/ERROR", "retry/max_reached"):
+    picked = {
+        k[len(PREFIX) :]: v
+        for k, v in stats.items()
+        if k.startswith(PREFIX) and k != "newsmon/run_id"
+    }
+    for key in (
+        "downloader/request_count",
+        "downloader/response_bytes",
+        "finish_reason",
+        "log_count/ERROR",
+        "retry/max_reached",
+    ):
         if key in stats:
             picked[key] = stats[key]
     return picked
@@ -48,7 +57,9 @@ class CrawlRunRecorder:
         if self.owns_run:
             with self.sessions.begin() as session:
                 self.run_id = start_run(
-                    session, [spider.name], self.crawler.settings.get("NEWSMON_RUN_TRIGGER")
+                    session,
+                    [spider.name],
+                    as_trigger(self.crawler.settings.get("NEWSMON_RUN_TRIGGER", "")),
                 )
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newsmon/run_id", self.run_id)
@@ -60,5 +71,6 @@ class CrawlRunRecorder:
         with self.sessions.begin() as session:
             add_run_stats(session, self.run_id, spider.name, stats)
             if self.owns_run:
-                status = "succeeded" if reason == "finished" else "interrupted"
-                finish_run(session, self.run_id, status)
+                finish_run(
+                    session, self.run_id, "succeeded" if reason == "finished" else "interrupted"
+                )

@@ -407,6 +407,17 @@ def registry_paths_from_env(environ: Mapping[str, str] | None = None) -> list[Pa
     return [Path(part) for part in value.split(os.pathsep) if part.strip()]
 
 
+def outlet_from_table(table: Mapping[str, Any], source: str = "<code>") -> Outlet:
+    """Validate one outlet given as a mapping (as generated code, e.g. the demo web, has it)."""
+    values = {k: v for k, v in table.items() if k != "name" and v is not None}
+    entry = _Entry(str(table.get("name", "")), source)
+    entry.update(values, source)
+    outlet, problems = _validate(entry)
+    if problems or outlet is None:
+        raise OutletConfigError(problems)
+    return outlet
+
+
 def load_registry(paths: Sequence[Path] = (), *, builtin: bool = True) -> dict[str, Outlet]:
     """Merge the built-in registry with user files, later ones winning, and validate.
 

@@ -81,8 +81,15 @@ def rebuild_record(
 ) -> ArticleRecord | PageSkip:
     """Re-run the stages on a stored page's raw HTML (after an extractor upgrade)."""
     host = host_of(url)
-    page = FetchedPage(outlet=outlet, url=url, fetched_url=url, body=raw_html, encoding=None,
-                       fetched_at=fetched_at, allowed_domains=(host,) if host else ())
+    page = FetchedPage(
+        outlet=outlet,
+        url=url,
+        fetched_url=url,
+        body=raw_html,
+        encoding=None,
+        fetched_at=fetched_at,
+        allowed_domains=(host,) if host else (),
+    )
     return build_record(page, topic_path)
 
 

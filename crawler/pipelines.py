@@ -105,8 +105,9 @@ class StorePipeline:
         if outlet is None:
             return
         with self.sessions.begin() as session:
-            ensure_outlet(session, outlet.name, outlet.title, outlet.homepage,
-                          list(outlet.languages))
+            ensure_outlet(
+                session, outlet.name, outlet.title, outlet.homepage, list(outlet.languages)
+            )
 
     def process_item(self, item: Any) -> Any:
         stats = _stats(self.crawler)

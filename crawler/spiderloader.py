@@ -8,6 +8,7 @@ or environment variable, exactly as for the `newsmon` CLI.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 from pathlib import Path
 from typing import Self
@@ -61,7 +62,7 @@ class RegistrySpiderLoader:
     def list(self) -> list[str]:
         return sorted(self._outlets)
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> builtins.list[str]:
         return [
             name
             for name, outlet in sorted(self._outlets.items())

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
-from crawler.pages import PageSkip
 from crawler.outlets import (
     Outlet,
     OutletConfigError,
@@ -34,6 +33,7 @@ from crawler.outlets import (
     load_registry,
     registry_paths_from_env,
 )
+from crawler.pages import PageSkip
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
 from newsmon.render import outlets_table, run_summary_table
@@ -51,6 +51,7 @@ from storage.queries import (
     list_articles,
     update_extraction,
 )
+from storage.records import as_trigger
 
 app = typer.Typer(
     help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",
@@ -69,7 +70,10 @@ err = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLAlchemy URL of the store (default: $NEWSMON_DB_URL or sqlite:///newsmon.db)."),
+    typer.Option(
+        "--db",
+        help="SQLAlchemy URL of the store (default: $NEWSMON_DB_URL or sqlite:///newsmon.db).",
+    ),
 ]
 OutletsFileOption = Annotated[
     list[Path] | None,
@@ -82,7 +86,13 @@ class UserError(Exception):
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    UserError, OutletConfigError, StorageError, DiscoveryError, FetchError, LockBusy, ScheduleError,
+    UserError,
+    OutletConfigError,
+    StorageError,
+    DiscoveryError,
+    FetchError,
+    LockBusy,
+    ScheduleError,
 )
 
 
@@ -138,8 +148,10 @@ def demo(
 
     with demoweb.serve(demoweb.build_web()) as web:
         outlets = demo_outlets(web)
-        console.print(f"Offline demo web: {len(outlets)} outlets on loopback "
-                      f"({', '.join(web.base_url(o.name) for o in outlets[:3])}, ...).")
+        console.print(
+            f"Offline demo web: {len(outlets)} outlets on loopback "
+            f"({', '.join(web.base_url(o.name) for o in outlets[:3])}, ...)."
+        )
         options = CrawlOptions(db_url=db, builtin_outlets=False, local_web=True, trigger="demo")
         _crawl_and_report(outlets, options)
         console.print("Next: `newsmon articles`, `newsmon show ID`, `datasette newsmon.db`.")
@@ -153,15 +165,22 @@ def demo(
 @app.command()
 def crawl(
     outlet: Annotated[
-        list[str] | None, typer.Option("--outlet", "-o", help="Outlet name (repeatable; default: all).")
+        list[str] | None,
+        typer.Option("--outlet", "-o", help="Outlet name (repeatable; default: all)."),
     ] = None,
     db: DbOption = None,
     outlets_file: OutletsFileOption = None,
     no_builtin: Annotated[
-        bool, typer.Option("--no-builtin", help="Use only the --outlets files, not the built-in registry.")
+        bool,
+        typer.Option(
+            "--no-builtin", help="Use only the --outlets files, not the built-in registry."
+        ),
     ] = False,
     allow_private: Annotated[
-        bool, typer.Option("--allow-private", help="Allow loopback/private hosts (local test webs only).")
+        bool,
+        typer.Option(
+            "--allow-private", help="Allow loopback/private hosts (local test webs only)."
+        ),
     ] = False,
     trigger: Annotated[str, typer.Option(hidden=True)] = "manual",
     run_id: Annotated[int | None, typer.Option(hidden=True)] = None,
@@ -176,10 +195,17 @@ def crawl(
     names = outlet or sorted(known)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise UserError(f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names.")
+        raise UserError(
+            f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
+        )
     options = CrawlOptions(
-        db_url=db, outlet_files=files, builtin_outlets=not no_builtin, local_web=allow_private,
-        trigger=trigger, extract_workers=workers, log_level=log_level,
+        db_url=db,
+        outlet_files=files,
+        builtin_outlets=not no_builtin,
+        local_web=allow_private,
+        trigger=as_trigger(trigger),
+        extract_workers=workers,
+        log_level=log_level,
     )
     _crawl_and_report([known[n] for n in names], options, run_id)
 
@@ -197,9 +223,9 @@ def outlets_list(ctx: typer.Context, outlets_file: OutletsFileOption = None) -> 
 @outlets_app.command("add")
 def outlets_add(
     url: str,
-    file: Annotated[Path, typer.Option("--file", help="Outlets file to append the draft to.")] = Path(
-        "outlets.toml"
-    ),
+    file: Annotated[
+        Path, typer.Option("--file", help="Outlets file to append the draft to.")
+    ] = Path("outlets.toml"),
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Discover a site's feeds and sitemaps and append a draft entry to your outlets file."""
@@ -207,17 +233,19 @@ def outlets_add(
     robots_url = home.url.split("/", 3)
     robots: str | None
     try:
-        robots = fetch("/".join(robots_url[:3]) + "/robots.txt", allow_private=allow_private).body.decode(
-            "utf-8", "replace"
-        )
+        robots = fetch(
+            "/".join(robots_url[:3]) + "/robots.txt", allow_private=allow_private
+        ).body.decode("utf-8", "replace")
     except FetchError:
         robots = None
     outlet = draft_outlet(home.url, home.body, robots)
     append_outlet(file, outlet)
     load_registry([file], builtin=False)  # the draft must load; fail loudly now, not at crawl time
-    console.print(f"Added draft outlet [bold]{outlet.name}[/] to {file}: "
-                  f"{len(outlet.feeds)} feed(s), {len(outlet.sitemaps)} sitemap(s). Review it, then "
-                  f"`newsmon crawl --outlets {file} --outlet {outlet.name}`.")
+    console.print(
+        f"Added draft outlet [bold]{outlet.name}[/] to {file}: "
+        f"{len(outlet.feeds)} feed(s), {len(outlet.sitemaps)} sitemap(s). Review it, then "
+        f"`newsmon crawl --outlets {file} --outlet {outlet.name}`."
+    )
 
 
 # -- reading the store ----------------------------------------------------------
@@ -236,22 +264,38 @@ def _parse_since(since: str | None) -> datetime | None:
 @app.command()
 def articles(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    ] = None,
     lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
-    search: Annotated[str | None, typer.Option(help="Full-text search in titles and texts.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Full-text search in titles and texts.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: DbOption = None,
 ) -> None:
     """List stored articles, newest first."""
     with store(db) as session:
-        rows = list_articles(session, outlet=outlet, since=_parse_since(since), language=lang,
-                             search=search, limit=limit)
+        rows = list_articles(
+            session,
+            outlet=outlet,
+            since=_parse_since(since),
+            language=lang,
+            search=search,
+            limit=limit,
+        )
     table = Table(title=f"{len(rows)} article(s)")
     for column in ("id", "outlet", "published", "lang", "title", "url"):
         table.add_column(column, overflow="fold" if column in ("title", "url") else "ellipsis")
     for row in rows:
-        table.add_row(str(row.id), row.outlet, row.published.date().isoformat() if row.published else "",
-                      row.language or "", row.title, row.url)
+        table.add_row(
+            str(row.id),
+            row.outlet,
+            row.published.date().isoformat() if row.published else "",
+            row.language or "",
+            row.title,
+            row.url,
+        )
     console.print(table)
 
 
@@ -262,8 +306,10 @@ def show(article_id: int, db: DbOption = None) -> None:
         article = get_article(session, article_id)
         if article is None:
             raise UserError(f"No article {article_id}; `newsmon articles` lists the ids.")
-        err.print(f"[dim]#{article.id} {article.outlet} {article.url} "
-                  f"{article.published or ''} {article.language or ''}[/]")
+        err.print(
+            f"[dim]#{article.id} {article.outlet} {article.url} "
+            f"{article.published or ''} {article.language or ''}[/]"
+        )
         sys.stdout.write(article.seed_text + "\n")
 
 
@@ -295,7 +341,9 @@ def _html_files(paths: list[Path]) -> Iterator[Path]:
 @app.command("extract")
 def extract_command(
     paths: Annotated[list[Path], typer.Argument(help="HTML files or folders.")],
-    url: Annotated[str | None, typer.Option(help="The page's URL (resolves relative links).")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The page's URL (resolves relative links).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="txt (seed format) or jsonl.")] = "txt",
 ) -> None:
     """Run the crawler's extraction on local HTML files, without crawling."""
@@ -337,32 +385,50 @@ def reextract(db: DbOption = None) -> None:
     counts = {"updated": 0, "unchanged": 0, "duplicate_text": 0, "kept": 0}
     with store(db, write=True) as session:
         for article in list(iter_articles(session)):
-            result = rebuild_record(article.outlet, article.url, article_raw_html(session, article.id),
-                                    article.fetched_at)
+            result = rebuild_record(
+                article.outlet,
+                article.url,
+                article_raw_html(session, article.id),
+                article.fetched_at,
+            )
             if isinstance(result, PageSkip):
                 counts["kept"] += 1
-                err.print(f"#{article.id}: the new extraction skips it ({result.reason}); kept as it was.")
+                err.print(
+                    f"#{article.id}: the new extraction skips it ({result.reason}); kept as it was."
+                )
                 continue
             outcome = update_extraction(
-                session, article.id, title=result.title, text=result.text,
-                published=result.published, authors=result.authors, language=result.language,
-                extractor_version=result.extractor_version, topic_score=result.topic_score,
+                session,
+                article.id,
+                title=result.title,
+                text=result.text,
+                published=result.published,
+                authors=result.authors,
+                language=result.language,
+                extractor_version=result.extractor_version,
+                topic_score=result.topic_score,
                 content_key=result.content_key,
             )
             counts[outcome.status] += 1
             session.commit()
-    console.print(f"Re-extracted {sum(counts.values())} article(s): {counts['updated']} changed, "
-                  f"{counts['unchanged']} unchanged, {counts['duplicate_text']} now identical to "
-                  f"another article (left as they were), {counts['kept']} kept because the new "
-                  "extraction skipped them.")
+    console.print(
+        f"Re-extracted {sum(counts.values())} article(s): {counts['updated']} changed, "
+        f"{counts['unchanged']} unchanged, {counts['duplicate_text']} now identical to "
+        f"another article (left as they were), {counts['kept']} kept because the new "
+        "extraction skipped them."
+    )
 
 
 @app.command()
 def record(
     url: str,
     outlet: Annotated[str, typer.Option(help="Registry name of the outlet the page belongs to.")],
-    name: Annotated[str | None, typer.Option(help="Fixture file stem (default: from the URL).")] = None,
-    fixtures: Annotated[Path, typer.Option(help="Fixture folder.")] = Path("tests/fixtures/outlets"),
+    name: Annotated[
+        str | None, typer.Option(help="Fixture file stem (default: from the URL).")
+    ] = None,
+    fixtures: Annotated[Path, typer.Option(help="Fixture folder.")] = Path(
+        "tests/fixtures/outlets"
+    ),
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Record an article page as a test fixture for its outlet (HTML plus expected extraction)."""
@@ -370,8 +436,10 @@ def record(
 
     page = fetch(url, allow_private=allow_private)
     html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
-    console.print(f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
-                  "`pytest tests/test_extraction_quality.py`.")
+    console.print(
+        f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
+        "`pytest tests/test_extraction_quality.py`."
+    )
 
 
 @db_app.command("check")
@@ -395,6 +463,8 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("NEWSMON_DEBUG"):
             raise
-        err.print(f"[red]newsmon hit an unexpected error:[/] {type(exc).__name__}: {exc}. "
-                  "Rerun with NEWSMON_DEBUG=1 for details and please report it.")
+        err.print(
+            f"[red]newsmon hit an unexpected error:[/] {type(exc).__name__}: {exc}. "
+            "Rerun with NEWSMON_DEBUG=1 for details and please report it."
+        )
         sys.exit(1)

@@ -6,21 +6,14 @@ pipelines and store as a real crawl, pointed at demo outlets on 127.0.0.x.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from crawler.outlets import Outlet, append_outlet
+from crawler.outlets import Outlet, append_outlet, outlet_from_table
 from demoweb import RunningWeb
 
 
 def demo_outlets(web: RunningWeb) -> list[Outlet]:
-    return [outlet_from_entry(entry) for entry in web.outlet_entries()]
-
-
-def outlet_from_entry(entry: Mapping[str, Any]) -> Outlet:
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
-    return Outlet(**fields)
+    return [outlet_from_table(entry, "the demo web") for entry in web.outlet_entries()]
 
 
 def write_outlets_file(outlets: list[Outlet], path: Path) -> Path:

@@ -20,8 +20,20 @@ from storage.records import ArticleDetail
 
 ExportFormat = Literal["jsonl", "csv", "txt"]
 
-COLUMNS = ("id", "outlet", "url", "title", "published", "language", "authors",
-           "topic_score", "content_key", "extractor_version", "fetched_at", "text")
+COLUMNS = (
+    "id",
+    "outlet",
+    "url",
+    "title",
+    "published",
+    "language",
+    "authors",
+    "topic_score",
+    "content_key",
+    "extractor_version",
+    "fetched_at",
+    "text",
+)
 
 
 def safe_filename(article_id: int, title: str, max_chars: int = 80) -> str:

@@ -49,16 +49,20 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
 def fetch(url: str, *, allow_private: bool = False, timeout: float = 20.0) -> Fetched:
     _check(url, allow_private)
     opener = urllib.request.build_opener(_GuardedRedirects(allow_private))
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    # _check above admits only http(s) URLs to public hosts.
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
     try:
         with opener.open(request, timeout=timeout) as response:
             body = response.read(DOWNLOAD_MAXSIZE + 1)
             if len(body) > DOWNLOAD_MAXSIZE:
                 raise FetchError(f"{url} is larger than {DOWNLOAD_MAXSIZE} bytes; not a news page.")
-            return Fetched(response.geturl(), response.status, body,
-                           response.headers.get_content_charset())
+            return Fetched(
+                response.geturl(), response.status, body, response.headers.get_content_charset()
+            )
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url} answered HTTP {exc.code}; check the address.") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchError(f"Could not reach {url} ({reason}); check the address and network.") from exc
+        raise FetchError(
+            f"Could not reach {url} ({reason}); check the address and network."
+        ) from exc

@@ -58,9 +58,13 @@ class CrawlProgress:
             self.progress.update(task, total=counts["scheduled"], completed=counts["scheduled"])
 
         # Scrapy keeps weak references to receivers; keep ours alive on the crawler.
-        receivers = [(scheduled, signals.request_scheduled), (done, signals.request_left_downloader),
-                     (done, signals.request_dropped), (item, signals.item_scraped),
-                     (closed, signals.spider_closed)]
+        receivers = [
+            (scheduled, signals.request_scheduled),
+            (done, signals.request_left_downloader),
+            (done, signals.request_dropped),
+            (item, signals.item_scraped),
+            (closed, signals.spider_closed),
+        ]
         for receiver, signal in receivers:
             crawler.signals.connect(receiver, signal=signal)
         crawler.__dict__.setdefault("_newsmon_receivers", []).extend(receivers)

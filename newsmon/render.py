@@ -16,9 +16,18 @@ SUMMARY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("stored", ("stored",)),
     ("exact dup", ("duplicate_text", "duplicate_url")),
     ("off-topic", ("skipped/off_topic", "skipped/off_topic_title")),
-    ("non-article", ("skipped/not_article", "skipped/too_short", "skipped/empty",
-                     "skipped/binary", "skipped/not_html", "skipped/too_large",
-                     "skipped/unparsable")),
+    (
+        "non-article",
+        (
+            "skipped/not_article",
+            "skipped/too_short",
+            "skipped/empty",
+            "skipped/binary",
+            "skipped/not_html",
+            "skipped/too_large",
+            "skipped/unparsable",
+        ),
+    ),
     ("failed", ("failed/",)),
 )
 
@@ -57,6 +66,13 @@ def outlets_table(outlets: Iterable[Outlet]) -> Table:
     for column in ("name", "title", "languages", "feeds", "sitemaps", "sections", "homepage"):
         table.add_column(column)
     for o in outlets:
-        table.add_row(o.name, o.title, ",".join(o.languages), str(len(o.feeds)),
-                      str(len(o.sitemaps)), str(len(o.sections)), o.homepage)
+        table.add_row(
+            o.name,
+            o.title,
+            ",".join(o.languages),
+            str(len(o.feeds)),
+            str(len(o.sitemaps)),
+            str(len(o.sections)),
+            o.homepage,
+        )
     return table

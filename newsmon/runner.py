@@ -16,12 +16,14 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
 from scheduler.lock import LockBusy, outlet_locks
 from storage.db import make_engine, session_factory, upgrade
 from storage.queries import finish_run, get_run, start_run
+from storage.records import RunStatus, RunTrigger
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class CrawlOptions:
     builtin_outlets: bool = True
     # Loopback hosts and no politeness delays: only for the offline demo web and tests.
     local_web: bool = False
-    trigger: str = "manual"
+    trigger: RunTrigger = "manual"
     extract_workers: int | None = None
     log_level: str = "WARNING"
     extra_settings: dict[str, Any] = field(default_factory=dict)
@@ -86,7 +88,8 @@ def run_crawl(
     if run_id is None:
         with sessions.begin() as session:
             run_id = start_run(session, [o.name for o in outlets], options.trigger)
-    status, error = "failed", None
+    status: RunStatus = "failed"
+    error: str | None = None
     try:
         with outlet_locks(options.db_url, [o.name for o in outlets]):
             _crawl(outlets, options, run_id, on_crawler)
@@ -116,7 +119,7 @@ def _crawl(
     process.start()
 
 
-def _status_from_stats(sessions: Any, run_id: int, expected: int) -> str:
+def _status_from_stats(sessions: sessionmaker[Session], run_id: int, expected: int) -> RunStatus:
     """A run succeeded when every outlet's spider finished normally."""
     with sessions() as session:
         run = get_run(session, run_id)

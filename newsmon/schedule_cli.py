@@ -35,10 +35,16 @@ def start(db: DbOption = None) -> None:
 
 @schedule_app.command("add")
 def add(
-    outlet: Annotated[list[str] | None, typer.Option("--outlet", "-o", help="Outlet (repeatable; default all).")] = None,
-    cron: Annotated[str | None, typer.Option(help='Crontab expression in UTC, e.g. "0 6 * * *".')] = None,
+    outlet: Annotated[
+        list[str] | None, typer.Option("--outlet", "-o", help="Outlet (repeatable; default all).")
+    ] = None,
+    cron: Annotated[
+        str | None, typer.Option(help='Crontab expression in UTC, e.g. "0 6 * * *".')
+    ] = None,
     every: Annotated[str | None, typer.Option(help="Interval: 30m, 6h, 1d.")] = None,
-    outlets_file: Annotated[list[Path] | None, typer.Option("--outlets", help="Extra outlet files.")] = None,
+    outlets_file: Annotated[
+        list[Path] | None, typer.Option("--outlets", help="Extra outlet files.")
+    ] = None,
     no_builtin: Annotated[bool, typer.Option("--no-builtin", hidden=True)] = False,
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
     db: DbOption = None,
@@ -49,9 +55,13 @@ def add(
     scheduler.start(paused=True)
     try:
         job_id = add_crawl(
-            scheduler, trigger, db_url=db, outlets=outlet or [],
+            scheduler,
+            trigger,
+            db_url=db,
+            outlets=outlet or [],
             outlet_files=[str(p.resolve()) for p in outlets_file or []],
-            builtin=not no_builtin, allow_private=allow_private,
+            builtin=not no_builtin,
+            allow_private=allow_private,
         )
     finally:
         scheduler.shutdown(wait=False)
@@ -72,8 +82,12 @@ def list_jobs(db: DbOption = None) -> None:
     for column in ("id", "outlets", "trigger", "next run (UTC)"):
         table.add_column(column)
     for job in jobs:
-        table.add_row(job.id, ", ".join(job.outlets) or "all", job.trigger,
-                      job.next_run.isoformat(timespec="minutes") if job.next_run else "paused")
+        table.add_row(
+            job.id,
+            ", ".join(job.outlets) or "all",
+            job.trigger,
+            job.next_run.isoformat(timespec="minutes") if job.next_run else "paused",
+        )
     console.print(table)
 
 
@@ -84,7 +98,9 @@ def remove(job_id: str, db: DbOption = None) -> None:
     scheduler.start(paused=True)
     try:
         if scheduler.get_job(job_id) is None:
-            raise typer.BadParameter(f"No scheduled crawl {job_id!r}; `newsmon schedule list` shows the ids.")
+            raise typer.BadParameter(
+                f"No scheduled crawl {job_id!r}; `newsmon schedule list` shows the ids."
+            )
         scheduler.remove_job(job_id)
     finally:
         scheduler.shutdown(wait=False)
@@ -93,7 +109,9 @@ def remove(job_id: str, db: DbOption = None) -> None:
 
 @schedule_app.command("run-now")
 def run_now(
-    outlet: Annotated[list[str] | None, typer.Option("--outlet", "-o", help="Outlet (repeatable; default all).")] = None,
+    outlet: Annotated[
+        list[str] | None, typer.Option("--outlet", "-o", help="Outlet (repeatable; default all).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Run a scheduled-style crawl immediately, in a child process, and wait for it."""

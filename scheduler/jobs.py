@@ -27,11 +27,24 @@ _children_lock = threading.Lock()
 
 
 def crawl_command(
-    db_url: str | None, outlets: Sequence[str], outlet_files: Sequence[str], run_id: int,
-    *, builtin: bool = True, allow_private: bool = False,
+    db_url: str | None,
+    outlets: Sequence[str],
+    outlet_files: Sequence[str],
+    run_id: int,
+    *,
+    builtin: bool = True,
+    allow_private: bool = False,
 ) -> list[str]:
-    cmd = [sys.executable, "-m", "newsmon", "crawl", "--run-id", str(run_id),
-           "--trigger", "scheduled"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsmon",
+        "crawl",
+        "--run-id",
+        str(run_id),
+        "--trigger",
+        "scheduled",
+    ]
     if db_url:
         cmd += ["--db", db_url]
     for path in outlet_files:
@@ -68,8 +81,9 @@ def crawl_job(
     try:
         with sessions.begin() as session:
             run_id = start_run(session, list(outlets) or ["*"], "scheduled")
-        cmd = crawl_command(db_url, outlets, outlet_files, run_id,
-                            builtin=builtin, allow_private=allow_private)
+        cmd = crawl_command(
+            db_url, outlets, outlet_files, run_id, builtin=builtin, allow_private=allow_private
+        )
         logger.info("crawl run %d: %s", run_id, " ".join(cmd))
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # noqa: S603 - our own argv
         with _children_lock:
@@ -83,8 +97,12 @@ def crawl_job(
             run = get_run(session, run_id)
             if run is not None and run.status == "running":
                 # The child never closed its run: it crashed or was killed.
-                finish_run(session, run_id, "failed",
-                           error=f"crawl process ended abnormally ({describe_exit(code)})")
+                finish_run(
+                    session,
+                    run_id,
+                    "failed",
+                    error=f"crawl process ended abnormally ({describe_exit(code)})",
+                )
         logger.info("crawl run %d ended with %s", run_id, describe_exit(code))
         return run_id
     finally:

@@ -65,13 +65,13 @@ def parse_every(every: str) -> timedelta:
 
 def make_trigger(cron: str | None, every: str | None) -> CronTrigger | IntervalTrigger:
     if (cron is None) == (every is None):
-        raise ScheduleError("Give exactly one of --cron \"0 6 * * *\" or --every 6h.")
+        raise ScheduleError('Give exactly one of --cron "0 6 * * *" or --every 6h.')
     if cron is not None:
         try:
             return CronTrigger.from_crontab(cron, timezone="UTC")
         except ValueError as exc:
             raise ScheduleError(
-                f"--cron {cron!r} is not a crontab expression ({exc}); write it like \"0 6 * * *\"."
+                f'--cron {cron!r} is not a crontab expression ({exc}); write it like "0 6 * * *".'
             ) from exc
     assert every is not None
     return IntervalTrigger(seconds=int(parse_every(every).total_seconds()), timezone="UTC")
@@ -88,13 +88,25 @@ def add_crawl(
     allow_private: bool = False,
     job_id: str | None = None,
 ) -> str:
-    job_id = job_id or ("crawl-" + ("-".join(sorted(outlets)) or "all") + "-"
-                        + re.sub(r"\W+", "", str(trigger))[:40])
+    job_id = job_id or (
+        "crawl-"
+        + ("-".join(sorted(outlets)) or "all")
+        + "-"
+        + re.sub(r"\W+", "", str(trigger))[:40]
+    )
     scheduler.add_job(
-        crawl_job, trigger, id=job_id, name=", ".join(outlets) or "all outlets",
+        crawl_job,
+        trigger,
+        id=job_id,
+        name=", ".join(outlets) or "all outlets",
         replace_existing=True,
-        kwargs={"db_url": db_url, "outlets": list(outlets), "outlet_files": list(outlet_files),
-                "builtin": builtin, "allow_private": allow_private},
+        kwargs={
+            "db_url": db_url,
+            "outlets": list(outlets),
+            "outlet_files": list(outlet_files),
+            "builtin": builtin,
+            "allow_private": allow_private,
+        },
     )
     return job_id
 
@@ -102,14 +114,22 @@ def add_crawl(
 def ensure_default(scheduler: BaseScheduler, db_url: str | None) -> None:
     """With no schedule at all, every outlet is re-crawled once a day at 06:00 UTC."""
     if not scheduler.get_jobs():
-        add_crawl(scheduler, CronTrigger(hour=6, minute=0, timezone="UTC"), db_url=db_url,
-                  job_id=DEFAULT_JOB_ID)
+        add_crawl(
+            scheduler,
+            CronTrigger(hour=6, minute=0, timezone="UTC"),
+            db_url=db_url,
+            job_id=DEFAULT_JOB_ID,
+        )
 
 
 def describe(scheduler: BaseScheduler) -> list[ScheduledCrawl]:
     return [
-        ScheduledCrawl(job.id, tuple(job.kwargs.get("outlets", ())), str(job.trigger),
-                       getattr(job, "next_run_time", None))
+        ScheduledCrawl(
+            job.id,
+            tuple(job.kwargs.get("outlets", ())),
+            str(job.trigger),
+            getattr(job, "next_run_time", None),
+        )
         for job in scheduler.get_jobs()
     ]
 
@@ -119,8 +139,10 @@ def serve_forever(db_url: str | None) -> None:
     scheduler = build_scheduler(db_url, blocking=True)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info("received %s: stopping the crawl in progress and the scheduler",
-                    signal.Signals(signum).name)
+        logger.info(
+            "received %s: stopping the crawl in progress and the scheduler",
+            signal.Signals(signum).name,
+        )
         stop_children()
         scheduler.shutdown(wait=False)
 

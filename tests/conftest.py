@@ -32,7 +32,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     """Run the real `newsmon` entry point in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "newsmon", *args],
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -49,7 +52,8 @@ def crawled(demo_web: demoweb.RunningWeb, tmp_path_factory: pytest.TempPathFacto
     outlets_file = write_outlets_file(demo_outlets(demo_web), folder / "demo-outlets.toml")
     db_path = folder / "newsmon.db"
     db_url = f"sqlite:///{db_path}"
-    result = run_cli("crawl", "--outlets", str(outlets_file), "--no-builtin", "--allow-private",
-                     "--db", db_url)
+    result = run_cli(
+        "crawl", "--outlets", str(outlets_file), "--no-builtin", "--allow-private", "--db", db_url
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return CrawledStore(demo_web, db_url, db_path, outlets_file, result.stdout)

@@ -94,8 +94,10 @@ class OutletSpider(scrapy.Spider):
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         self._inc("discovery/sections")
-        links = [Link(url=url, title=None, published=None, source="section")
-                 for url in self.section_urls(response)]
+        links = [
+            Link(url=url, title=None, published=None, source="section")
+            for url in self.section_urls(response)
+        ]
         yield from self.follow(links)
 
     def section_urls(self, response: Response) -> Iterable[str]:
@@ -170,14 +172,15 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(IgnoreRequest):
+        error = failure.value
+        if isinstance(error, IgnoreRequest):
             # robots.txt or the fetch guard said no: a decision, not a failure.
             if "robots.txt" in failure.getErrorMessage():
                 self._inc("skipped/robots_disallowed")
             return
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
-        if failure.check(HttpError):
-            response = failure.value.response
+        if isinstance(error, HttpError):
+            response = error.response
             self._inc(f"http/{response.status}")
             kind = f"{kind}_http_{response.status}"
         self._fail(kind, url, failure.getErrorMessage())
