@@ -148,6 +148,13 @@ class Article(Base):
     fetched_at: Mapped[datetime]
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    # Re-check bookkeeping for daily runs: 1 until a re-check finds a new text.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_checked_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    # The date the outlet's feed or sitemap gave for this page when we last fetched it:
+    # a later date there is the outlet saying the page changed.
+    listed_modified: Mapped[datetime | None]
 
     outlet: Mapped[Outlet] = relationship(lazy="joined", innerjoin=True)
     urls: Mapped[list[ArticleUrlRow]] = relationship(
@@ -193,3 +200,140 @@ class SkippedPageRow(Base):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     outlet: Mapped[Outlet] = relationship(lazy="joined", innerjoin=True)
+
+
+# --- daily re-crawls (issue 5) -------------------------------------------------
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article, kept when a re-check finds the text changed.
+
+    The article row always holds the newest text; each version row holds the
+    text it replaced and the diff from it to its successor, so an update can
+    be reported ("what changed") and any earlier text restored.
+    """
+
+    __tablename__ = "article_versions"
+    __table_args__ = (Index("ix_article_versions_article_version", "article_id", "version",
+                            unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    title: Mapped[str]
+    text: Mapped[str]
+    content_key: Mapped[str] = mapped_column(String(64))
+    diff: Mapped[str]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class HttpValidator(Base):
+    """ETag and Last-Modified of a feed or sitemap, for conditional re-fetches."""
+
+    __tablename__ = "http_validators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(unique=True)
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutletHealth(Base):
+    """How an outlet has fared over recent runs; read by the daily report."""
+
+    __tablename__ = "outlet_health"
+
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True
+    )
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    runs_without_new: Mapped[int] = mapped_column(default=0)
+    last_success_at: Mapped[datetime | None]
+    last_new_article_at: Mapped[datetime | None]
+    watermark: Mapped[datetime | None]
+    backoff_until: Mapped[datetime | None]
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- rewrite lineage (issue 4) ---------------------------------------------------
+
+
+class ArticleSignature(Base):
+    """The persisted candidate-search keys of an article (MinHash and anchor keys).
+
+    The in-memory LSH index is rebuilt from these rows, so adding an article
+    costs a constant number of lookups however large the store grows.
+    """
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str | None] = mapped_column(String(16))
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    anchor_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    algorithm: Mapped[str] = mapped_column(String(100))
+
+
+class Relation(Base):
+    """How two stored articles are related: one row per related pair.
+
+    ``article_id`` is the later (derived) article and ``related_id`` the
+    earlier one it was compared with; ``evidence`` is what the verdict saw.
+    """
+
+    __tablename__ = "relations"
+    __table_args__ = (
+        Index("ix_relations_pair", "article_id", "related_id", unique=True),
+        Index("ix_relations_related", "related_id"),
+        Index("ix_relations_relation", "relation"),
+        _one_of("relation", ("exact", "near_duplicate", "rewrite", "translation", "same_story")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    related_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    relation: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(100))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+
+
+class Story(Base):
+    """Articles about one event; the first published member opens the timeline."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    first_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    first_published: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lineage(Base):
+    """Where an article sits: its story, and the family source it derives from."""
+
+    __tablename__ = "lineage"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    source_relation: Mapped[str | None] = mapped_column(String(20))
