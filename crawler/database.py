@@ -23,5 +23,5 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def sessions_for(settings: BaseSettings) -> sessionmaker[Session]:
-    return session_factory(_engine(settings.get("NEWSMON_DB_URL", "")))
+def sessions_for(settings: BaseSettings, *, write: bool = True) -> sessionmaker[Session]:
+    return session_factory(_engine(settings.get("NEWSMON_DB_URL", "")), write=write)

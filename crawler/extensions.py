@@ -8,6 +8,7 @@ The CLI and the scheduler open the run and pass NEWSMON_RUN_ID; a bare
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -16,6 +17,7 @@ from scrapy.crawler import Crawler
 from crawler.database import sessions_for
 from storage.queries import add_run_stats, finish_run, start_run
 from storage.records import as_trigger
+from storage.recrawl import update_health
 
 PREFIX = "newsmon/"
 
@@ -45,6 +47,7 @@ class CrawlRunRecorder:
         self.sessions = sessions_for(crawler.settings)
         self.run_id = crawler.settings.getint("NEWSMON_RUN_ID")
         self.owns_run = self.run_id == 0
+        self.started_at = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -70,6 +73,7 @@ class CrawlRunRecorder:
         stats["finish_reason"] = reason
         with self.sessions.begin() as session:
             add_run_stats(session, self.run_id, spider.name, stats)
+            update_health(session, spider.name, stats, self.started_at)
             if self.owns_run:
                 finish_run(
                     session, self.run_id, "succeeded" if reason == "finished" else "interrupted"

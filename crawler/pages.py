@@ -32,6 +32,7 @@ class FetchedPage:
     allowed_domains: tuple[str, ...]
     discovered_title: str | None = None
     discovered_published: datetime | None = None
+    recheck_of: int | None = None  # the stored article this fetch re-checks
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class PageSkip:
     url: str
     reason: str
     detail: str = ""
+    recheck_of: int | None = None
 
 
 @lru_cache(maxsize=4)
@@ -54,11 +56,12 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
     """Run extraction, the topic filter and the exact-duplicate key on one page."""
     result = extract(page.body, page.fetched_url, encoding=page.encoding)
     if isinstance(result, Skipped):
-        return PageSkip(page.outlet, page.url, result.reason, result.detail)
+        return PageSkip(page.outlet, page.url, result.reason, result.detail, page.recheck_of)
     topic = cached_topic(topic_path)
     relevance = topic.score(result.seed_text)
     if not topic.is_relevant(relevance):
-        return PageSkip(page.outlet, page.url, "off_topic", f"relevance {relevance.score:.2f}")
+        detail = f"relevance {relevance.score:.2f}"
+        return PageSkip(page.outlet, page.url, "off_topic", detail, page.recheck_of)
     return ArticleRecord(
         outlet=page.outlet,
         url=_article_url(page, result),
@@ -73,6 +76,8 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
         content_key=content_key(result.seed_text),
         raw_html=page.body,
         fetched_at=page.fetched_at,
+        listed_modified=page.discovered_published,
+        recheck_of=page.recheck_of,
     )
 
 

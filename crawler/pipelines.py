@@ -21,9 +21,11 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.database import sessions_for
+from crawler.incremental import ListingValidators
 from crawler.pages import FetchedPage, PageSkip, build_record
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
+from storage.recrawl import recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class ProcessPagePipeline:
 
     def _failed(self, page: FetchedPage, reason: str) -> PageSkip:
         _stats(self.crawler).inc_value(f"newsmon/failed/{reason}")
-        return PageSkip(page.outlet, page.url, reason)
+        return PageSkip(page.outlet, page.url, reason, recheck_of=page.recheck_of)
 
 
 class StorePipeline:
@@ -113,9 +115,17 @@ class StorePipeline:
         stats = _stats(self.crawler)
         run_id = stats.get_value("newsmon/run_id")
         with self.sessions.begin() as session:
-            if isinstance(item, PageSkip):
+            if isinstance(item, ListingValidators):
+                save_validator(session, item.url, item.etag, item.last_modified)
+            elif isinstance(item, PageSkip) and item.recheck_of is not None:
+                # A stored article that now extracts badly stays as it was.
+                stats.inc_value(f"newsmon/recheck/skipped/{item.reason}")
+            elif isinstance(item, PageSkip):
                 record_skip(session, item.outlet, item.url, item.reason, run_id)
                 stats.inc_value(f"newsmon/skipped/{item.reason}")
+            elif isinstance(item, ArticleRecord) and item.recheck_of is not None:
+                recheck = recheck_article(session, replace(item, run_id=run_id))
+                stats.inc_value(f"newsmon/recheck/{recheck.status}")
             elif isinstance(item, ArticleRecord):
                 outcome = store_article(session, replace(item, run_id=run_id))
                 stats.inc_value(f"newsmon/{outcome.status}")

@@ -145,6 +145,8 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
         raw_html=record.raw_html,
         fetched_at=record.fetched_at,
         run_id=record.run_id,
+        listed_modified=record.listed_modified,
+        last_checked_at=record.fetched_at,
     )
     article.urls = [_url_row(record, outlet_id, "canonical", record.url)]
     article.urls += [_url_row(record, outlet_id, "alias", url) for url in urls[1:]]

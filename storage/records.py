@@ -39,6 +39,10 @@ class ArticleRecord:
     raw_html: bytes
     fetched_at: datetime
     run_id: int | None = None
+    # The feed/sitemap date of the page when it was fetched (see Article.listed_modified).
+    listed_modified: datetime | None = None
+    # Set when this fetch re-checks a stored article for changes.
+    recheck_of: int | None = None
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,16 @@ from crawler.discovery import (
     section_links,
     within_lookback,
 )
+from crawler.incremental import (
+    CrawlState,
+    ListingValidators,
+    child_sitemap_due,
+    conditional_headers,
+    decide,
+    load_state,
+)
 from crawler.outlets import Outlet
-from crawler.pages import FetchedPage, cached_topic
+from crawler.pages import FetchedPage, PageSkip, cached_topic
 from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 
@@ -52,10 +60,14 @@ class OutletSpider(scrapy.Spider):
         self.allowed_domains = list(self.outlet.allowed_domains)
         self._now = datetime.now(UTC)
         self._judged: set[str] = set()
+        self._undated_known: set[str] = set()
+        self.state = CrawlState()
 
     # -- discovery ---------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        listings = [*self.outlet.feeds, *self.outlet.sitemaps]
+        self.state = load_state(self.settings, self.outlet.name, listings)
         for url in self.outlet.feeds:
             yield self._discovery_request(url, self.parse_feed)
         for url in self.outlet.sitemaps:
@@ -64,11 +76,34 @@ class OutletSpider(scrapy.Spider):
             yield self._discovery_request(url, self.parse_section)
 
     def _discovery_request(self, url: str, callback: Any) -> scrapy.Request:
+        # Feeds and sitemaps are asked conditionally; a 304 means nothing new is listed.
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, meta={"newsmon_kind": "discovery"}
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=conditional_headers(self.state, url),
+            meta={"newsmon_kind": "discovery", "handle_httpstatus_list": [304]},
         )
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    def _listing_unchanged(self, response: Response) -> bool:
+        if response.status == 304:
+            self._inc("discovery/not_modified")
+            return True
+        return False
+
+    def _validators(self, response: Response) -> Iterator[ListingValidators]:
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        if etag or modified:
+            yield ListingValidators(
+                response.url,
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | PageSkip | ListingValidators]:
+        if self._listing_unchanged(response):
+            return
         self._inc("discovery/feeds")
         try:
             links = parse_feed(response.body, response.url)
@@ -76,8 +111,11 @@ class OutletSpider(scrapy.Spider):
             self._fail("discovery", response.url, str(exc))
             return
         yield from self.follow(links)
+        yield from self._validators(response)
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | PageSkip | ListingValidators]:
+        if self._listing_unchanged(response):
+            return
         self._inc("discovery/sitemaps")
         try:
             sitemap = parse_sitemap(response.body, response.url)
@@ -87,12 +125,14 @@ class OutletSpider(scrapy.Spider):
         for child in sitemap.children:
             if not within_lookback(child, self._now, self.outlet.lookback_days):
                 self._inc("skipped/too_old")
-                continue
-            if self._may_fetch(child.url):
+            elif not child_sitemap_due(self.state, child):
+                self._inc("skipped/sitemap_unchanged")
+            elif self._may_fetch(child.url):
                 yield self._discovery_request(child.url, self.parse_sitemap)
         yield from self.follow(sitemap.links)
+        yield from self._validators(response)
 
-    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_section(self, response: Response) -> Iterator[scrapy.Request | PageSkip]:
         self._inc("discovery/sections")
         links = [
             Link(url=url, title=None, published=None, source="section")
@@ -104,30 +144,54 @@ class OutletSpider(scrapy.Spider):
         """Hook: the candidate article URLs on a section page."""
         return section_links(response.body, response.url)
 
-    def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
+    def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request | PageSkip]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
         for link in links:
-            # Feeds, sitemaps and sections list the same article many times; judge it once.
-            canonical = canonicalize(amp_to_canonical(link.url) or link.url)
-            if canonical in self._judged:
-                continue
-            self._judged.add(canonical)
-            url = self.article_url(canonical)
-            if url is None:
-                continue
-            if not within_lookback(link, self._now, self.outlet.lookback_days):
-                self._inc("skipped/too_old")
-                continue
-            if link.title and not self.topic.title_may_be_relevant(link.title):
-                self._inc("skipped/off_topic_title")
-                continue
-            yield scrapy.Request(
-                url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"link": link},
-                meta={"newsmon_kind": "article"},
-            )
+            url = canonicalize(amp_to_canonical(link.url) or link.url)
+            if self._first_look(url, link):
+                outcome = self._article_request(url, link)
+                if outcome is not None:
+                    yield outcome
+
+    def _first_look(self, url: str, link: Link) -> bool:
+        """Feeds, sitemaps and sections list one article many times: judge it once.
+
+        The exception is a known article first seen undated (on a section page):
+        a dated listing may show the outlet changed it since.
+        """
+        if url not in self._judged:
+            self._judged.add(url)
+            return True
+        if link.published is not None and url in self._undated_known:
+            self._undated_known.discard(url)
+            return True
+        return False
+
+    def _article_request(self, url: str, link: Link) -> scrapy.Request | PageSkip | None:
+        if self.article_url(url) is None:
+            return None
+        if not within_lookback(link, self._now, self.outlet.lookback_days):
+            self._inc("skipped/too_old")
+            return None
+        if link.title and not self.topic.title_may_be_relevant(link.title):
+            # Recorded, so a later run that meets the URL without its title skips it too.
+            return PageSkip(self.outlet.name, url, "off_topic_title", link.title)
+        decision = decide(self.state, url, link, self._now)
+        if decision in ("known", "before_watermark"):
+            if decision == "known" and link.published is None:
+                self._undated_known.add(url)
+            self._inc(f"skipped/{decision}")
+            return None
+        recheck_of = self.state.known[url].article_id if decision == "recheck" else None
+        if recheck_of is not None:
+            self._inc("rechecks")
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"link": link, "recheck_of": recheck_of},
+            meta={"newsmon_kind": "article", "newsmon_recheck_of": recheck_of},
+        )
 
     def article_url(self, url: str) -> str | None:
         """Hook: the URL to fetch for a discovered (canonical) link, or None if it is no article."""
@@ -154,7 +218,9 @@ class OutletSpider(scrapy.Spider):
 
     # -- articles ----------------------------------------------------------
 
-    def parse_article(self, response: Response, link: Link) -> Iterator[FetchedPage]:
+    def parse_article(
+        self, response: Response, link: Link, recheck_of: int | None = None
+    ) -> Iterator[FetchedPage]:
         self._inc("pages_fetched")
         encoding = response.encoding if isinstance(response, TextResponse) else None
         yield FetchedPage(
@@ -167,6 +233,7 @@ class OutletSpider(scrapy.Spider):
             allowed_domains=self.outlet.allowed_domains,
             discovered_title=link.title,
             discovered_published=link.published,
+            recheck_of=recheck_of,
         )
 
     def on_error(self, failure: Failure) -> None:
@@ -181,6 +248,13 @@ class OutletSpider(scrapy.Spider):
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
         if isinstance(error, HttpError):
             response = error.response
+            if (
+                request is not None
+                and request.meta.get("newsmon_recheck_of")
+                and (response.status in (404, 410))
+            ):
+                self._inc("removed")  # a stored article the outlet took down
+                return
             self._inc(f"http/{response.status}")
             kind = f"{kind}_http_{response.status}"
         self._fail(kind, url, failure.getErrorMessage())

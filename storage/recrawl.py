@@ -1,0 +1,233 @@
+"""Queries behind incremental daily re-crawls: what is known, what changed, how outlets fare.
+
+A daily run must fetch only what is new or due for a re-check, so the spider
+starts from what the store knows about an outlet's URLs; a re-checked
+article whose text changed keeps its earlier text as a version with a diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Article,
+    ArticleUrlRow,
+    ArticleVersion,
+    HttpValidator,
+    Outlet,
+    OutletHealth,
+    SkippedPageRow,
+    utcnow,
+)
+from storage.records import ArticleRecord
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """What the store knows of a URL; ``article_id`` is None for a page skipped before."""
+
+    article_id: int | None
+    published: datetime | None
+    listed_modified: datetime | None
+
+
+@dataclass(frozen=True)
+class RecheckOutcome:
+    status: Literal["updated", "unchanged", "duplicate_text"]
+    article_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    outlet: str
+    consecutive_failures: int
+    runs_without_new: int
+    last_success_at: datetime | None
+    last_new_article_at: datetime | None
+    backoff_until: datetime | None
+    flags: tuple[str, ...]
+
+
+def known_pages(session: Session, outlet: str) -> dict[str, KnownPage]:
+    """Every URL of this outlet the store has seen, stored or skipped."""
+    known: dict[str, KnownPage] = {}
+    rows = session.execute(
+        select(
+            ArticleUrlRow.url,
+            ArticleUrlRow.kind,
+            Article.id,
+            Article.published,
+            Article.listed_modified,
+        )
+        .join(Article, Article.id == ArticleUrlRow.article_id)
+        .join(Outlet, Outlet.id == ArticleUrlRow.outlet_id)
+        .where(Outlet.name == outlet)
+    )
+    for url, kind, article_id, published, listed in rows:
+        # A syndicated copy's changes are not the original's: known, never re-checked.
+        own = kind != "syndicated"
+        known[url] = KnownPage(article_id if own else None, published, listed)
+    skipped = session.scalars(
+        select(SkippedPageRow.url).join(Outlet).where(Outlet.name == outlet).distinct()
+    )
+    for url in skipped:
+        known.setdefault(url, KnownPage(None, None, None))
+    return known
+
+
+def load_validators(
+    session: Session, urls: Iterable[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    rows = session.scalars(select(HttpValidator).where(HttpValidator.url.in_(list(urls))))
+    return {row.url: (row.etag, row.last_modified) for row in rows}
+
+
+def save_validator(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
+    row = session.scalar(select(HttpValidator).where(HttpValidator.url == url))
+    if row is None:
+        session.add(HttpValidator(url=url, etag=etag, last_modified=last_modified))
+    else:
+        row.etag, row.last_modified, row.checked_at = etag, last_modified, utcnow()
+    session.flush()
+
+
+def text_diff(old_title: str, old_text: str, new_title: str, new_text: str) -> str:
+    """A unified diff by paragraph, which is how editors change articles."""
+    old = [old_title, *old_text.split("\n\n")]
+    new = [new_title, *new_text.split("\n\n")]
+    return "\n".join(difflib.unified_diff(old, new, "before", "after", lineterm="", n=1))
+
+
+def recheck_article(session: Session, record: ArticleRecord) -> RecheckOutcome:
+    """Compare a re-fetched article with the stored one; keep a version when its text changed.
+
+    An update is not a rewrite: it stays the same article, so no relation is made.
+    """
+    assert record.recheck_of is not None
+    article = session.get(Article, record.recheck_of)
+    if article is None:
+        raise LookupError(f"No article with id {record.recheck_of}.")
+    article.last_checked_at = record.fetched_at
+    if record.listed_modified is not None:
+        article.listed_modified = record.listed_modified
+    if record.content_key == article.content_key:
+        session.flush()
+        return RecheckOutcome("unchanged", article.id, article.version)
+    clash = session.scalar(
+        select(Article.id).where(
+            Article.content_key == record.content_key, Article.id != article.id
+        )
+    )
+    if clash is not None:
+        session.flush()
+        return RecheckOutcome("duplicate_text", clash, article.version)
+    session.add(
+        ArticleVersion(
+            article_id=article.id,
+            version=article.version,
+            title=article.title,
+            text=article.text,
+            content_key=article.content_key,
+            diff=text_diff(article.title, article.text, record.title, record.text),
+            replaced_at=record.fetched_at,
+            run_id=record.run_id,
+        )
+    )
+    article.title, article.text, article.content_key = record.title, record.text, record.content_key
+    article.raw_html = record.raw_html
+    article.published = article.published or record.published
+    article.fetched_at = article.updated_at = record.fetched_at
+    article.version += 1
+    session.flush()
+    return RecheckOutcome("updated", article.id, article.version)
+
+
+def outlet_watermark(session: Session, outlet: str) -> datetime | None:
+    return session.scalar(select(OutletHealth.watermark).join(Outlet).where(Outlet.name == outlet))
+
+
+# Health rules, in the spirit of Media Cloud's feed health: how many quiet runs
+# make an outlet "stale", and how long a failing outlet rests before a retry.
+STALE_AFTER_RUNS = 3
+BACKOFF_BASE_HOURS = 6
+BACKOFF_MAX_HOURS = 7 * 24
+BLOCKED_STATUSES = ("http/403", "http/429", "blocked/challenge")
+
+
+def update_health(
+    session: Session, outlet: str, counters: Mapping[str, Any], run_started: datetime
+) -> HealthReport:
+    """Fold one run's counters into the outlet's health record and flags."""
+    outlet_id = session.scalar(select(Outlet.id).where(Outlet.name == outlet))
+    if outlet_id is None:
+        raise LookupError(f"No outlet named {outlet!r}.")
+    health = session.get(OutletHealth, outlet_id) or OutletHealth(
+        outlet_id=outlet_id, consecutive_failures=0, runs_without_new=0, flags=[]
+    )
+    session.add(health)
+    now = utcnow()
+    fetched = (
+        int(counters.get("pages_fetched", 0))
+        + int(counters.get("discovery/feeds", 0))
+        + int(counters.get("discovery/sitemaps", 0))
+        + int(counters.get("discovery/not_modified", 0))
+    )
+    failures = sum(int(v) for k, v in counters.items() if k.startswith("failed/"))
+    new = int(counters.get("stored", 0))
+    failed_run = counters.get("finish_reason") not in (None, "finished") or (
+        failures > 0 and fetched == 0
+    )
+    flags: list[str] = []
+    if failed_run:
+        health.consecutive_failures += 1
+        hours = min(BACKOFF_BASE_HOURS * 2 ** (health.consecutive_failures - 1), BACKOFF_MAX_HOURS)
+        health.backoff_until = now + timedelta(hours=hours)
+        flags.append(f"failing: {health.consecutive_failures} run(s) in a row")
+    else:
+        health.consecutive_failures = 0
+        health.backoff_until = None
+        health.last_success_at = now
+        health.watermark = run_started
+    if new:
+        health.runs_without_new = 0
+        health.last_new_article_at = now
+    else:
+        health.runs_without_new += 1
+        if health.runs_without_new >= STALE_AFTER_RUNS:
+            flags.append(f"stale: no new articles in {health.runs_without_new} runs")
+    blocked = {k: int(counters.get(k, 0)) for k in BLOCKED_STATUSES if counters.get(k)}
+    if blocked:
+        flags.append(
+            "blocked: " + ", ".join(f"{k.split('/')[-1]} x{v}" for k, v in blocked.items())
+        )
+    health.flags = flags
+    health.updated_at = now
+    session.flush()
+    return _health_report(outlet, health)
+
+
+def outlet_health(session: Session) -> list[HealthReport]:
+    rows = session.execute(
+        select(Outlet.name, OutletHealth).join(OutletHealth).order_by(Outlet.name)
+    )
+    return [_health_report(name, health) for name, health in rows]
+
+
+def _health_report(outlet: str, health: OutletHealth) -> HealthReport:
+    return HealthReport(
+        outlet=outlet,
+        consecutive_failures=health.consecutive_failures,
+        runs_without_new=health.runs_without_new,
+        last_success_at=health.last_success_at,
+        last_new_article_at=health.last_new_article_at,
+        backoff_until=health.backoff_until,
+        flags=tuple(health.flags),
+    )
