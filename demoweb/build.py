@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from demoweb import feeds, render
@@ -11,9 +12,13 @@ from demoweb.content import (
     ArticleSpec,
     ExtraSpec,
     OutletSpec,
+    Removal,
+    apply_edit,
     load_articles,
+    load_edits,
     load_extras,
     load_outlets,
+    load_removals,
     load_text,
 )
 from demoweb.model import OutletSite, PageInfo, Resource, Role, Web
@@ -37,18 +42,47 @@ def resource(body: bytes | str, content_type: str, modified: datetime | None) ->
     return Resource(200, headers, data, modified)
 
 
+def _stamp(item: ArticleSpec | ExtraSpec) -> datetime:
+    """When an item last changed: its edit, else its publication."""
+    return (item.modified if isinstance(item, ArticleSpec) else None) or item.published
+
+
+def _page_info(outlet: str, article: ArticleSpec) -> PageInfo:
+    return PageInfo(
+        outlet=outlet,
+        path=article.path,
+        role=article.role,
+        language=article.language,
+        title=article.text.title,
+        published=article.published,
+        day=article.day,
+        syndication=article.syndication,
+        seed=article.seed,
+        derived_from=article.derived_from,
+        relation=article.relation,
+        modified=article.modified,
+        edited_on=article.edited_on,
+    )
+
+
 class _SiteBuilder:
     """Accumulates one outlet's resources and ground-truth page records."""
 
     def __init__(
-        self, spec: OutletSpec, articles: Sequence[ArticleSpec], extras: Sequence[ExtraSpec]
+        self,
+        spec: OutletSpec,
+        articles: Sequence[ArticleSpec],
+        extras: Sequence[ExtraSpec],
+        removed: Sequence[tuple[ArticleSpec, Removal]] = (),
     ):
         self.spec = spec
         self.all_articles = sorted(articles, key=lambda a: a.published)
         current = tuple(a for a in self.all_articles if a.role != Role.ARCHIVE)
         self.site = render.Site(spec, current, tuple(extras))
+        self.removed = removed
         self.resources: dict[str, Resource] = {}
         self.pages: list[PageInfo] = []
+        self.removed_pages: list[PageInfo] = []
 
     def add(self, path: str, res: Resource, info: PageInfo | None = None) -> None:
         if path in self.resources:
@@ -63,6 +97,7 @@ class _SiteBuilder:
 
     def build(self) -> OutletSite:
         self._articles()
+        self._removed()
         self._extras()
         self._listings()
         self._static_pages()
@@ -83,36 +118,33 @@ class _SiteBuilder:
 
     def _articles(self) -> None:
         for article in self.all_articles:
-            info = PageInfo(
-                outlet=self.spec.name,
-                path=article.path,
-                role=article.role,
-                language=article.language,
-                title=article.text.title,
-                published=article.published,
-                day=article.day,
-                syndication=article.syndication,
-                seed=article.seed,
-            )
+            info = _page_info(self.spec.name, article)
             html = render.render_article(self.site, article)
-            self.add(
-                article.path, resource(html, HTML, article.modified or article.published), info
-            )
+            self.add(article.path, resource(html, HTML, _stamp(article)), info)
             if self.spec.amp and article.role != Role.ARCHIVE:
                 amp_path = "/amp" + article.path
-                amp_info = PageInfo(
-                    self.spec.name,
-                    amp_path,
-                    Role.AMP,
-                    article.language,
-                    article.text.title,
-                    article.published,
-                    day=article.day,
+                amp_info = replace(
+                    info,
+                    path=amp_path,
+                    role=Role.AMP,
+                    syndication=None,
+                    seed=None,
                     canonical_path=article.path,
                     kind="amp",
+                    derived_from=None,
+                    relation=None,
                 )
                 amp_html = render.render_amp(self.site, article)
-                self.add(amp_path, resource(amp_html, HTML, article.published), amp_info)
+                self.add(amp_path, resource(amp_html, HTML, _stamp(article)), amp_info)
+
+    def _removed(self) -> None:
+        """Taken-down articles answer an error (and so do their AMP renditions)."""
+        for article, removal in self.removed:
+            info = replace(_page_info(self.spec.name, article), removed_on=removal.day)
+            self.removed_pages.append(info)
+            paths = [article.path] + (["/amp" + article.path] if self.spec.amp else [])
+            for path in paths:
+                self.add(path, error_page(removal.status))
 
     def _extras(self) -> None:
         for extra in self.site.extras:
@@ -140,13 +172,17 @@ class _SiteBuilder:
         title: str,
         lang: str,
         items: Iterable[ArticleSpec | ExtraSpec],
+        *,
+        day: int = 1,
     ) -> None:
         ordered = sorted(items, key=lambda i: i.published, reverse=True)
         html = render.render_listing(
             self.site, path=path, kind=kind, title=title, lang=lang, items=ordered
         )
         newest = ordered[0].published if ordered else None
-        info = PageInfo(self.spec.name, path, Role.NON_ARTICLE, lang, title, None, kind=kind)
+        info = PageInfo(
+            self.spec.name, path, Role.NON_ARTICLE, lang, title, None, day=day, kind=kind
+        )
         self.add(path, resource(html, HTML, newest), info)
 
     def _listings(self) -> None:
@@ -167,10 +203,12 @@ class _SiteBuilder:
         tag_title = render.strings(spec.language)["tag_title"]
         for tag, tagged in sorted(tags.items()):
             path = f"/tag/{render.slugify(tag)}/"
-            self._listing(path, "tag", f"{tag_title}: {tag}", tagged[0].language, tagged)
+            title, lang = f"{tag_title}: {tag}", tagged[0].language
+            self._listing(path, "tag", title, lang, tagged, day=min(a.day for a in tagged))
         for author, written in sorted(authors.items()):
             path = f"/author/{render.slugify(author)}/"
-            self._listing(path, "author", author, written[0].language, written)
+            lang, day = written[0].language, min(a.day for a in written)
+            self._listing(path, "author", author, lang, written, day=day)
         search = render.strings(spec.language)["search"]
         self._listing("/search", "search", search, spec.language, site.articles[-10:])
 
@@ -216,14 +254,37 @@ class _SiteBuilder:
                 title, summary, author = item.title, item.description, ""
             entries.append(
                 feeds.Entry(
-                    self.site.url(item.path), title, item.published, item.language, summary, author
+                    self.site.url(item.path),
+                    title,
+                    item.published,
+                    item.language,
+                    summary,
+                    author,
+                    modified=item.modified if isinstance(item, ArticleSpec) else None,
                 )
             )
         return entries
 
-    def _xml(self, path: str, body: bytes, items: Sequence[ArticleSpec | ExtraSpec]) -> None:
-        newest = max((i.published for i in items), default=None)
-        self.add(path, resource(body, "application/xml; charset=utf-8", newest))
+    def _newest(
+        self,
+        items: Iterable[ArticleSpec | ExtraSpec],
+        *,
+        month: str | None = None,
+        edits: bool = True,
+    ) -> datetime | None:
+        """Last-Modified of a discovery document: when its body last changed, i.e. its newest
+        item, edit (only for formats that carry modification dates) or a removal that took an
+        entry out of it (`month` narrows removals to one sitemap-index child)."""
+        stamps = [_stamp(i) if edits else i.published for i in items]
+        stamps += [
+            removal.removed
+            for article, removal in self.removed
+            if month is None or article.published.strftime("%Y-%m") == month
+        ]
+        return max(stamps, default=None)
+
+    def _xml(self, path: str, body: bytes, modified: datetime | None) -> None:
+        self.add(path, resource(body, "application/xml; charset=utf-8", modified))
 
     def _discovery(self) -> None:
         site, spec = self.site, self.spec
@@ -244,7 +305,7 @@ class _SiteBuilder:
                     title=spec.title, link=site.url("/"), self_url=site.url(path), entries=entries
                 )
             content_type = "application/rss+xml" if kind == "rss" else "application/atom+xml"
-            newest = max((i.published for i in in_feed), default=None)
+            newest = self._newest(in_feed, edits=kind == "atom")
             self.add(path, resource(body, content_type + "; charset=utf-8", newest))
         for path, kind in spec.sitemaps:
             if kind == "index":
@@ -254,7 +315,7 @@ class _SiteBuilder:
                 if kind == "news":
                     mapped = list(site.articles)
                 body = feeds.urlset(self._entries(mapped), kind=kind, publication=spec.title)
-                self._xml(path, body, mapped)
+                self._xml(path, body, self._newest(mapped, edits=kind == "lastmod"))
         sitemap_urls = [site.url(path) for path, _ in spec.sitemaps]
         self.add("/robots.txt", resource(feeds.robots(sitemap_urls, DISALLOW), "text/plain", None))
 
@@ -269,16 +330,17 @@ class _SiteBuilder:
         children: list[tuple[str, datetime | None]] = []
         for month, items in sorted(by_month.items(), reverse=True):
             child = f"/sitemaps/post-{month}.xml"
-            self._xml(child, feeds.urlset(self._entries(items), kind="lastmod"), items)
-            children.append((self.site.url(child), max(i.published for i in items)))
+            newest = self._newest(items, month=month)
+            self._xml(child, feeds.urlset(self._entries(items), kind="lastmod"), newest)
+            children.append((self.site.url(child), newest))
         static = [self.spec.about_path, "/contact/", *(p for p, _ in self.spec.extra_pages)]
         pages = feeds.urlset(
             [feeds.Entry(self.site.url(p), "", None, self.spec.language) for p in static],
             kind="plain",
         )
-        self._xml("/sitemaps/pages.xml", pages, [])
+        self._xml("/sitemaps/pages.xml", pages, None)
         children.append((self.site.url("/sitemaps/pages.xml"), None))
-        self._xml(path, feeds.sitemap_index(children), self.all_articles)
+        self._xml(path, feeds.sitemap_index(children), self._newest(self.all_articles))
 
     def _assets(self) -> None:
         script = (
@@ -298,26 +360,62 @@ class _SiteBuilder:
             self.resources.setdefault(render.image_path(key), resource(svg, "image/svg+xml", None))
 
 
+ERROR_TITLES = {404: "Page not found", 410: "This article has been removed"}
+
+
+def error_page(status: int) -> Resource:
+    title = ERROR_TITLES.get(status, "Error")
+    body = f"<!DOCTYPE html><html lang=en><title>{status} {title}</title><h1>{title}</h1></html>"
+    return Resource(status, (("Content-Type", HTML),), body.encode(), None)
+
+
 def not_found_page() -> Resource:
-    body = (
-        b"<!DOCTYPE html><html lang=en><title>404 Not Found</title><h1>Page not found</h1></html>"
-    )
-    return Resource(404, (("Content-Type", HTML),), body, None)
+    return error_page(404)
+
+
+def _check_lineage(articles: Sequence[ArticleSpec]) -> None:
+    """A derived page must name a page published no later than itself on the same day's web."""
+    known = {(a.outlet, a.path): a for a in articles}
+    for article in articles:
+        source = known.get(article.derived_from) if article.derived_from else None
+        if article.derived_from and (source is None or source.published > article.published):
+            raise ValueError(
+                f"Demo article {article.outlet}{article.path} derives from "
+                f"{''.join(article.derived_from)}, which is not an earlier article of the web."
+            )
 
 
 def build_web(day: int = 1) -> Web:
-    """The demo web as it looks on `day` (1 = 16 June 2022): pages with `day` <= the argument."""
+    """The demo web as it looks on `day` (1 = 16 June 2022, 2 = 17 June): pages with `day` <= the
+    argument, with the edits and removals of those days applied."""
     if day < 1:
         raise ValueError(f"Demo day must be 1 or later, not {day}.")
-    articles = [a for a in (*load_articles(), *seed_articles()) if a.day <= day]
+    articles: dict[tuple[str, str], ArticleSpec] = {}
+    for article in (*load_articles(), *seed_articles()):
+        key = (article.outlet, article.path)
+        if key in articles:
+            raise ValueError(f"Two demo articles claim {article.outlet}{article.path}; move one.")
+        if article.day <= day:
+            articles[key] = article
+    edits = tuple(e for e in load_edits() if e.day <= day)
+    for edit in sorted(edits, key=lambda e: e.day):
+        articles[edit.outlet, edit.path] = apply_edit(articles[edit.outlet, edit.path], edit)
+    removed = [
+        (articles.pop((r.outlet, r.path)), r) for r in load_removals() if r.day <= day
+    ]
+    _check_lineage([*articles.values(), *(article for article, _ in removed)])
     extras = [e for e in load_extras() if e.day <= day]
-    sites, pages = [], []
+    sites, pages, gone = [], [], []
     for spec in load_outlets():
         builder = _SiteBuilder(
             spec,
-            [a for a in articles if a.outlet == spec.name],
+            [a for a in articles.values() if a.outlet == spec.name],
             [e for e in extras if e.outlet == spec.name],
+            [(a, r) for a, r in removed if a.outlet == spec.name],
         )
         sites.append(builder.build())
         pages.extend(builder.pages)
-    return Web(day=day, outlets=tuple(sites), pages=tuple(pages))
+        gone.extend(builder.removed_pages)
+    return Web(
+        day=day, outlets=tuple(sites), pages=tuple(pages), removed=tuple(gone), edits=edits
+    )

@@ -8,13 +8,13 @@ just more manifest entries with `day = 2`.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from demoweb.model import Role
+from demoweb.model import Edit, Relation, Role
 
 
 def _data_text(relative: str) -> str:
@@ -151,6 +151,11 @@ def load_outlets(manifest: str = "outlets.toml") -> tuple[OutletSpec, ...]:
 
 
 @cache
+def _pages() -> dict[str, Any]:
+    return _toml("pages.toml")
+
+
+@cache
 def load_strings() -> dict[str, dict[str, Any]]:
     return _toml("strings.toml")
 
@@ -176,6 +181,9 @@ class ArticleSpec:
     seed: str | None = None
     modified: datetime | None = None
     furniture: bool = True  # False for seed pages: their noise is placed explicitly
+    derived_from: tuple[str, str] | None = None  # (outlet, path) of the page it is made from
+    relation: Relation | None = None
+    edited_on: int | None = None
 
     @property
     def description(self) -> str:
@@ -202,6 +210,11 @@ class ExtraSpec:
 
 def _article(raw: dict[str, Any], text: Text, language: str) -> ArticleSpec:
     source = raw.get("source_link")
+    derived = raw.get("derived_from")
+    if bool(derived) != ("relation" in raw):
+        raise ValueError(
+            f"Demo article {raw['outlet']}{raw['path']} needs both `derived_from` and `relation`."
+        )
     return ArticleSpec(
         outlet=raw["outlet"],
         path=raw["path"],
@@ -218,21 +231,81 @@ def _article(raw: dict[str, Any], text: Text, language: str) -> ArticleSpec:
         caption=raw.get("caption"),
         tags=tuple(raw.get("tags", ())),
         modified=parse_time(raw["modified"]) if "modified" in raw else None,
+        derived_from=(derived[0], derived[1]) if derived else None,
+        relation=Relation(raw["relation"]) if "relation" in raw else None,
     )
 
 
 @cache
 def load_articles() -> tuple[ArticleSpec, ...]:
-    manifest = _toml("pages.toml")
     return tuple(
         _article(raw, load_text(raw["text"]), raw["text"].split("/", 1)[0])
-        for raw in manifest["article"]
+        for raw in _pages()["article"]
+    )
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An article taken down: from `day` on its URL answers `status` and discovery forgets it."""
+
+    outlet: str
+    path: str
+    day: int
+    removed: datetime
+    status: int = 410
+
+
+@cache
+def load_edits() -> tuple[Edit, ...]:
+    return tuple(
+        Edit(
+            outlet=raw["outlet"],
+            path=raw["path"],
+            day=raw["day"],
+            modified=parse_time(raw["modified"]),
+            added=tuple(raw.get("add", ())),
+            corrected=tuple((old, new) for old, new in raw.get("correct", ())),
+        )
+        for raw in _pages().get("edit", [])
+    )
+
+
+@cache
+def load_removals() -> tuple[Removal, ...]:
+    return tuple(
+        Removal(
+            outlet=raw["outlet"],
+            path=raw["path"],
+            day=raw["day"],
+            removed=parse_time(raw["removed"]),
+            status=raw.get("status", 410),
+        )
+        for raw in _pages().get("removal", [])
+    )
+
+
+def apply_edit(article: ArticleSpec, edit: Edit) -> ArticleSpec:
+    """The article as it reads after `edit`. Each corrected passage must occur exactly once, so
+    a manifest typo fails loudly instead of silently leaving the text unchanged."""
+    blocks = list(article.text.blocks)
+    for old, new in edit.corrected:
+        hits = [i for i, block in enumerate(blocks) if block.is_text and old in block.text]
+        if len(hits) != 1 or blocks[hits[0]].text.count(old) != 1:
+            raise ValueError(
+                f"Edit of {edit.outlet}{edit.path}: {old!r} must occur exactly once in the text."
+            )
+        blocks[hits[0]] = replace(blocks[hits[0]], text=blocks[hits[0]].text.replace(old, new))
+    blocks += [Block("p", paragraph) for paragraph in edit.added]
+    return replace(
+        article,
+        text=Text(article.text.title, tuple(blocks)),
+        modified=edit.modified,
+        edited_on=edit.day,
     )
 
 
 @cache
 def load_extras() -> tuple[ExtraSpec, ...]:
-    manifest = _toml("pages.toml")
     return tuple(
         ExtraSpec(
             outlet=raw["outlet"],
@@ -247,7 +320,7 @@ def load_extras() -> tuple[ExtraSpec, ...]:
             headlines=tuple(raw.get("headlines", ())),
             in_feed=raw.get("in_feed", False),
         )
-        for raw in manifest["extra"]
+        for raw in _pages()["extra"]
     )
 
 

@@ -38,6 +38,11 @@ class Entry:
     language: str
     summary: str = ""
     author: str = ""
+    modified: datetime | None = None  # a later edit at the same URL
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.modified or self.published
 
 
 def _serialise(root: ET.Element) -> bytes:
@@ -80,7 +85,7 @@ def atom(*, title: str, link: str, self_url: str, entries: Sequence[Entry]) -> b
     ET.SubElement(root, _q("atom", "id")).text = self_url
     ET.SubElement(root, _q("atom", "link"), {"href": link, "rel": "alternate"})
     ET.SubElement(root, _q("atom", "link"), {"href": self_url, "rel": "self"})
-    dated = [e.published for e in entries if e.published]
+    dated = [e.updated for e in entries if e.updated]
     if dated:
         ET.SubElement(root, _q("atom", "updated")).text = max(dated).isoformat()
     for entry in entries:
@@ -89,9 +94,9 @@ def atom(*, title: str, link: str, self_url: str, entries: Sequence[Entry]) -> b
         ET.SubElement(node, _q("atom", "id")).text = entry.url
         ET.SubElement(node, _q("atom", "link"), {"href": entry.url, "rel": "alternate"})
         if entry.published:
-            stamp = entry.published.isoformat()
-            ET.SubElement(node, _q("atom", "published")).text = stamp
-            ET.SubElement(node, _q("atom", "updated")).text = stamp
+            updated = entry.modified or entry.published
+            ET.SubElement(node, _q("atom", "published")).text = entry.published.isoformat()
+            ET.SubElement(node, _q("atom", "updated")).text = updated.isoformat()
         if entry.author:
             author = ET.SubElement(node, _q("atom", "author"))
             ET.SubElement(author, _q("atom", "name")).text = entry.author
@@ -105,8 +110,8 @@ def urlset(entries: Sequence[Entry], *, kind: str, publication: str = "") -> byt
     for entry in entries:
         node = ET.SubElement(root, _q("sm", "url"))
         ET.SubElement(node, _q("sm", "loc")).text = entry.url
-        if kind == "lastmod" and entry.published:
-            ET.SubElement(node, _q("sm", "lastmod")).text = entry.published.isoformat()
+        if kind == "lastmod" and entry.updated:
+            ET.SubElement(node, _q("sm", "lastmod")).text = entry.updated.isoformat()
         elif kind == "news":
             news = ET.SubElement(node, _q("news", "news"))
             pub = ET.SubElement(news, _q("news", "publication"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from demoweb.build import lookback_days, not_found_page
+from demoweb.faults import CLIENT_GONE, Fault
 from demoweb.model import OutletSite, Resource, Web, placeholder_origin
 
 TEXT_TYPES = ("text/", "application/xml", "application/rss", "application/atom", "application/js")
@@ -34,6 +36,7 @@ class RequestRecord(NamedTuple):
     path: str  # as requested, query string included
     status: int
     size: int  # body bytes sent (after compression)
+    user_agent: str = ""
 
 
 class RequestLog:
@@ -130,14 +133,16 @@ class _State:
         return body
 
     def answer(self, outlet: str, raw_path: str, headers: Any) -> Answer:
+        return self.render(self.resource(outlet, raw_path), headers)
+
+    def resource(self, outlet: str, raw_path: str) -> Resource:
         with self.lock:
             site = self.web.outlet(outlet)
         path = urlsplit(raw_path).path or "/"
         res = site.resources.get(path) or site.resources.get(quote(unquote(path)))
-        res = res or not_found_page()
-        return self._render(res, headers)
+        return res or not_found_page()
 
-    def _render(self, res: Resource, headers: Any) -> Answer:
+    def render(self, res: Resource, headers: Any) -> Answer:
         textual = res.content_type.startswith(TEXT_TYPES)
         body = self.localise(res.body) if textual else res.body
         out = [(k, self.localise(v.encode()).decode()) for k, v in res.headers]
@@ -164,7 +169,15 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "newsmon-demoweb/1"
 
     def _respond(self, send_body: bool) -> None:
-        answer = self.server.state.answer(self.server.outlet, self.path, self.headers)
+        state = self.server.state
+        res = state.resource(self.server.outlet, self.path)
+        if isinstance(res, Fault):
+            done = res.perform(self)
+            if not isinstance(done, Resource):
+                self._log(done.status, done.size)
+                return
+            res = done
+        answer = state.render(res, self.headers)
         self.send_response(answer.status)
         for key, value in answer.headers:
             self.send_header(key, value)
@@ -172,8 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(answer.body)
-        size = len(answer.body) if send_body else 0
-        record = RequestRecord(self.server.ip, self.command, self.path, answer.status, size)
+        self._log(answer.status, len(answer.body) if send_body else 0)
+
+    def _log(self, status: int, size: int) -> None:
+        agent = self.headers.get("User-Agent", "")
+        record = RequestRecord(self.server.ip, self.command, self.path, status, size, agent)
         self.server.state.log.append(record)
 
     def do_GET(self) -> None:
@@ -192,6 +208,11 @@ class _OutletServer(ThreadingHTTPServer):
     def __init__(self, ip: str, port: int, outlet: str, state: _State) -> None:
         self.ip, self.outlet, self.state = ip, outlet, state
         super().__init__((ip, port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up mid-answer (a crawler refusing a huge page) is not a server error."""
+        if not isinstance(sys.exc_info()[1], CLIENT_GONE):
+            super().handle_error(request, client_address)
 
 
 class RunningWeb:

@@ -43,6 +43,9 @@ from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 
 STAT = "newsmon"
 
+# What a discovery callback yields: requests, pages judged without fetching, validators.
+Discovered = scrapy.Request | PageSkip | ListingValidators
+
 
 class OutletSpider(scrapy.Spider):
     """Crawl one outlet: discovery pages first, then the article pages they list."""
@@ -101,7 +104,7 @@ class OutletSpider(scrapy.Spider):
                 modified.decode("latin-1") if modified else None,
             )
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | PageSkip | ListingValidators]:
+    def parse_feed(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
         self._inc("discovery/feeds")
@@ -113,7 +116,7 @@ class OutletSpider(scrapy.Spider):
         yield from self.follow(links)
         yield from self._validators(response)
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | PageSkip | ListingValidators]:
+    def parse_sitemap(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
         self._inc("discovery/sitemaps")
