@@ -8,7 +8,6 @@ The CLI and the scheduler open the run and pass NEWSMON_RUN_ID; a bare
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -47,7 +46,6 @@ class CrawlRunRecorder:
         self.sessions = sessions_for(crawler.settings)
         self.run_id = crawler.settings.getint("NEWSMON_RUN_ID")
         self.owns_run = self.run_id == 0
-        self.started_at = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -73,7 +71,7 @@ class CrawlRunRecorder:
         stats["finish_reason"] = reason
         with self.sessions.begin() as session:
             add_run_stats(session, self.run_id, spider.name, stats)
-            update_health(session, spider.name, stats, self.started_at)
+            update_health(session, spider.name, stats, getattr(spider, "newest_listed", None))
             if self.owns_run:
                 finish_run(
                     session, self.run_id, "succeeded" if reason == "finished" else "interrupted"

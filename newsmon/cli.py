@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -36,7 +39,8 @@ from crawler.outlets import (
 from crawler.pages import PageSkip
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
-from newsmon.render import outlets_table, run_summary_table
+from newsmon.render import outlets_table, run_summary_table, summary_counts
+from newsmon.report import build_report, to_json, to_markdown
 from newsmon.runner import CrawlOptions, run_crawl
 from newsmon.schedule_cli import schedule_app
 from scheduler.lock import LockBusy
@@ -49,6 +53,7 @@ from storage.queries import (
     get_run,
     iter_articles,
     list_articles,
+    list_runs,
     update_extraction,
 )
 from storage.records import as_trigger
@@ -135,31 +140,77 @@ def _crawl_and_report(
     return run_id
 
 
+DEMO_PORT = 8765
+
+
 @app.command()
 def demo(
     db: DbOption = None,
+    next_day: Annotated[
+        bool,
+        typer.Option("--next-day", help="Re-crawl the demo web as it looks one day later."),
+    ] = False,
+    port: Annotated[
+        int, typer.Option(help="Port of the demo outlets (each outlet has its own 127.0.0.x).")
+    ] = DEMO_PORT,
     keep_serving: Annotated[
         bool, typer.Option(help="Keep the demo web running after the crawl (Ctrl-C stops).")
     ] = False,
 ) -> None:
     """Serve the bundled offline news web on 127.0.0.1 and crawl all of it into the store."""
     import demoweb
-    from newsmon.demo import demo_outlets
+    from newsmon.demo import demo_outlets, write_outlets_file
 
-    with demoweb.serve(demoweb.build_web()) as web:
+    try:
+        served = demoweb.serve(demoweb.build_web(1), port=port)
+        web = served.__enter__()
+    except OSError as exc:
+        raise UserError(
+            f"Port {port} is busy on the demo addresses ({exc.strerror}); "
+            "pass --port with a free one."
+        ) from exc
+    try:
         outlets = demo_outlets(web)
         console.print(
-            f"Offline demo web: {len(outlets)} outlets on loopback "
+            f"Offline demo web: {len(outlets)} outlets on loopback, port {port} "
             f"({', '.join(web.base_url(o.name) for o in outlets[:3])}, ...)."
         )
-        options = CrawlOptions(db_url=db, builtin_outlets=False, local_web=True, trigger="demo")
-        _crawl_and_report(outlets, options)
-        console.print("Next: `newsmon articles`, `newsmon show ID`, `datasette newsmon.db`.")
+        with store(db) as session:
+            crawled_before = any(r.trigger == "demo" for r in list_runs(session, limit=1000))
+        with tempfile.TemporaryDirectory() as folder:
+            outlets_file = write_outlets_file(outlets, Path(folder) / "demo-outlets.toml")
+            if not (next_day and crawled_before):
+                console.rule("Day 1: 15 June 2022")
+                _demo_crawl(db, outlets_file)
+            if next_day:
+                web.replace(demoweb.build_web(2))
+                console.rule("Day 2: the same web one day later")
+                _demo_crawl(db, outlets_file)
+                with store(db) as session:
+                    console.print(Markdown(to_markdown(build_report(session, None, None))))
+        console.print(
+            "Next: `newsmon articles`, `newsmon report`, `newsmon show ID`, "
+            "`datasette newsmon.db`" + ("." if next_day else ", `newsmon demo --next-day`.")
+        )
         if keep_serving:
             console.print("Serving the demo web; press Ctrl-C to stop.")
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
+    finally:
+        served.__exit__(None, None, None)
+
+
+def _demo_crawl(db: str | None, outlets_file: Path) -> None:
+    """One crawl of the demo web in a child process: a reactor runs once per process."""
+    from scheduler.jobs import crawl_command, describe_exit
+
+    cmd = crawl_command(
+        db, [], [str(outlets_file)], trigger="demo", builtin=False, allow_private=True
+    )
+    code = subprocess.run(cmd, check=False).returncode  # noqa: S603 - our own argv
+    if code != 0:
+        raise UserError(f"The demo crawl ended with {describe_exit(code)}; see the messages above.")
 
 
 @app.command()
@@ -440,6 +491,62 @@ def record(
         f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
         "`pytest tests/test_extraction_quality.py`."
     )
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """List past crawl runs with their figures."""
+    with store(db) as session:
+        rows = list_runs(session, limit=limit)
+    table = Table(title="Crawl runs")
+    for column in (
+        "id",
+        "started (UTC)",
+        "status",
+        "trigger",
+        "outlets",
+        "fetched",
+        "stored",
+        "updated",
+        "failed",
+    ):
+        table.add_column(column)
+    for run in rows:
+        totals: dict[str, int] = {}
+        for stats in (run.stats or {}).values():
+            for heading, value in summary_counts(stats).items():
+                totals[heading] = totals.get(heading, 0) + value
+            totals["updated"] = totals.get("updated", 0) + int(stats.get("recheck/updated", 0))
+        table.add_row(
+            str(run.id),
+            f"{run.started_at:%Y-%m-%d %H:%M}",
+            run.status,
+            run.trigger,
+            str(len(run.outlets)),
+            str(totals.get("fetched", 0)),
+            str(totals.get("stored", 0)),
+            str(totals.get("updated", 0)),
+            str(totals.get("failed", 0)),
+        )
+    console.print(table)
+
+
+@app.command()
+def report(
+    run_id: Annotated[int | None, typer.Argument(help="Crawl run (default: the latest).")] = None,
+    since: Annotated[str | None, typer.Option(help="Everything since this date instead.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    db: DbOption = None,
+) -> None:
+    """What is new: articles, updates (with diffs), rewrites, stories, outlet health."""
+    if fmt not in ("md", "json"):
+        raise UserError(f"--format {fmt!r} is not supported; use md or json.")
+    with store(db) as session:
+        built = build_report(session, run_id, _parse_since(since))
+    sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
 
 
 @db_app.command("check")

@@ -30,21 +30,16 @@ def crawl_command(
     db_url: str | None,
     outlets: Sequence[str],
     outlet_files: Sequence[str],
-    run_id: int,
+    run_id: int | None = None,
     *,
+    trigger: str = "scheduled",
     builtin: bool = True,
     allow_private: bool = False,
 ) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "newsmon",
-        "crawl",
-        "--run-id",
-        str(run_id),
-        "--trigger",
-        "scheduled",
-    ]
+    """The `newsmon crawl` command line of a crawl in a child process."""
+    cmd = [sys.executable, "-m", "newsmon", "crawl", "--trigger", trigger]
+    if run_id is not None:
+        cmd += ["--run-id", str(run_id)]
     if db_url:
         cmd += ["--db", db_url]
     for path in outlet_files:

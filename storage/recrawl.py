@@ -163,9 +163,14 @@ BLOCKED_STATUSES = ("http/403", "http/429", "blocked/challenge")
 
 
 def update_health(
-    session: Session, outlet: str, counters: Mapping[str, Any], run_started: datetime
+    session: Session, outlet: str, counters: Mapping[str, Any], newest_listed: datetime | None
 ) -> HealthReport:
-    """Fold one run's counters into the outlet's health record and flags."""
+    """Fold one run's counters into the outlet's health record and flags.
+
+    ``newest_listed`` is the newest date the outlet's feeds and sitemaps gave in
+    this run; after a successful run it becomes the watermark below which the
+    next run does not look at unknown entries.
+    """
     outlet_id = session.scalar(select(Outlet.id).where(Outlet.name == outlet))
     if outlet_id is None:
         raise LookupError(f"No outlet named {outlet!r}.")
@@ -195,7 +200,10 @@ def update_health(
         health.consecutive_failures = 0
         health.backoff_until = None
         health.last_success_at = now
-        health.watermark = run_started
+        if newest_listed is not None and (
+            health.watermark is None or newest_listed > health.watermark
+        ):
+            health.watermark = newest_listed
     if new:
         health.runs_without_new = 0
         health.last_new_article_at = now

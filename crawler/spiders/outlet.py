@@ -64,6 +64,9 @@ class OutletSpider(scrapy.Spider):
         self._now = datetime.now(UTC)
         self._judged: set[str] = set()
         self._undated_known: set[str] = set()
+        # The newest date any feed or sitemap gave: the next run's watermark, in the
+        # outlet's own clock rather than ours.
+        self.newest_listed: datetime | None = None
         self.state = CrawlState()
 
     # -- discovery ---------------------------------------------------------
@@ -176,15 +179,19 @@ class OutletSpider(scrapy.Spider):
         if not within_lookback(link, self._now, self.outlet.lookback_days):
             self._inc("skipped/too_old")
             return None
-        if link.title and not self.topic.title_may_be_relevant(link.title):
-            # Recorded, so a later run that meets the URL without its title skips it too.
-            return PageSkip(self.outlet.name, url, "off_topic_title", link.title)
+        if link.published is not None and (
+            self.newest_listed is None or link.published > self.newest_listed
+        ):
+            self.newest_listed = link.published
         decision = decide(self.state, url, link, self._now)
         if decision in ("known", "before_watermark"):
             if decision == "known" and link.published is None:
                 self._undated_known.add(url)
             self._inc(f"skipped/{decision}")
             return None
+        if link.title and not self.topic.title_may_be_relevant(link.title):
+            # Recorded, so a later run that meets the URL without its title skips it too.
+            return PageSkip(self.outlet.name, url, "off_topic_title", link.title)
         recheck_of = self.state.known[url].article_id if decision == "recheck" else None
         if recheck_of is not None:
             self._inc("rechecks")
