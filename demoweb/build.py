@@ -209,8 +209,39 @@ class _SiteBuilder:
             path = f"/author/{render.slugify(author)}/"
             lang, day = written[0].language, min(a.day for a in written)
             self._listing(path, "author", author, lang, written, day=day)
+        self._emptied_listings(set(tags), set(authors), tag_title)
         search = render.strings(spec.language)["search"]
         self._listing("/search", "search", search, spec.language, site.articles[-10:])
+
+    def _emptied_listings(self, tags: set[str], authors: set[str], tag_title: str) -> None:
+        """Tag and author pages left with no article by a removal answer 404, as an empty
+        archive does on WordPress; they are recorded as removed pages too."""
+        for article, removal in self.removed:
+            gone = [
+                (f"/tag/{render.slugify(tag)}/", "tag", f"{tag_title}: {tag}")
+                for tag in article.tags
+                if tag not in tags
+            ]
+            if article.author and article.author not in authors:
+                path = f"/author/{render.slugify(article.author)}/"
+                gone.append((path, "author", article.author))
+            for path, kind, title in gone:
+                if path in self.resources:
+                    continue  # emptied by an earlier removal of the same outlet
+                self.removed_pages.append(
+                    PageInfo(
+                        self.spec.name,
+                        path,
+                        Role.NON_ARTICLE,
+                        article.language,
+                        title,
+                        None,
+                        day=article.day,
+                        kind=kind,
+                        removed_on=removal.day,
+                    )
+                )
+                self.add(path, error_page(404))
 
     def _static_pages(self) -> None:
         spec, text = self.spec, render.strings(self.spec.language)
@@ -400,9 +431,7 @@ def build_web(day: int = 1) -> Web:
     edits = tuple(e for e in load_edits() if e.day <= day)
     for edit in sorted(edits, key=lambda e: e.day):
         articles[edit.outlet, edit.path] = apply_edit(articles[edit.outlet, edit.path], edit)
-    removed = [
-        (articles.pop((r.outlet, r.path)), r) for r in load_removals() if r.day <= day
-    ]
+    removed = [(articles.pop((r.outlet, r.path)), r) for r in load_removals() if r.day <= day]
     _check_lineage([*articles.values(), *(article for article, _ in removed)])
     extras = [e for e in load_extras() if e.day <= day]
     sites, pages, gone = [], [], []
@@ -416,6 +445,4 @@ def build_web(day: int = 1) -> Web:
         sites.append(builder.build())
         pages.extend(builder.pages)
         gone.extend(builder.removed_pages)
-    return Web(
-        day=day, outlets=tuple(sites), pages=tuple(pages), removed=tuple(gone), edits=edits
-    )
+    return Web(day=day, outlets=tuple(sites), pages=tuple(pages), removed=tuple(gone), edits=edits)

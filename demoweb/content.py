@@ -1,8 +1,8 @@
 """Loading the demo web's content: outlets, interface strings, the page manifest and article texts.
 
 Content lives in data files (TOML manifests and seed-format .txt texts) so that prose can be
-edited, added or translated without touching code, and so that day-two content (issue 5) is
-just more manifest entries with `day = 2`.
+edited, added or translated without touching code, and so that a later demo day (issue 5) is
+just more manifest entries: articles with `day = 2`, `[[edit]]`s and `[[removal]]`s.
 """
 
 from __future__ import annotations

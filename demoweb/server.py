@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ class RequestRecord(NamedTuple):
     status: int
     size: int  # body bytes sent (after compression)
     user_agent: str = ""
+    at: float = 0.0  # time.monotonic() when the answer was logged
 
 
 class RequestLog:
@@ -178,6 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             res = done
         answer = state.render(res, self.headers)
+        # Logged before the answer leaves, so a client that has its answer finds it counted.
+        self._log(answer.status, len(answer.body) if send_body else 0)
         self.send_response(answer.status)
         for key, value in answer.headers:
             self.send_header(key, value)
@@ -185,11 +189,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(answer.body)
-        self._log(answer.status, len(answer.body) if send_body else 0)
 
     def _log(self, status: int, size: int) -> None:
         agent = self.headers.get("User-Agent", "")
-        record = RequestRecord(self.server.ip, self.command, self.path, status, size, agent)
+        record = RequestRecord(
+            self.server.ip, self.command, self.path, status, size, agent, time.monotonic()
+        )
         self.server.state.log.append(record)
 
     def do_GET(self) -> None:

@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from scheduler.notify import post_report, webhook_url
 from storage.db import make_engine, session_factory, upgrade
 from storage.queries import finish_run, get_run, start_run
 
@@ -99,6 +100,10 @@ def crawl_job(
                     error=f"crawl process ended abnormally ({describe_exit(code)})",
                 )
         logger.info("crawl run %d ended with %s", run_id, describe_exit(code))
+        url = webhook_url()
+        if url is not None:
+            with sessions() as session:
+                post_report(session, run_id, url)
         return run_id
     finally:
         engine.dispose()

@@ -7,6 +7,8 @@ import http.client
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
+from email.utils import parsedate_to_datetime
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -16,6 +18,10 @@ import pytest
 
 from demoweb import (
     SEED_PAGES,
+    Edit,
+    OutletSite,
+    PageInfo,
+    Relation,
     Role,
     RunningWeb,
     Web,
@@ -25,6 +31,7 @@ from demoweb import (
     lookback_days,
     serve,
 )
+from demoweb.content import apply_edit, load_articles
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -298,3 +305,215 @@ def test_bulk_site_serves_lazily_generated_pages() -> None:
         status, _, body = get(live.url(page.outlet, page.path))
         assert status == 200
         assert b"NewsArticle" in body
+
+
+# ---------------------------------------------------------------------------- day two (issue 5)
+
+ARTICLE_ROLES = (Role.ARTICLE, Role.OFF_TOPIC, Role.ARCHIVE)
+
+
+@pytest.fixture(scope="module")
+def web2() -> Web:
+    return build_web(2)
+
+
+def _key(page: PageInfo) -> tuple[str, str]:
+    return page.outlet, page.path
+
+
+def _body(web: Web, page: PageInfo) -> bytes:
+    return web.outlet(page.outlet).resources[page.path].body
+
+
+def _body_paragraphs(html: bytes) -> list[str]:
+    """The article text paragraphs, without the page furniture around them."""
+    body = html.decode().split('itemprop="articleBody">', 1)[1].split("\n  </div>", 1)[0]
+    return [unescape(p) for p in re.findall(r"<p>(.*?)</p>", body)]
+
+
+def _discovery(site: OutletSite) -> dict[str, bytes]:
+    """Feeds, sitemaps (children included) and robots.txt."""
+    return {
+        path: res.body
+        for path, res in site.resources.items()
+        if "xml" in res.content_type or path == "/robots.txt"
+    }
+
+
+def test_day_one_has_no_later_content(web: Web) -> None:
+    assert (web.removed, web.edits, web.changes.edited, web.changes.removed) == ((), (), (), ())
+    assert all(p.day == 1 and p.derived_from is None and p.modified is None for p in web.pages)
+
+
+def test_day_two_differs_from_day_one_exactly_by_the_listed_changes(web: Web, web2: Web) -> None:
+    changes = web2.changes
+    before, after = {_key(p) for p in web.pages}, {_key(p) for p in web2.pages}
+    new, removed = {_key(p) for p in changes.new}, {_key(p) for p in changes.removed}
+    assert removed <= before
+    assert not new & before
+    assert after == (before - removed) | new
+    edited = {(e.outlet, e.path) for e in changes.edits}
+    edited |= {(outlet, "/amp" + path) for outlet, path in edited} & after  # AMP renditions
+    assert {_key(p) for p in changes.edited} == edited
+    for page in web.pages:
+        if page.role in ARTICLE_ROLES and _key(page) in after:
+            changed = _body_paragraphs(_body(web, page)) != _body_paragraphs(_body(web2, page))
+            assert changed == (_key(page) in edited), page.path
+    unchanged = set(web.outlet_names()) - changes.outlets
+    assert unchanged
+    for name in unchanged:
+        assert dict(web.outlet(name).resources) == dict(web2.outlet(name).resources), name
+
+
+def test_day_two_brings_new_rewrites_translations_and_stories(web: Web, web2: Web) -> None:
+    new = [p for p in web2.changes.new if p.role in ARTICLE_ROLES]
+    assert all(
+        p.published and p.published.date() in (date(2022, 6, 16), date(2022, 6, 17)) for p in new
+    )
+    assert len({p.outlet for p in new}) >= 3
+    assert len({p.language for p in new}) >= 3
+    assert [p.role for p in new].count(Role.OFF_TOPIC) == 1
+    assert any(p.role == Role.ARTICLE and p.derived_from is None for p in new)
+    derived = {p.relation: p for p in new if p.derived_from}
+    assert set(derived) == set(Relation)
+    for page in derived.values():
+        assert page.derived_from is not None
+        source = web2.page(*page.derived_from)
+        assert source.outlet != page.outlet
+        assert source.published
+        assert page.published
+        assert source.published < page.published
+    rewrite, translation = derived[Relation.REWRITE], derived[Relation.TRANSLATION]
+    assert rewrite.derived_from
+    assert translation.derived_from
+    spun_from, translated_from = (
+        web.page(*rewrite.derived_from),
+        web.page(*translation.derived_from),
+    )
+    assert rewrite.language == spun_from.language
+    assert translation.language != translated_from.language
+    spun, original = _body_paragraphs(_body(web2, rewrite)), _body_paragraphs(_body(web, spun_from))
+    assert len(spun) < len(original)  # a paragraph dropped
+    assert not set(spun) >= set(original)
+    quotes = re.compile(r'"([^"]{20,})"')
+    assert set(quotes.findall(" ".join(spun))) & set(quotes.findall(" ".join(original)))
+
+
+def test_edited_article_keeps_its_url_with_a_new_version(web: Web, web2: Web) -> None:
+    (edit,) = web2.changes.edits
+    page = web2.page(edit.outlet, edit.path)
+    assert page.edited_on == 2
+    assert page.modified == edit.modified
+    assert web.page(edit.outlet, edit.path).modified is None
+    before, after = _body(web, page).decode(), _body(web2, page).decode()
+    for old, new in edit.corrected:
+        assert old in before
+        assert new not in before
+        assert new in after
+        assert old not in after
+    assert edit.added
+    assert all(p not in before and p in _body_paragraphs(after.encode()) for p in edit.added)
+    ld = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', after)[0])
+    assert ld["dateModified"] == edit.modified.isoformat() != ld["datePublished"]
+    old_res = web.outlet(edit.outlet).resources[edit.path]
+    new_res = web2.outlet(edit.outlet).resources[edit.path]
+    assert old_res.last_modified
+    assert new_res.last_modified
+    assert new_res.last_modified > old_res.last_modified
+    sitemap = web2.outlet(edit.outlet).resources[web2.outlet(edit.outlet).sitemaps[0]].body
+    lastmod = {
+        (node.findtext(f"{SM}loc") or "").endswith(edit.path): node.findtext(f"{SM}lastmod")
+        for node in ET.fromstring(sitemap).iter(f"{SM}url")
+    }
+    assert lastmod[True] == edit.modified.isoformat()
+
+
+def test_removed_article_is_gone_from_the_site_and_its_discovery(web: Web, web2: Web) -> None:
+    removed = [p for p in web2.changes.removed if p.role == Role.ARTICLE]
+    assert removed
+    for page in removed:
+        assert page.removed_on == 2
+        assert web.outlet(page.outlet).resources[page.path].status == 200
+        assert web2.outlet(page.outlet).resources[page.path].status == 410
+        before = b"".join(_discovery(web.outlet(page.outlet)).values())
+        after = b"".join(_discovery(web2.outlet(page.outlet)).values())
+        assert page.path.encode() in before
+        assert page.path.encode() not in after
+    for page in web2.changes.removed:  # tag and author pages the removal emptied
+        assert web2.outlet(page.outlet).resources[page.path].status in (404, 410)
+
+
+def test_feeds_change_only_where_the_outlet_changed(web: Web, web2: Web) -> None:
+    changes = web2.changes
+    for site, later in zip(web.outlets, web2.outlets, strict=True):
+        docs, docs2 = _discovery(site), _discovery(later)
+        if site.name not in changes.outlets:
+            assert docs == docs2, site.name
+            continue
+        assert any(docs[path] != docs2.get(path) for path in docs), site.name
+        fresh = [p for p in changes.new if p.outlet == site.name and p.role in ARTICLE_ROLES]
+        for page in fresh:
+            url = (later.origin + page.path).encode()
+            assert all(url in docs2[feed] for feed in later.feeds)
+            assert any(url in body for path, body in docs2.items() if "sitemap" in path)
+    sino = [p for p in changes.new if p.outlet == "sino_herald" and p.role == Role.ARTICLE]
+    feed = ET.fromstring(web2.outlet("sino_herald").resources["/rss/world_rss.xml"].body)
+    assert (feed.findtext("channel/item/link") or "").endswith(sino[0].path)  # new on top
+
+
+def test_a_bad_edit_fails_loudly() -> None:
+    article = load_articles()[0]
+    edit = Edit(article.outlet, article.path, 2, article.published, (), (("no such words", "x"),))
+    with pytest.raises(ValueError, match="exactly once"):
+        apply_edit(article, edit)
+
+
+def _validator(headers: dict[str, str]) -> dict[str, str]:
+    return {"If-None-Match": headers["ETag"], "If-Modified-Since": headers["Last-Modified"]}
+
+
+def test_served_day_two_answers_conditional_requests(web: Web, web2: Web) -> None:
+    changes = web2.changes
+    unchanged = sorted(set(web.outlet_names()) - changes.outlets)
+    edited = next(p for p in changes.edited if p.role == Role.ARTICLE)
+    removed = next(p for p in changes.removed if p.role == Role.ARTICLE)
+    with serve(web) as live:
+        docs = [
+            live.url(name, path)
+            for name in unchanged
+            for path in (*web.outlet(name).feeds, *web.outlet(name).sitemaps)
+        ]
+        seen = {url: get(url)[1] for url in docs}
+        changed_feed = live.url("sino_herald", web.outlet("sino_herald").feeds[0])
+        feed_headers = get(changed_feed)[1]
+        _, edited_headers, edited_body = get(live.url(edited.outlet, edited.path))
+        live.replace(web2)
+        for url, headers in seen.items():
+            assert get(url, {"If-None-Match": headers["ETag"]})[0] == 304, url
+            assert get(url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 304, url
+        assert get(changed_feed, _validator(feed_headers))[0] == 200
+        status, headers, body = get(
+            live.url(edited.outlet, edited.path), _validator(edited_headers)
+        )
+        assert status == 200
+        assert body != edited_body
+        assert parsedate_to_datetime(headers["Last-Modified"]) > parsedate_to_datetime(
+            edited_headers["Last-Modified"]
+        )
+        assert get(live.url(removed.outlet, removed.path))[0] == 410
+
+
+def test_rebuilt_bulk_site_answers_a_second_crawl_with_304() -> None:
+    """The re-crawl benchmark serves an unchanged site twice: its validators must be stable."""
+    first = build_bulk_site(30, seed=3, sitemap_chunk=10)
+    site = first.outlets[0]
+    with serve(first) as live:
+        paths = [*site.feeds, *site.sitemaps, "/sitemaps/articles-1.xml", first.pages[5].path]
+        seen = {path: get(live.url(site.name, path))[1] for path in paths}
+        live.replace(build_bulk_site(30, seed=3, sitemap_chunk=10))
+        for path, headers in seen.items():
+            assert get(live.url(site.name, path), {"If-None-Match": headers["ETag"]})[0] == 304
+            assert (
+                get(live.url(site.name, path), {"If-Modified-Since": headers["Last-Modified"]})[0]
+                == 304
+            )
