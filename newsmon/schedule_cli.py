@@ -15,6 +15,7 @@ from scheduler.service import (
     build_scheduler,
     describe,
     ensure_default,
+    job_id_for,
     make_trigger,
     serve_forever,
 )
@@ -28,8 +29,12 @@ DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of th
 @schedule_app.command("start")
 def start(db: DbOption = None) -> None:
     """Run the scheduler in the foreground (for systemd or a container); stops on SIGTERM/SIGINT."""
-    console.print("newsmon scheduler running; SIGTERM or Ctrl-C stops it after the current crawl.")
-    serve_forever(db)
+
+    def ready() -> None:
+        console.print("newsmon scheduler running; SIGTERM or Ctrl-C stops it cleanly.")
+        console.file.flush()
+
+    serve_forever(db, ready)
     console.print("Scheduler stopped.")
 
 
@@ -57,6 +62,7 @@ def add(
         job_id = add_crawl(
             scheduler,
             trigger,
+            job_id=job_id_for(outlet or [], cron, every),
             db_url=db,
             outlets=outlet or [],
             outlet_files=[str(p.resolve()) for p in outlets_file or []],
@@ -80,7 +86,7 @@ def list_jobs(db: DbOption = None) -> None:
         scheduler.shutdown(wait=False)
     table = Table(title="Scheduled crawls")
     for column in ("id", "outlets", "trigger", "next run (UTC)"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for job in jobs:
         table.add_row(
             job.id,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import signal
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
@@ -20,7 +21,6 @@ from types import FrameType
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -48,12 +48,13 @@ class ScheduledCrawl:
     next_run: datetime | None
 
 
-def build_scheduler(db_url: str | None, *, blocking: bool = False) -> BaseScheduler:
+def build_scheduler(db_url: str | None) -> BackgroundScheduler:
     engine = make_engine(db_url)
     upgrade(engine)
     store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
-    cls = BlockingScheduler if blocking else BackgroundScheduler
-    return cls(jobstores={"default": store}, job_defaults=JOB_DEFAULTS, timezone="UTC")
+    return BackgroundScheduler(
+        jobstores={"default": store}, job_defaults=JOB_DEFAULTS, timezone="UTC"
+    )
 
 
 def parse_every(every: str) -> timedelta:
@@ -77,23 +78,24 @@ def make_trigger(cron: str | None, every: str | None) -> CronTrigger | IntervalT
     return IntervalTrigger(seconds=int(parse_every(every).total_seconds()), timezone="UTC")
 
 
+def job_id_for(outlets: Sequence[str], cron: str | None, every: str | None) -> str:
+    """A readable id from what the user typed: `crawl-tass-every-6h`, `crawl-all-0-6-x-x-x`."""
+    when = f"every-{every.strip()}" if every else (cron or "").replace("*", "x")
+    slug = re.sub(r"[^0-9a-z]+", "-", when.lower()).strip("-")
+    return f"crawl-{'-'.join(sorted(outlets)) or 'all'}-{slug}"
+
+
 def add_crawl(
     scheduler: BaseScheduler,
     trigger: CronTrigger | IntervalTrigger,
     *,
+    job_id: str,
     db_url: str | None,
     outlets: Sequence[str] = (),
     outlet_files: Sequence[str] = (),
     builtin: bool = True,
     allow_private: bool = False,
-    job_id: str | None = None,
 ) -> str:
-    job_id = job_id or (
-        "crawl-"
-        + ("-".join(sorted(outlets)) or "all")
-        + "-"
-        + re.sub(r"\W+", "", str(trigger))[:40]
-    )
     scheduler.add_job(
         crawl_job,
         trigger,
@@ -134,20 +136,29 @@ def describe(scheduler: BaseScheduler) -> list[ScheduledCrawl]:
     ]
 
 
-def serve_forever(db_url: str | None) -> None:
-    """Run the scheduler in the foreground until SIGTERM or SIGINT."""
-    scheduler = build_scheduler(db_url, blocking=True)
+def serve_forever(db_url: str | None, ready: Callable[[], None] | None = None) -> None:
+    """Run the scheduler in the foreground until SIGTERM or SIGINT.
+
+    On a signal the crawl in progress is asked to stop (Scrapy closes its
+    spiders and the run is recorded as interrupted), then the scheduler shuts
+    down; nothing is left half-written.
+    """
+    scheduler = build_scheduler(db_url)
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info(
-            "received %s: stopping the crawl in progress and the scheduler",
-            signal.Signals(signum).name,
-        )
+        logger.info("received %s: stopping", signal.Signals(signum).name)
+        stopping.set()
         stop_children()
-        scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start(paused=True)
-    ensure_default(scheduler, db_url)
-    scheduler.resume()
+    try:
+        ensure_default(scheduler, db_url)
+        scheduler.resume()
+        if ready is not None:
+            ready()
+        stopping.wait()
+    finally:
+        scheduler.shutdown(wait=True)

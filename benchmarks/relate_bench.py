@@ -1,0 +1,195 @@
+"""Relation benchmark: verdict throughput, ingest cost as the store grows, quality vs MinHash.
+
+Run ``python benchmarks/relate_bench.py`` from the repository root (a few
+minutes on one core). It reports
+
+* relate throughput in pairs per second over the development set, texts
+  parsed from scratch for every pair as ``newsmon relate --pairs`` does;
+* per-article ingest cost (signature + candidate query + verdicts against the
+  candidates + insertion) with 1,000, 10,000 and 100,000 generated articles
+  already indexed, and the ratios to the 1,000 figure (target: <= 1.5);
+* the verdict beside a plain MinHash-Jaccard threshold on the development set.
+
+``--sizes`` and ``--probes`` shrink the run for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+from dedup.candidates import CandidateIndex, DocSignature, signature
+from dedup.evaluate import DEV_SET, evaluate, load_pairs, minhash_baseline
+from dedup.features import Doc
+from dedup.verdict import relate
+
+NAMES = [
+    "China",
+    "Russia",
+    "Putin",
+    "Xi Jinping",
+    "Lavrov",
+    "Wang Yi",
+    "NATO",
+    "Ukraine",
+    "Kremlin",
+    "Beijing",
+    "Moscow",
+    "Mongolia",
+    "Kazakhstan",
+    "India",
+    "Iran",
+    "Gazprom",
+    "Harbin",
+    "Vladivostok",
+    "Taiwan",
+    "Japan",
+    "BRICS",
+    "Arctic",
+    "Tass",
+    "Xinhua",
+    "Peskov",
+]
+ROUNDS = 5
+"""Alternating measurement rounds per index size."""
+MONTHS = ["January", "March", "April", "June", "July", "August", "October", "December"]
+
+
+def vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    syllables = ["ka", "lo", "mi", "ter", "san", "vo", "re", "di", "nu", "pal", "gor", "e", "is"]
+    return ["".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(size)]
+
+
+def article(rng: random.Random, words: list[str]) -> str:
+    """A cheap seed-format article: function and content words, names, numbers and dates."""
+
+    def sentence() -> str:
+        tokens = [
+            rng.choice(words[:40]) if rng.random() < 0.4 else rng.choice(words) for _ in range(14)
+        ]
+        tokens[rng.randrange(14)] = rng.choice(NAMES)
+        if rng.random() < 0.6:
+            tokens[rng.randrange(14)] = str(rng.randint(2, 9999))
+        if rng.random() < 0.3:
+            tokens[rng.randrange(14)] = f"{rng.choice(MONTHS)} {rng.randint(1, 28)}"
+        return " ".join(tokens).capitalize() + "."
+
+    title = sentence()
+    paragraphs = [" ".join(sentence() for _ in range(2)) for _ in range(4)]
+    return "\n\n".join([title, *paragraphs])
+
+
+def spun(text: str, rng: random.Random, words: list[str]) -> str:
+    """A derived probe (every fifth word replaced) whose source is in the store."""
+    tokens = text.split(" ")
+    for i in range(0, len(tokens), 5):
+        tokens[i] = rng.choice(words)
+    return " ".join(tokens)
+
+
+def throughput(pairs: list[dict[str, str]]) -> float:
+    start = time.perf_counter()
+    for pair in pairs:
+        relate(Doc(pair["text_a"]), Doc(pair["text_b"]))
+    return len(pairs) / (time.perf_counter() - start)
+
+
+def ingest_cost(
+    index: CandidateIndex, texts: dict[str, str], probes: list[str]
+) -> dict[str, float]:
+    """Mean milliseconds per probe article (total and per step) and mean candidates."""
+    steps: dict[str, list[float]] = {"signature": [], "query": [], "verdicts": []}
+    candidates = []
+    for text in probes:
+        start = time.perf_counter()
+        doc = Doc(text)
+        sig = signature(doc)
+        queried = time.perf_counter()
+        found = index.query(sig)
+        judged = time.perf_counter()
+        for doc_id in found:
+            relate(doc, Doc(texts[doc_id]))
+        steps["signature"].append(queried - start)
+        steps["query"].append(judged - queried)
+        steps["verdicts"].append(time.perf_counter() - judged)
+        candidates.append(len(found))
+    figures = {f"{step}_ms": round(statistics.fmean(v) * 1000, 3) for step, v in steps.items()}
+    total = sum(statistics.fmean(v) for v in steps.values()) * 1000
+    return {
+        "ms_per_article": round(total, 3),
+        **figures,
+        "candidates": statistics.fmean(candidates),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--probes", type=int, default=500)
+    parser.add_argument("--pairs", type=Path, default=DEV_SET)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    words = vocabulary(rng)
+    pairs = load_pairs(args.pairs)
+    results: dict[str, object] = {"relate_pairs_per_second": round(throughput(pairs), 1)}
+
+    sizes = sorted(args.sizes)
+    texts: dict[str, str] = {}
+    signatures: list[tuple[str, DocSignature]] = []
+    build_start = time.perf_counter()
+    for n in range(sizes[-1]):
+        texts[f"a{n}"] = article(rng, words)
+        signatures.append((f"a{n}", signature(Doc(texts[f"a{n}"]))))
+    indexes: dict[int, CandidateIndex] = {}
+    probes: dict[int, list[str]] = {}
+    for size in sizes:
+        indexes[size] = index = CandidateIndex()
+        for doc_id, sig in signatures[:size]:
+            index.add(doc_id, sig)
+        probe_rng = random.Random(size)
+        stored = [texts[f"a{n}"] for n in range(size)]
+        probes[size] = [
+            spun(probe_rng.choice(stored), probe_rng, words)
+            if i % 4 == 0
+            else article(probe_rng, words)
+            for i in range(args.probes)
+        ]
+    results["index_build_seconds"] = round(time.perf_counter() - build_start, 1)
+    # Sizes are measured in alternating rounds so that load from other processes on a
+    # shared machine hits them alike; each figure is the median over rounds. The indexes
+    # are long-lived, so the collector is kept from rescanning them during probes.
+    gc.collect()
+    gc.freeze()
+    rounds: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
+    for r in range(ROUNDS):
+        for size in sizes:
+            rounds[size].append(ingest_cost(indexes[size], texts, probes[size][r::ROUNDS]))
+    gc.unfreeze()
+    ingest = {
+        str(size): {
+            key: round(statistics.median(m[key] for m in rounds[size]), 3)
+            for key in rounds[size][0]
+        }
+        for size in sizes
+    }
+    base = ingest[str(sizes[0])]["ms_per_article"]
+    for figures in ingest.values():
+        figures["ratio_to_smallest"] = round(figures["ms_per_article"] / base, 3)
+    results["ingest"] = ingest
+
+    ours = evaluate(pairs)
+    plain, threshold = minhash_baseline(pairs)
+    results["dev_set"] = {
+        "verdict": ours.to_json(),
+        "minhash_jaccard": plain.to_json() | {"threshold": threshold},
+    }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

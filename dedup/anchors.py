@@ -1,0 +1,287 @@
+"""Language-independent anchors: names, numbers, dates and quotes.
+
+A translation rewords every sentence but keeps who, how many and when, in
+roughly the same order; a different report of the same event shares some of
+them in a different order; an unrelated article shares only the names every
+article on the topic mentions. Anchors are therefore the common currency of
+cross-lingual candidate keys and verdicts. They are strings with a type
+prefix: ``e:`` entity (built-in alias table), ``n:`` number (scale words
+applied, so "147 billion" and "1470亿" agree), ``d:`` month-day, ``m:`` month,
+``w:`` weekday. Input is folded text (see `dedup.normalize`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+_MONTH_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "gennaio", "janvier", "januar", "enero", "январ", "يناير"),
+    2: ("february", "feb", "febbraio", "février", "februar", "febrero", "феврал", "فبراير"),
+    3: ("march", "marzo", "mars", "märz", "март", "مارس"),
+    4: ("april", "apr", "aprile", "avril", "abril", "апрел", "أبريل", "ابريل"),
+    5: ("may", "maggio", "mai", "mayo", "мая", "май", "мае", "مايو"),
+    6: ("june", "jun", "giugno", "juin", "juni", "junio", "июн", "يونيو"),
+    7: ("july", "jul", "luglio", "juillet", "juli", "julio", "июл", "يوليو"),
+    8: ("august", "aug", "agosto", "août", "август", "أغسطس"),
+    9: ("september", "sept", "settembre", "septembre", "septiembre", "сентябр", "سبتمبر"),
+    10: ("october", "oct", "ottobre", "octobre", "oktober", "octubre", "октябр", "أكتوبر"),
+    11: ("november", "nov", "novembre", "noviembre", "ноябр", "نوفمبر"),
+    12: ("december", "dec", "dicembre", "décembre", "dezember", "diciembre", "декабр", "ديسمبر"),
+}
+# Month names that are also ordinary words count only next to a day number.
+_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai", "mayo", "май", "jan", "mar"})
+_WEEKDAY_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("monday", "lunedì", "lundi", "montag", "lunes", "понедельник", "星期一", "周一", "الاثنين"),
+    2: (
+        "tuesday",
+        "martedì",
+        "mardi",
+        "dienstag",
+        "martes",
+        "вторник",
+        "星期二",
+        "周二",
+        "الثلاثاء",
+    ),
+    3: (
+        "wednesday",
+        "mercoledì",
+        "mercredi",
+        "mittwoch",
+        "miércoles",
+        "среда",
+        "среду",
+        "星期三",
+        "周三",
+        "الأربعاء",
+    ),
+    4: (
+        "thursday",
+        "giovedì",
+        "jeudi",
+        "donnerstag",
+        "jueves",
+        "четверг",
+        "星期四",
+        "周四",
+        "الخميس",
+    ),
+    5: ("friday", "venerdì", "vendredi", "freitag", "viernes", "пятниц", "星期五", "周五"),
+    6: ("saturday", "sabato", "samedi", "samstag", "sábado", "суббот", "星期六", "周六", "السبت"),
+    7: ("sunday", "domenica", "dimanche", "sonntag", "domingo", "воскресень", "星期日", "周日"),
+}
+_SCALES: tuple[tuple[float, str], ...] = (
+    (1e12, r"trillion|trilioni|trillion|billones|триллион\w*|трлн|万亿|تريليون"),
+    (1e9, r"billion|bn|miliard\w*|milliard\w*|mil millones|миллиард\w*|млрд|مليار\w*"),
+    (1e8, r"亿"),
+    (1e6, r"million\w*|mln|milion\w*|millones|миллион\w*|млн|مليون\w*"),
+    (1e4, r"万"),
+    (1e3, r"thousand|mila|mille|tausend|тысяч\w*|тыс|ألف|千"),
+)
+_SCALE_AFTER = re.compile(
+    r"\s*(?:de\s+)?(?:("
+    + ")|(".join(pattern for _, pattern in _SCALES)
+    + r"))(?![^\W\d_\u3400-\u9fff])"
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_\u3400-\u9fff]+(?:['’.-][^\W\d_\u3400-\u9fff]+)*")
+_QUOTE = re.compile(
+    r"“([^”“]{8,400})”|«([^»«]{8,400})»|„([^“„]{8,400})“|‘([^’‘]{8,400})’"
+    r"|\"([^\"]{8,400})\"|「([^」]{4,400})」"
+)
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
+_ARABIC_CLITICS = "وبلف"
+
+ENTITY_WEIGHTS = {"common": 0.25, "specific": 1.0}
+"""Common names (China, Putin) barely tell one event from another; specific ones do."""
+TYPE_WEIGHTS = {"n": 1.5, "d": 2.0, "m": 0.5, "w": 0.5}
+
+
+@dataclass(frozen=True)
+class _AliasTable:
+    exact: dict[str, list[tuple[tuple[str, ...], str]]]
+    prefix: dict[str, list[tuple[tuple[str, ...], str]]]
+    han: re.Pattern[str]
+    han_names: dict[str, str]
+    weights: dict[str, float]
+
+
+@cache
+def _aliases() -> _AliasTable:
+    raw = tomllib.loads(resources.files("dedup").joinpath("aliases.toml").read_text("utf-8"))
+    exact: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    prefix: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    han_names: dict[str, str] = {}
+    weights: dict[str, float] = {}
+    for kind, table in raw.items():
+        for name, variants in table.items():
+            anchor = f"e:{name}"
+            weights[anchor] = ENTITY_WEIGHTS[kind]
+            for variant in variants:
+                if re.search(r"[\u3400-\u9fff]", variant):
+                    han_names[variant] = anchor
+                    continue
+                words = tuple(variant.split())
+                exact.setdefault(words[0], []).append((words, anchor))
+                if len(words[0]) >= 4:
+                    prefix.setdefault(words[0], []).append((words, anchor))
+    han = re.compile("|".join(sorted(map(re.escape, han_names), key=len, reverse=True)))
+    for entries in (*exact.values(), *prefix.values()):
+        entries.sort(key=lambda entry: len(entry[0]), reverse=True)
+    return _AliasTable(exact, prefix, han, han_names, weights)
+
+
+def _word_forms(word: str) -> list[str]:
+    forms = [word]
+    if word[:1] in _ARABIC_CLITICS and len(word) > 3:
+        forms.append(word[1:])
+    return forms
+
+
+def _word_matches(variant_word: str, word: str) -> bool:
+    if word == variant_word:
+        return True
+    return (
+        len(variant_word) >= 4
+        and word.startswith(variant_word)
+        and len(word) - len(variant_word) <= 4
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _entries(word: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Alias entries whose first word matches `word` (exactly, by stem, or after a clitic)."""
+    table = _aliases()
+    found: list[tuple[tuple[str, ...], str]] = []
+    for form in _word_forms(word):
+        found.extend(table.exact.get(form, ()))
+        for k in range(len(form) - 1, max(3, len(form) - 5), -1):
+            found.extend(table.prefix.get(form[:k], ()))
+    found.sort(key=lambda entry: len(entry[0]), reverse=True)
+    return tuple(found)
+
+
+def _lookup(words: list[str], start: int) -> tuple[str, int] | None:
+    for variant, anchor in _entries(words[start]):
+        tail = words[start + 1 : start + len(variant)]
+        if len(tail) == len(variant) - 1 and all(
+            _word_matches(v, w) for v, w in zip(variant[1:], tail, strict=True)
+        ):
+            return anchor, len(variant)
+    return None
+
+
+def _entities(text: str) -> list[tuple[int, str]]:
+    table = _aliases()
+    found = [(m.start(), table.han_names[m.group()]) for m in table.han.finditer(text)]
+    matches = list(_WORD.finditer(text))
+    words = [m.group() for m in matches]
+    i = 0
+    while i < len(words):
+        hit = _lookup(words, i)
+        if hit is None:
+            i += 1
+            continue
+        found.append((matches[i].start(), hit[0]))
+        i += hit[1]
+    return found
+
+
+_MONTH_BY_WORD = {word: month for month, words in _MONTH_WORDS.items() for word in words}
+_WEEKDAY_BY_WORD = {word: day for day, words in _WEEKDAY_WORDS.items() for word in words}
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
+# Short stems (июн, jun) must not swallow longer words, hence the bounded tail.
+_MONTH = re.compile(rf"(?<![^\W\d_])({_alternation(_MONTH_BY_WORD)})([^\W\d_]{{0,6}})")
+_WEEKDAY = re.compile(rf"(?<![^\W\d_])({_alternation(_WEEKDAY_BY_WORD)})")
+
+
+def _dates(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """Month-day anchors, month anchors and weekday anchors, plus the spans they use."""
+    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"(\d{1,2})月(?:(\d{1,2})[日号])?", text):
+        month = int(m.group(1))
+        if 1 <= month <= 12:
+            anchor = f"d:{month:02d}-{int(m.group(2)):02d}" if m.group(2) else f"m:{month:02d}"
+            found.append((m.start(), anchor))
+            spans.append(m.span())
+    for m in _MONTH.finditer(text):
+        stem, tail = m.groups()
+        if len(stem) < 4 and (len(tail) > 2 or (stem.isascii() and tail)):
+            continue
+        month = _MONTH_BY_WORD[stem]
+        before = re.search(
+            r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|-?го|\.)?\s+(?:de\s+)?$",
+            text[max(0, m.start() - 12) : m.start()],
+        )
+        after = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?!\d)", text[m.end() : m.end() + 8])
+        if before and 1 <= int(before.group(1)) <= 31:
+            found.append((m.start(), f"d:{month:02d}-{int(before.group(1)):02d}"))
+            spans.append((m.start() - len(before.group()), m.end()))
+        elif after and 1 <= int(after.group(1)) <= 31:
+            found.append((m.start(), f"d:{month:02d}-{int(after.group(1)):02d}"))
+            spans.append((m.start(), m.end() + after.end()))
+        elif stem not in _AMBIGUOUS_MONTHS and len(tail) <= 3:
+            found.append((m.start(), f"m:{month:02d}"))
+    found.extend((m.start(), f"w:{_WEEKDAY_BY_WORD[m.group(1)]}") for m in _WEEKDAY.finditer(text))
+    return found, spans
+
+
+def _number_value(digits: str) -> float:
+    groups = re.split(r"[.,]", digits)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return float("".join(groups))
+    if len(groups) == 2:
+        return float(f"{groups[0]}.{groups[1]}")
+    return float("".join(groups))
+
+
+def _numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    found = []
+    for m in _NUMBER.finditer(text):
+        if any(start <= m.start() < end for start, end in taken):
+            continue
+        value = _number_value(m.group())
+        scale = _SCALE_AFTER.match(text, m.end())
+        if scale:
+            value *= next(
+                factor for (factor, _), group in zip(_SCALES, scale.groups(), strict=True) if group
+            )
+        found.append((m.start(), f"n:{value:.6g}"))
+    return found
+
+
+def paragraph_anchors(paragraph: str) -> list[str]:
+    """Anchors of one folded paragraph in reading order."""
+    text = paragraph.translate(_ARABIC_DIGITS)
+    dates, spans = _dates(text)
+    found = _entities(text) + dates + _numbers(text, spans)
+    found.sort()
+    return [anchor for _, anchor in found]
+
+
+def anchor_weight(anchor: str) -> float:
+    """How much sharing this anchor says that two texts report one thing."""
+    if anchor.startswith("e:"):
+        return _aliases().weights.get(anchor, 1.0)
+    return TYPE_WEIGHTS[anchor[0]]
+
+
+def quotes(paragraph: str) -> list[str]:
+    """Quoted passages of at least three words, whitespace-collapsed."""
+    found = []
+    for m in _QUOTE.finditer(paragraph):
+        quote = " ".join(next(g for g in m.groups() if g).split())
+        if len(quote.split()) >= 3 or re.search(r"[\u3400-\u9fff]", quote):
+            found.append(quote)
+    return found

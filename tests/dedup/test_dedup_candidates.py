@@ -1,0 +1,53 @@
+import pytest
+
+from dedup.candidates import CandidateIndex, DocSignature, anchor_keys, signature
+from dedup.features import Doc
+from dedup.signatures import from_bytes, jaccard, minhash, to_bytes
+
+SOURCE = Doc(
+    "Lavrov meets Wang Yi in Vientiane\n\nSergei Lavrov met Wang Yi in Vientiane on July 25.\n\n"
+    "They discussed Ukraine and NATO, and 15 countries attended the ASEAN meetings in Laos."
+)
+TRANSLATION = Doc(
+    "Лавров встретился с Ван И во Вьентьяне\n\nСергей Лавров встретился с Ван И во Вьентьяне "
+    "25 июля.\n\nОни обсудили Украину и НАТО, а на встречи АСЕАН в Лаосе приехали 15 стран."
+)
+
+
+def filler(n: int) -> Doc:
+    return Doc(
+        f"Report {n}\n\nThe council in town {n} approved budget item {n * 7} for roads "
+        f"and schools after a debate that lasted {n % 9} hours in hall {n * 3}."
+    )
+
+
+def test_signature_round_trip() -> None:
+    sig = signature(SOURCE)
+    again = DocSignature.from_bytes(sig.to_bytes())
+    assert again == sig
+    assert jaccard(from_bytes(sig.minhash), minhash(SOURCE.features.shingles)) == 1.0
+
+
+def test_bad_signature_bytes_are_refused() -> None:
+    with pytest.raises(ValueError, match="relink"):
+        from_bytes(to_bytes(minhash({"a"}))[:-8])
+
+
+def test_translation_shares_anchor_keys() -> None:
+    assert set(anchor_keys(SOURCE)) & set(anchor_keys(TRANSLATION))
+
+
+def test_index_finds_copies_and_translations_not_strangers() -> None:
+    index = CandidateIndex()
+    for n in range(300):
+        index.add(f"f{n}", signature(filler(n)))
+    index.add("source", signature(SOURCE))
+    assert len(index) == 301
+    assert "source" in index.query(signature(TRANSLATION))
+    assert "source" in index.query(signature(Doc(SOURCE.text + "\n\nAdvertisement")))
+    assert "source" not in index.query(signature(filler(1000)))
+
+
+def test_rebuild_from_persisted_rows() -> None:
+    rows = [("source", signature(SOURCE).to_bytes())]
+    assert CandidateIndex.rebuild(rows).query(signature(TRANSLATION)) == ["source"]
