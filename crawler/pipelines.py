@@ -22,12 +22,16 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.database import sessions_for
 from crawler.incremental import ListingValidators
+from crawler.linking import Linker
 from crawler.pages import FetchedPage, PageSkip, build_record
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
 from storage.recrawl import recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
+
+# One candidate index per store per crawl process, shared by its spiders.
+_linkers: dict[str, Linker] = {}
 
 
 def _stats(crawler: Crawler) -> StatsCollector:
@@ -96,6 +100,8 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.sessions = sessions_for(crawler.settings)
+        self.linking = crawler.settings.getbool("NEWSMON_LINK", True)
+        self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -114,6 +120,7 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         stats = _stats(self.crawler)
         run_id = stats.get_value("newsmon/run_id")
+        stored: int | None = None
         with self.sessions.begin() as session:
             if isinstance(item, ListingValidators):
                 save_validator(session, item.url, item.etag, item.last_modified)
@@ -129,4 +136,26 @@ class StorePipeline:
             elif isinstance(item, ArticleRecord):
                 outcome = store_article(session, replace(item, run_id=run_id))
                 stats.inc_value(f"newsmon/{outcome.status}")
+                if outcome.status == "stored":
+                    stored = outcome.article_id
+        if stored is not None and self.linking:
+            self._link(stored, run_id)
         return item
+
+    def _link(self, article_id: int, run_id: int | None) -> None:
+        """Find the new article's copies, spins, translations and same-story reports.
+
+        Its own transaction, after the article is committed: a failure here
+        loses a relation (`newsmon relink` recomputes them), never the article.
+        """
+        stats = _stats(self.crawler)
+        try:
+            with self.sessions.begin() as session:
+                linker = _linkers.get(self.db_key)
+                if linker is None:
+                    linker = _linkers[self.db_key] = Linker.from_store(session)
+                for found in linker.link(session, article_id, run_id):
+                    stats.inc_value(f"newsmon/related/{found.relation}")
+        except Exception:
+            logger.exception("linking article %d failed", article_id)
+            stats.inc_value("newsmon/failed/linking")

@@ -64,5 +64,11 @@ NEWSMON_EXTRACT_WORKERS = 2
 # Crawl-run row to report into; 0 makes the recorder open its own run.
 NEWSMON_RUN_ID = 0
 NEWSMON_RUN_TRIGGER = "manual"
+# Link each new article to its copies, spins, translations and same-story reports.
+NEWSMON_LINK = True
+# Known articles younger than this many days are fetched again to catch edits.
+NEWSMON_RECHECK_DAYS = 3
+# Skip known URLs and ask feeds/sitemaps conditionally; off = crawl everything again.
+NEWSMON_INCREMENTAL = True
 # Topic definition file; empty means the built-in Sino-Russian diplomacy topic.
 NEWSMON_TOPIC = ""

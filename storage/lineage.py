@@ -1,0 +1,315 @@
+"""Queries behind rewrite lineage: signatures, relations, families and stories.
+
+The verdicts come from the pure ``dedup`` package; this module only stores
+and reads them. Relations are stored once per pair, the later article
+(``article_id``) pointing at the earlier one (``related_id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Article,
+    ArticleSignature,
+    Lineage,
+    Outlet,
+    Relation,
+    Story,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class LinkableArticle:
+    """What a verdict needs of a stored article."""
+
+    id: int
+    outlet: str
+    title: str
+    text: str
+    language: str | None
+    published: datetime | None
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class StoredRelation:
+    article_id: int
+    related_id: int
+    relation: str
+    score: float
+    evidence: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LineageInfo:
+    story_id: int | None
+    source_id: int | None
+    source_relation: str | None
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    id: int
+    title: str
+    first_article_id: int | None
+    first_published: datetime | None
+    size: int
+    languages: tuple[str, ...]
+    outlets: tuple[str, ...]
+    first_outlet: str | None
+
+
+def _linkable(rows: Iterable[Any]) -> list[LinkableArticle]:
+    return [LinkableArticle(*row) for row in rows]
+
+
+_LINKABLE = (
+    Article.id,
+    Outlet.name,
+    Article.title,
+    Article.text,
+    Article.language,
+    Article.published,
+    Article.first_seen,
+)
+
+
+def linkable_articles(session: Session, ids: Sequence[int]) -> list[LinkableArticle]:
+    rows = session.execute(select(*_LINKABLE).join(Outlet).where(Article.id.in_(list(ids))))
+    return _linkable(rows)
+
+
+def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableArticle]:
+    """Every article, earliest seen first (the order a relink replays the crawl in)."""
+    after = 0
+    while True:
+        batch = _linkable(
+            session.execute(
+                select(*_LINKABLE)
+                .join(Outlet)
+                .where(Article.id > after)
+                .order_by(Article.id)
+                .limit(batch_size)
+            )
+        )
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id
+
+
+def save_signature(
+    session: Session,
+    article_id: int,
+    minhash: bytes,
+    anchor_keys: Sequence[str],
+    language: str,
+    algorithm: str,
+) -> None:
+    session.merge(
+        ArticleSignature(
+            article_id=article_id,
+            minhash=minhash,
+            anchor_keys=list(anchor_keys),
+            language=language,
+            algorithm=algorithm,
+        )
+    )
+    session.flush()
+
+
+def iter_signatures(session: Session) -> Iterator[tuple[int, bytes, list[str], str | None]]:
+    rows = session.execute(
+        select(
+            ArticleSignature.article_id,
+            ArticleSignature.minhash,
+            ArticleSignature.anchor_keys,
+            ArticleSignature.language,
+        ).execution_options(yield_per=2000)
+    )
+    for row in rows:
+        yield row.tuple()
+
+
+def save_relation(
+    session: Session,
+    later: int,
+    earlier: int,
+    relation: str,
+    score: float,
+    method: str,
+    evidence: Mapping[str, Any],
+    run_id: int | None = None,
+) -> None:
+    """Store or replace the relation of one pair."""
+    session.execute(
+        delete(Relation).where(
+            or_(
+                (Relation.article_id == later) & (Relation.related_id == earlier),
+                (Relation.article_id == earlier) & (Relation.related_id == later),
+            )
+        )
+    )
+    session.add(
+        Relation(
+            article_id=later,
+            related_id=earlier,
+            relation=relation,
+            score=score,
+            method=method,
+            evidence=dict(evidence),
+            run_id=run_id,
+        )
+    )
+    session.flush()
+
+
+def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelation]:
+    id_list = list(ids)
+    rows = session.execute(
+        select(
+            Relation.article_id,
+            Relation.related_id,
+            Relation.relation,
+            Relation.score,
+            Relation.evidence,
+        ).where(or_(Relation.article_id.in_(id_list), Relation.related_id.in_(id_list)))
+    )
+    return [StoredRelation(*row) for row in rows]
+
+
+def connected(session: Session, start: int) -> tuple[set[int], list[StoredRelation]]:
+    """The articles reachable from ``start`` through relations, and those relations."""
+    seen, frontier = {start}, {start}
+    found: dict[tuple[int, int], StoredRelation] = {}
+    while frontier:
+        relations = relations_touching(session, frontier)
+        frontier = set()
+        for r in relations:
+            found[(r.article_id, r.related_id)] = r
+            for other in (r.article_id, r.related_id):
+                if other not in seen:
+                    seen.add(other)
+                    frontier.add(other)
+    return seen, list(found.values())
+
+
+def write_story(
+    session: Session,
+    members: Sequence[int],
+    first: int,
+    sources: Mapping[int, int],
+    source_relations: Mapping[int, str],
+) -> int:
+    """Record one story and its members' family sources, merging stories it now joins."""
+    existing = sorted(
+        {
+            sid
+            for sid in session.scalars(
+                select(Lineage.story_id).where(Lineage.article_id.in_(list(members)))
+            )
+            if sid is not None
+        }
+    )
+    first_article = session.get(Article, first)
+    assert first_article is not None
+    if existing:
+        story = session.get(Story, existing[0])
+        assert story is not None
+    else:
+        story = Story(title=first_article.title)
+        session.add(story)
+    story.title, story.first_article_id = first_article.title, first
+    story.first_published = first_article.published
+    story.updated_at = utcnow()
+    session.flush()
+    for member in members:
+        source = sources.get(member, member)
+        session.merge(
+            Lineage(
+                article_id=member,
+                story_id=story.id,
+                source_id=None if source == member else source,
+                source_relation=None if source == member else source_relations.get(member),
+            )
+        )
+    session.flush()
+    for stale in existing[1:]:
+        session.execute(delete(Story).where(Story.id == stale))
+    session.flush()
+    return story.id
+
+
+def lineage_of(session: Session, article_id: int) -> LineageInfo:
+    row = session.get(Lineage, article_id)
+    if row is None:
+        return LineageInfo(None, None, None)
+    return LineageInfo(row.story_id, row.source_id, row.source_relation)
+
+
+def family(session: Session, source_id: int) -> list[int]:
+    """The source and every article whose family source it is."""
+    derived = session.scalars(select(Lineage.article_id).where(Lineage.source_id == source_id))
+    return [source_id, *sorted(derived)]
+
+
+def story_members(session: Session, story_id: int) -> list[int]:
+    return list(session.scalars(select(Lineage.article_id).where(Lineage.story_id == story_id)))
+
+
+def list_stories(
+    session: Session, since: datetime | None = None, limit: int = 50
+) -> list[StorySummary]:
+    query = select(Story).order_by(Story.first_published.desc().nulls_last(), Story.id.desc())
+    if since is not None:
+        query = query.where(Story.first_published >= since)
+    return [_summary(session, story) for story in session.scalars(query.limit(limit))]
+
+
+def get_story(session: Session, story_id: int) -> StorySummary | None:
+    story = session.get(Story, story_id)
+    return None if story is None else _summary(session, story)
+
+
+def _summary(session: Session, story: Story) -> StorySummary:
+    rows = session.execute(
+        select(Outlet.name, Article.language)
+        .join(Article, Article.outlet_id == Outlet.id)
+        .join(Lineage, Lineage.article_id == Article.id)
+        .where(Lineage.story_id == story.id)
+    ).all()
+    first_outlet = None
+    if story.first_article_id is not None:
+        first_outlet = session.scalar(
+            select(Outlet.name).join(Article).where(Article.id == story.first_article_id)
+        )
+    return StorySummary(
+        story.id,
+        story.title,
+        story.first_article_id,
+        story.first_published,
+        len(rows),
+        tuple(sorted({lang for _, lang in rows if lang})),
+        tuple(sorted({outlet for outlet, _ in rows})),
+        first_outlet,
+    )
+
+
+def clear_lineage(session: Session) -> None:
+    """Forget every relation, story and signature (before `newsmon relink`)."""
+    for table in (Relation, Lineage, Story, ArticleSignature):
+        session.execute(delete(table))
+    session.flush()
+
+
+def count_relations(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Relation.relation, func.count()).group_by(Relation.relation))
+    return {str(relation): int(count) for relation, count in rows}
