@@ -15,16 +15,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
@@ -37,6 +33,16 @@ from crawler.outlets import (
     registry_paths_from_env,
 )
 from crawler.pages import PageSkip
+from newsmon import lineage_cli
+from newsmon.common import (
+    DbOption,
+    OutletsFileOption,
+    UserError,
+    console,
+    err,
+    parse_since,
+    store,
+)
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
 from newsmon.render import outlets_table, run_summary_table, summary_counts
@@ -45,7 +51,8 @@ from newsmon.runner import CrawlOptions, run_crawl
 from newsmon.schedule_cli import schedule_app
 from scheduler.lock import LockBusy
 from scheduler.service import ScheduleError
-from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
+from storage.db import StorageError
+from storage.lineage import lineage_of
 from storage.queries import (
     article_raw_html,
     check_integrity,
@@ -69,26 +76,11 @@ db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
 app.add_typer(schedule_app, name="schedule")
-
-console = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="SQLAlchemy URL of the store (default: $NEWSMON_DB_URL or sqlite:///newsmon.db).",
-    ),
-]
-OutletsFileOption = Annotated[
-    list[Path] | None,
-    typer.Option("--outlets", help="Extra outlet registry file(s), merged over the built-in one."),
-]
-
-
-class UserError(Exception):
-    """Something the user can fix; the message says what to do."""
-
+app.command("relate")(lineage_cli.relate_command)
+app.command()(lineage_cli.rewrites)
+app.command()(lineage_cli.stories)
+app.command()(lineage_cli.story)
+app.command()(lineage_cli.relink)
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     UserError,
@@ -99,23 +91,6 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     LockBusy,
     ScheduleError,
 )
-
-
-@contextmanager
-def store(db: str | None, *, write: bool = False) -> Iterator[Session]:
-    """A migrated store and one session; the command commits what it changes.
-
-    Read sessions never take SQLite's write lock, so listing and exporting
-    never stall a crawl that is writing.
-    """
-    engine = make_engine(db)
-    try:
-        with storage_errors(engine):
-            upgrade(engine)
-            with session_factory(engine, write=write)() as session:
-                yield session
-    finally:
-        engine.dispose()
 
 
 def registry(files: list[Path] | None) -> dict[str, Outlet]:
@@ -159,7 +134,7 @@ def demo(
 ) -> None:
     """Serve the bundled offline news web on 127.0.0.1 and crawl all of it into the store."""
     import demoweb
-    from newsmon.demo import demo_outlets, write_outlets_file
+    from newsmon.demo import demo_outlets, seed_lineage, write_outlets_file
 
     try:
         served = demoweb.serve(demoweb.build_web(1), port=port)
@@ -182,6 +157,8 @@ def demo(
             if not (next_day and crawled_before):
                 console.rule("Day 1: 15 June 2022")
                 _demo_crawl(db, outlets_file)
+                with store(db) as session:
+                    console.print(seed_lineage(session, web))
             if next_day:
                 web.replace(demoweb.build_web(2))
                 console.rule("Day 2: the same web one day later")
@@ -302,16 +279,6 @@ def outlets_add(
 # -- reading the store ----------------------------------------------------------
 
 
-def _parse_since(since: str | None) -> datetime | None:
-    if since is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(since)
-    except ValueError as exc:
-        raise UserError(f"--since {since!r} is not a date; write it like 2022-06-15.") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @app.command()
 def articles(
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
@@ -330,21 +297,28 @@ def articles(
         rows = list_articles(
             session,
             outlet=outlet,
-            since=_parse_since(since),
+            since=parse_since(since),
             language=lang,
             search=search,
             limit=limit,
         )
     table = Table(title=f"{len(rows)} article(s)")
-    for column in ("id", "outlet", "published", "lang", "title", "url"):
-        table.add_column(column, overflow="fold" if column in ("title", "url") else "ellipsis")
+    for column in ("id", "outlet", "published", "lang", "title", "lineage", "url"):
+        table.add_column(column, overflow="fold")
+    with store(db) as session:
+        lineage = {row.id: lineage_of(session, row.id) for row in rows}
     for row in rows:
+        info = lineage[row.id]
+        how = f"{info.source_relation} of #{info.source_id}" if info.source_id else ""
+        if info.story_id is not None:
+            how = f"{how} story {info.story_id}".strip()
         table.add_row(
             str(row.id),
             row.outlet,
             row.published.date().isoformat() if row.published else "",
             row.language or "",
             row.title,
+            how,
             row.url,
         )
     console.print(table)
@@ -357,10 +331,20 @@ def show(article_id: int, db: DbOption = None) -> None:
         article = get_article(session, article_id)
         if article is None:
             raise UserError(f"No article {article_id}; `newsmon articles` lists the ids.")
+        lineage = lineage_of(session, article_id)
         err.print(
             f"[dim]#{article.id} {article.outlet} {article.url} "
             f"{article.published or ''} {article.language or ''}[/]"
         )
+        if lineage.source_id is not None:
+            err.print(
+                f"[dim]{lineage.source_relation} of #{lineage.source_id} "
+                f"(`newsmon rewrites {article.id}`)[/]"
+            )
+        if lineage.story_id is not None:
+            err.print(
+                f"[dim]part of story {lineage.story_id} (`newsmon story {lineage.story_id}`)[/]"
+            )
         sys.stdout.write(article.seed_text + "\n")
 
 
@@ -545,7 +529,7 @@ def report(
     if fmt not in ("md", "json"):
         raise UserError(f"--format {fmt!r} is not supported; use md or json.")
     with store(db) as session:
-        built = build_report(session, run_id, _parse_since(since))
+        built = build_report(session, run_id, parse_since(since))
     sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
 
 

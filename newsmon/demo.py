@@ -6,10 +6,17 @@ pipelines and store as a real crawl, pointed at demo outlets on 127.0.0.x.
 
 from __future__ import annotations
 
+from itertools import combinations
 from pathlib import Path
 
+from rich.table import Table
+from sqlalchemy.orm import Session
+
 from crawler.outlets import Outlet, append_outlet, outlet_from_table
-from demoweb import RunningWeb
+from crawler.urls import canonicalize
+from demoweb import SEED_PAGES, RunningWeb
+from storage.lineage import relations_touching
+from storage.queries import known_url
 
 
 def demo_outlets(web: RunningWeb) -> list[Outlet]:
@@ -22,3 +29,33 @@ def write_outlets_file(outlets: list[Outlet], path: Path) -> Path:
     for outlet in outlets:
         append_outlet(path, outlet)
     return path
+
+
+def seed_lineage(session: Session, web: RunningWeb) -> Table:
+    """How the five seed pages came out: 000, 001, 004 one family; 002 and 003 one story."""
+    ids: dict[str, int] = {}
+    for stem, (outlet, path) in sorted(SEED_PAGES.items()):
+        article_id = known_url(session, canonicalize(web.url(outlet, path)))
+        if article_id is not None:
+            ids[stem[:3]] = article_id
+    by_pair = {
+        frozenset((r.article_id, r.related_id)): r
+        for r in relations_touching(session, ids.values())
+    }
+    table = Table(title="Lineage of the five seed pages")
+    for column in ("pair", "articles", "relation", "score", "evidence"):
+        table.add_column(column, overflow="fold")
+    for (a, id_a), (b, id_b) in combinations(sorted(ids.items()), 2):
+        relation = by_pair.get(frozenset((id_a, id_b)))
+        if relation is None:
+            table.add_row(f"{a}–{b}", f"#{id_a} #{id_b}", "unrelated", "", "")
+            continue
+        evidence = relation.evidence
+        shared = evidence.get("shared_passages") or []
+        detail = str(evidence.get("summary", ""))
+        if shared:
+            detail += "".join(f"\n  “{p[:90]}…”" for p in shared)
+        table.add_row(
+            f"{a}–{b}", f"#{id_a} #{id_b}", relation.relation, f"{relation.score:.2f}", detail
+        )
+    return table

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from newsmon.common import DbOption, console
 from scheduler.jobs import crawl_job
 from scheduler.service import (
     add_crawl,
@@ -21,9 +21,6 @@ from scheduler.service import (
 )
 
 schedule_app = typer.Typer(help="Schedule daily (or any) re-crawls; jobs persist in the store.")
-console = Console()
-
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the store.")]
 
 
 @schedule_app.command("start")
