@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from storage.db import make_engine, session_factory, storage_errors, upgrade
 
-console = Console()
-err = Console(stderr=True)
+# Piped output (grep, files, tests) gets wide tables instead of 80-column truncation.
+PIPE_WIDTH = 200
+console = Console(width=None if sys.stdout.isatty() else PIPE_WIDTH)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else PIPE_WIDTH)
 
 DbOption = Annotated[
     str | None,

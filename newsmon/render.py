@@ -63,8 +63,9 @@ def run_summary_table(run_id: int, per_outlet: Mapping[str, Mapping[str, Any]]) 
 
 def outlets_table(outlets: Iterable[Outlet]) -> Table:
     table = Table(title="Outlets")
-    for column in ("name", "title", "languages", "feeds", "sitemaps", "sections", "homepage"):
-        table.add_column(column)
+    table.add_column("name", no_wrap=True)
+    for column in ("title", "languages", "feeds", "sitemaps", "sections", "homepage"):
+        table.add_column(column, overflow="fold")
     for o in outlets:
         table.add_row(
             o.name,
