@@ -7,6 +7,7 @@ the network, Scrapy or the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -52,8 +53,25 @@ def cached_topic(path: str = "") -> Topic:
     return load_topic(Path(path) if path else None)
 
 
+# Bot-challenge interstitials answer 200 with a page of their own; an outlet that
+# serves them is blocked, and the daily report must say so instead of going quiet.
+CHALLENGE_MARKERS = re.compile(
+    rb"<title>\s*(?:just a moment\.\.\.|attention required!|access denied|"
+    rb"are you a robot\??|please verify you are a human)|cf-browser-verification|"
+    rb"cf_chl_opt|_incapsula_resource|px-captcha|g-recaptcha|hcaptcha\.com/1/api\.js",
+    re.IGNORECASE,
+)
+
+
+def is_challenge(body: bytes) -> bool:
+    """Whether a page is a bot challenge rather than content (the head is enough)."""
+    return CHALLENGE_MARKERS.search(body[:20_000]) is not None
+
+
 def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | PageSkip:
     """Run extraction, the topic filter and the exact-duplicate key on one page."""
+    if is_challenge(page.body):
+        return PageSkip(page.outlet, page.url, "challenge", "bot challenge page", page.recheck_of)
     result = extract(page.body, page.fetched_url, encoding=page.encoding)
     if isinstance(result, Skipped):
         return PageSkip(page.outlet, page.url, result.reason, result.detail, page.recheck_of)

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,7 @@ from storage.lineage import lineage_of
 from storage.queries import (
     article_raw_html,
     check_integrity,
+    finish_run,
     get_article,
     get_run,
     iter_articles,
@@ -64,6 +66,7 @@ from storage.queries import (
     update_extraction,
 )
 from storage.records import as_trigger
+from storage.recrawl import outlets_in_backoff
 
 app = typer.Typer(
     help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",
@@ -226,6 +229,22 @@ def crawl(
         raise UserError(
             f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
         )
+    if as_trigger(trigger) == "scheduled":
+        # An outlet that keeps failing rests (exponential back-off) instead of being hammered.
+        with store(db) as session:
+            resting = outlets_in_backoff(session, datetime.now(UTC))
+        for name in [n for n in names if n in resting]:
+            err.print(
+                f"{name}: resting after repeated failures until {resting[name]:%Y-%m-%d %H:%M} UTC."
+            )
+        names = [n for n in names if n not in resting]
+        if not names:
+            console.print("Every outlet of this run is resting; nothing to crawl now.")
+            if run_id is not None:
+                with store(db, write=True) as session:
+                    finish_run(session, run_id, "skipped", error="every outlet is resting")
+                    session.commit()
+            return
     options = CrawlOptions(
         db_url=db,
         outlet_files=files,

@@ -159,7 +159,7 @@ def outlet_watermark(session: Session, outlet: str) -> datetime | None:
 STALE_AFTER_RUNS = 3
 BACKOFF_BASE_HOURS = 6
 BACKOFF_MAX_HOURS = 7 * 24
-BLOCKED_STATUSES = ("http/403", "http/429", "blocked/challenge")
+BLOCKED_STATUSES = ("http/403", "http/429", "skipped/challenge")
 
 
 def update_health(
@@ -220,6 +220,16 @@ def update_health(
     health.updated_at = now
     session.flush()
     return _health_report(outlet, health)
+
+
+def outlets_in_backoff(session: Session, now: datetime) -> dict[str, datetime]:
+    """Outlets resting after repeated failures, with the time they may be tried again."""
+    rows = session.execute(
+        select(Outlet.name, OutletHealth.backoff_until)
+        .join(OutletHealth)
+        .where(OutletHealth.backoff_until > now)
+    )
+    return {name: until for name, until in rows if until is not None}
 
 
 def outlet_health(session: Session) -> list[HealthReport]:
