@@ -8,6 +8,7 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +25,12 @@ from storage.lineage import (
     count_relations,
     iter_linkable,
     iter_signatures,
+    join_story,
+    lineage_of,
     linkable_articles,
     save_relation,
     save_signature,
+    story_first_article,
     write_story,
 )
 
@@ -80,8 +84,23 @@ def _when(article: LinkableArticle) -> tuple[datetime, int]:
 class Linker:
     """Links articles to their relatives; the caller owns the session and commits."""
 
+    # Parsed documents kept for verdicts: features are the expensive part of a verdict,
+    # and the same stored articles come up as candidates again and again.
+    DOC_CACHE = 4096
+
     def __init__(self, index: CandidateIndex) -> None:
         self.index = index
+        self._docs: OrderedDict[int, Doc] = OrderedDict()
+
+    def _doc(self, article: LinkableArticle) -> Doc:
+        doc = self._docs.get(article.id)
+        if doc is None:
+            doc = self._docs[article.id] = doc_of(article)
+            if len(self._docs) > self.DOC_CACHE:
+                self._docs.popitem(last=False)
+        else:
+            self._docs.move_to_end(article.id)
+        return doc
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
@@ -94,13 +113,13 @@ class Linker:
 
     def link(self, session: Session, article_id: int, run_id: int | None = None) -> list[Found]:
         (article,) = linkable_articles(session, [article_id])
-        doc = doc_of(article)
+        doc = self._doc(article)
         sig = signature(doc)
         save_signature(session, article_id, sig.minhash, sig.anchor_keys, sig.language, METHOD)
         candidates = [int(c) for c in self.index.query(sig) if c != str(article_id)]
         found = []
         for other in linkable_articles(session, candidates):
-            verdict = relate(doc, doc_of(other))
+            verdict = relate(doc, self._doc(other))
             if verdict.relation == "unrelated":
                 continue
             evidence = {**verdict.evidence, "a_id": article.id, "b_id": other.id}
@@ -118,9 +137,38 @@ class Linker:
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
         self.index.add(str(article_id), sig)
-        if found:
+        if found and not self._join_story(session, article, found):
             self._update_story(session, article_id)
         return found
+
+    def _join_story(self, session: Session, article: LinkableArticle, found: list[Found]) -> bool:
+        """The daily case: a later article joins one existing story; no full recompute.
+
+        Returns False when the story must be recomputed: the article links
+        several stories or families, or is earlier than the story or its source.
+        """
+        infos = {f.other_id: lineage_of(session, f.other_id) for f in found}
+        story_ids = {info.story_id for info in infos.values()}
+        if len(story_ids) != 1 or None in story_ids:
+            return False
+        (story_id,) = story_ids
+        assert story_id is not None
+        derived = [f for f in found if f.relation in DERIVED]
+        sources = {infos[f.other_id].source_id or f.other_id for f in derived}
+        if len(sources) > 1:
+            return False
+        first = story_first_article(session, story_id)
+        earlier = linkable_articles(session, [i for i in (first, *sources) if i is not None])
+        if any(_when(other) > _when(article) for other in earlier):
+            return False
+        source = next(iter(sources), None)
+        relation = None
+        if source is not None:
+            relation = next(
+                (f.relation for f in derived if f.other_id == source), derived[0].relation
+            )
+        join_story(session, article.id, story_id, source, relation)
+        return True
 
     def _update_story(self, session: Session, article_id: int) -> None:
         ids, relations = connected(session, article_id)

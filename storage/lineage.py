@@ -149,15 +149,7 @@ def save_relation(
     evidence: Mapping[str, Any],
     run_id: int | None = None,
 ) -> None:
-    """Store or replace the relation of one pair."""
-    session.execute(
-        delete(Relation).where(
-            or_(
-                (Relation.article_id == later) & (Relation.related_id == earlier),
-                (Relation.article_id == earlier) & (Relation.related_id == later),
-            )
-        )
-    )
+    """Store the relation of one pair; each article is linked once (relink clears first)."""
     session.add(
         Relation(
             article_id=later,
@@ -186,12 +178,23 @@ def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelat
     return [StoredRelation(*row) for row in rows]
 
 
+def _edges(session: Session, ids: Iterable[int]) -> list[StoredRelation]:
+    """Relations without their evidence, for walking stories (evidence is large JSON)."""
+    id_list = list(ids)
+    rows = session.execute(
+        select(Relation.article_id, Relation.related_id, Relation.relation, Relation.score).where(
+            or_(Relation.article_id.in_(id_list), Relation.related_id.in_(id_list))
+        )
+    )
+    return [StoredRelation(a, b, rel, score, {}) for a, b, rel, score in rows]
+
+
 def connected(session: Session, start: int) -> tuple[set[int], list[StoredRelation]]:
     """The articles reachable from ``start`` through relations, and those relations."""
     seen, frontier = {start}, {start}
     found: dict[tuple[int, int], StoredRelation] = {}
     while frontier:
-        relations = relations_touching(session, frontier)
+        relations = _edges(session, frontier)
         frontier = set()
         for r in relations:
             found[(r.article_id, r.related_id)] = r
@@ -246,6 +249,32 @@ def write_story(
         session.execute(delete(Story).where(Story.id == stale))
     session.flush()
     return story.id
+
+
+def join_story(
+    session: Session,
+    article_id: int,
+    story_id: int,
+    source_id: int | None,
+    source_relation: str | None,
+) -> None:
+    """Add one later article to an existing story (the common case of a daily crawl)."""
+    session.merge(
+        Lineage(
+            article_id=article_id,
+            story_id=story_id,
+            source_id=source_id,
+            source_relation=source_relation,
+        )
+    )
+    story = session.get(Story, story_id)
+    if story is not None:
+        story.updated_at = utcnow()
+    session.flush()
+
+
+def story_first_article(session: Session, story_id: int) -> int | None:
+    return session.scalar(select(Story.first_article_id).where(Story.id == story_id))
 
 
 def lineage_of(session: Session, article_id: int) -> LineageInfo:
