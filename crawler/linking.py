@@ -182,7 +182,7 @@ class Linker:
         for group in story_groups(lineage_articles, links):
             sources = {int(m): int(s) for m, s in group.sources.items()}
             source_relations = {
-                member: direct.get((member, source)) or _family_relation(member, relations)
+                member: _source_relation(direct.get((member, source)), member, relations)
                 for member, source in sources.items()
                 if member != source
             }
@@ -195,8 +195,11 @@ class Linker:
             )
 
 
-def _family_relation(member: int, relations: list[Any]) -> str:
-    """For a member related to its source only through others: its own derived relation."""
+def _source_relation(direct: str | None, member: int, relations: list[Any]) -> str:
+    """How a member derives from its family source: the direct relation when it is a
+    derived one, else (related to the source only through others) its own derived relation."""
+    if direct in DERIVED:
+        return str(direct)
     for r in relations:
         if member in (r.article_id, r.related_id) and r.relation in DERIVED:
             return str(r.relation)

@@ -45,7 +45,7 @@ class Thresholds:
     """Dice overlap of stemmed content words for two paragraphs to count as one reworded."""
     rewrite_coverage: float = 0.6
     """Share of the shorter text (in words) in aligned paragraphs for a rewrite."""
-    translation_coverage: float = 0.5
+    translation_coverage: float = 0.78
     """Share of anchor weight matched in order-preserving paragraph alignment."""
     translation_min_anchors: float = 3.0
     """Anchor weight below which a text is too bare to call a translation."""
