@@ -28,6 +28,7 @@ from trafilatura.deduplication import LRUCache
 from trafilatura.utils import load_html
 
 from crawler import boilerplate
+from dedup.language import detect_language, dominant_script
 
 EXTRACTOR_VERSION = f"newsmon-extract/1 trafilatura/{trafilatura.__version__}"
 
@@ -73,32 +74,6 @@ _SCRIPT_OF_LANGUAGE = {
     "bg": "cyrillic", "sr": "cyrillic", "be": "cyrillic", "kk": "cyrillic", "zh": "han",
     "ja": "han", "ko": "hangul",
 }
-_SCRIPT_RANGES: tuple[tuple[str, str], ...] = (
-    ("arabic", "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"),
-    ("cyrillic", "\u0400-\u04ff"),
-    ("kana", "\u3040-\u30ff"),
-    ("han", "\u3400-\u4dbf\u4e00-\u9fff"),
-    ("hangul", "\uac00-\ud7af"),
-    ("latin", "A-Za-z\u00c0-\u024f"),
-)
-_SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPT_RANGES}
-_SCRIPT_GUESS = {"arabic": "ar", "cyrillic": "ru", "hangul": "ko"}
-
-
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-#: Frequent short words that tell Latin-script languages apart; a cheap, download-free guess.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": _wordset("the and of to in is that for was with on as by said his have from"),
-    "it": _wordset("il di che la per una con del della non sono gli dei le ha nel"),
-    "fr": _wordset("le de la les et des est une que pour dans qui sur pas du au"),
-    "de": _wordset("der die und das ist nicht mit den sich auf dem ein eine zu von"),
-    "es": _wordset("el de la que los las del por una con para es se al su"),
-    "pt": _wordset("de que não uma com para os no se na por mais as dos ao"),
-}
-_LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
 
 
 @dataclass(frozen=True)
@@ -367,27 +342,10 @@ def _language_code(value: str | None) -> str | None:
     return code if re.fullmatch(r"[a-z]{2}", code) else None
 
 
-def _dominant_script(text: str) -> str | None:
-    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
-    if counts["kana"] and counts["kana"] * 10 >= counts["han"]:
-        return "kana"
-    script, count = max(counts.items(), key=lambda item: item[1])
-    return script if count else None
-
-
 def guess_language(text: str) -> str | None:
     """ISO 639-1 guess from the script, then (for Latin script) from frequent short words."""
-    script = _dominant_script(text)
-    if script == "kana":
-        return "ja"
-    if script == "han":
-        return "zh"
-    if script != "latin":
-        return _SCRIPT_GUESS.get(script or "")
-    words = _LATIN_WORD.findall(text[:20_000].lower())
-    scores = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOPWORDS.items()}
-    lang, score = max(scores.items(), key=lambda item: item[1])
-    return lang if score else None
+    language = detect_language(text)
+    return None if language == "und" else language
 
 
 def _language(page: _PageMeta, text: str) -> str | None:
@@ -398,7 +356,7 @@ def _language(page: _PageMeta, text: str) -> str | None:
         or _language_code(page.html_lang)
         or _language_code(page.og.get("og:locale"))
     )
-    script = _dominant_script(text)
+    script = dominant_script(text)
     if declared is not None:
         expected = _SCRIPT_OF_LANGUAGE.get(declared, "latin")
         if script is None or expected == script or {expected, script} == {"han", "kana"}:

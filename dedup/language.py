@@ -10,6 +10,25 @@ from __future__ import annotations
 import re
 
 STOPWORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {
+    "pt": frozenset(
+        [
+            "de",
+            "que",
+            "não",
+            "uma",
+            "com",
+            "para",
+            "os",
+            "no",
+            "se",
+            "na",
+            "por",
+            "mais",
+            "as",
+            "dos",
+            "ao",
+        ]
+    ),
     "en": frozenset(
         [
             "the",
@@ -183,26 +202,41 @@ STOPWORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {
     ),
 }
 _WORD = re.compile(r"[^\W\d_]+")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+# Unicode ranges of the scripts that identify a language (or a family) by themselves.
+SCRIPT_RANGES: tuple[tuple[str, str], ...] = (
+    ("arabic", "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"),
+    ("cyrillic", "\u0400-\u04ff"),
+    ("kana", "\u3040-\u30ff"),
+    ("han", "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"),
+    ("hangul", "\uac00-\ud7af"),
+    ("latin", "A-Za-z\u00c0-\u024f"),
+)
+_SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in SCRIPT_RANGES}
+_LANGUAGE_OF_SCRIPT = {"arabic": "ar", "cyrillic": "ru", "hangul": "ko", "han": "zh", "kana": "ja"}
+
+
+def dominant_script(text: str) -> str | None:
+    """The script most letters are in; Japanese (kana among the Han) counts as `kana`."""
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
+    if counts["kana"] and counts["kana"] * 10 >= counts["han"]:
+        return "kana"
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return script if count else None
 
 
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the text's language; "und" when nothing tells."""
+    """ISO 639-1 code of the text's language; "und" when nothing tells.
+
+    The script decides for non-Latin text; Latin text is told apart by its
+    frequent short words. Offline and model-free on purpose.
+    """
     sample = text[:4000]
-    counts = {
-        "zh": len(_HAN.findall(sample)),
-        "ru": len(_CYRILLIC.findall(sample)),
-        "ar": len(_ARABIC.findall(sample)),
-        "latin": len(_LATIN.findall(sample)),
-    }
-    script = max(counts, key=lambda name: counts[name])
-    if counts[script] == 0:
+    script = dominant_script(sample)
+    if script is None:
         return "und"
     if script != "latin":
-        return script
+        return _LANGUAGE_OF_SCRIPT.get(script, "und")
     words = [word.casefold() for word in _WORD.findall(sample)]
     scores = {
         lang: sum(word in stop for word in words) for lang, stop in STOPWORDS_BY_LANGUAGE.items()
