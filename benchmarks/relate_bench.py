@@ -127,7 +127,8 @@ def ingest_cost(
     }
 
 
-def main() -> None:
+def main() -> dict[str, object]:
+    """Run the benchmark; prints the figures and returns them (for `python -m benchmarks`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--probes", type=int, default=500)
@@ -189,6 +190,7 @@ def main() -> None:
         "minhash_jaccard": plain.to_json() | {"threshold": threshold},
     }
     print(json.dumps(results, indent=2))
+    return results
 
 
 if __name__ == "__main__":

@@ -16,8 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dedup import DERIVED, Article, CandidateIndex, Doc, DocSignature, Link, relate, signature
-from dedup import stories as story_groups
+from dedup.candidates import CandidateIndex, DocSignature, signature
+from dedup.features import Doc
+from dedup.lineage import Article, Link
+from dedup.lineage import stories as story_groups
+from dedup.verdict import DERIVED, relate
 from storage.lineage import (
     LinkableArticle,
     clear_lineage,

@@ -62,18 +62,39 @@ def _fold(text: str) -> str:
 
 def _term_pattern(term: str, *, cased: bool) -> str:
     term = _fold(term.strip())
+    if not cased:
+        # Matched against casefolded text: cheaper than (?i:...) groups, which stop the
+        # regex engine from scanning for a literal first character.
+        term = term.casefold()
     body = r"\s+".join(
         re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
         for word in term.split()
     )
-    if not cased:
-        body = f"(?i:{body})"
     if _UNSPACED.search(term):
         return body
     # The leading word boundary is checked in Python (see Concept.count): a
     # lookbehind at the start of every alternative defeats the regex engine's
     # first-character scan and makes scoring three times slower.
     return rf"{body}(?!\w)"
+
+
+def _alternation(terms: list[str], *, cased: bool) -> re.Pattern[str] | None:
+    # Longest first, so that one occurrence counts once: 俄罗斯 before 俄.
+    ordered = sorted(terms, key=len, reverse=True)
+    return re.compile("|".join(_term_pattern(t, cased=cased) for t in ordered)) if ordered else None
+
+
+def _starts(pattern: re.Pattern[str] | None, text: str) -> set[int]:
+    """Where the pattern matches at the start of a word (anywhere for CJK/Arabic terms)."""
+    if pattern is None:
+        return set()
+    return {
+        match.start()
+        for match in pattern.finditer(text)
+        if match.start() == 0
+        or _UNSPACED.match(match.group())
+        or not _WORD_CHAR.match(text, match.start() - 1)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,30 +104,25 @@ class Concept:
     name: str
     side: str
     weight: float
-    pattern: re.Pattern[str]
+    uncased: re.Pattern[str] | None  # matched against casefolded text
+    cased: re.Pattern[str] | None  # matched against the text as written
 
     @classmethod
     def build(
         cls, name: str, side: str, weight: float, terms: list[str], cased: list[str]
     ) -> Concept:
-        # Longest first, so that one occurrence counts once: 俄罗斯 before 俄.
-        alternatives = sorted(
-            [(t, False) for t in terms] + [(t, True) for t in cased],
-            key=lambda item: len(item[0]),
-            reverse=True,
+        return cls(
+            name, side, weight, _alternation(terms, cased=False), _alternation(cased, cased=True)
         )
-        pattern = "|".join(_term_pattern(term, cased=is_cased) for term, is_cased in alternatives)
-        return cls(name, side, weight, re.compile(pattern))
 
-    def count(self, folded: str) -> int:
-        """Matches in already folded text that start a word (any start for CJK/Arabic)."""
-        return sum(
-            1
-            for match in self.pattern.finditer(folded)
-            if match.start() == 0
-            or _UNSPACED.match(match.group())
-            or not _WORD_CHAR.match(folded, match.start() - 1)
-        )
+    def count(self, folded: str, casefolded: str) -> int:
+        """Matches that start a word (any start for CJK/Arabic); a cased spelling that
+        the uncased ones also match (Xi Jinping) counts once."""
+        uncased = _starts(self.uncased, casefolded)
+        cased = _starts(self.cased, folded)
+        if uncased and cased and len(folded) == len(casefolded):
+            return len(uncased | cased)
+        return len(uncased) + len(cased)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +146,8 @@ class Topic:
 
     def _matches(self, text: str) -> dict[str, int]:
         folded = _fold(text)
-        counts = {concept.name: concept.count(folded) for concept in self.concepts}
+        casefolded = folded.casefold()
+        counts = {concept.name: concept.count(folded, casefolded) for concept in self.concepts}
         return {name: count for name, count in counts.items() if count}
 
     def score(self, text: str) -> TopicScore:

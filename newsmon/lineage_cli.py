@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from crawler.linking import summarize
-from dedup import Doc, Verdict, relate
+from dedup.features import Doc
+from dedup.verdict import Verdict, relate
 from newsmon.common import DbOption, UserError, console, parse_since, store
 from storage.lineage import (
     family,
