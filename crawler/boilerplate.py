@@ -27,18 +27,58 @@ FURNITURE_TAGS: frozenset[str] = frozenset({"figure", "figcaption", "picture", "
 FURNITURE_NAME_PARTS: frozenset[str] = frozenset(
     {
         # captions and credits
-        "caption", "figcaption", "credit", "credits", "photocredit",
+        "caption",
+        "figcaption",
+        "credit",
+        "credits",
+        "photocredit",
         # ads
-        "ad", "ads", "adv", "advert", "advertisement", "advertising", "adslot", "adunit",
-        "dfp", "gpt", "sponsor", "sponsored", "promo", "banner", "outbrain", "taboola",
+        "ad",
+        "ads",
+        "adv",
+        "advert",
+        "advertisement",
+        "advertising",
+        "adslot",
+        "adunit",
+        "dfp",
+        "gpt",
+        "sponsor",
+        "sponsored",
+        "promo",
+        "banner",
+        "outbrain",
+        "taboola",
         # related links and recirculation
-        "related", "recirc", "readmore", "recommended", "recommendations", "more",
-        "trending", "popular", "mostread",
+        "related",
+        "recirc",
+        "readmore",
+        "recommended",
+        "recommendations",
+        "more",
+        "trending",
+        "popular",
+        "mostread",
         # share, newsletter, cookie prompts
-        "share", "sharing", "social", "newsletter", "subscribe", "subscription", "signup",
-        "cookie", "cookies", "consent", "gdpr", "paywall",
+        "share",
+        "sharing",
+        "social",
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "paywall",
         # comments, breadcrumbs, tags
-        "comment", "comments", "disqus", "breadcrumb", "breadcrumbs", "tags",
+        "comment",
+        "comments",
+        "disqus",
+        "breadcrumb",
+        "breadcrumbs",
+        "tags",
     }
 )
 
@@ -65,46 +105,101 @@ def is_furniture(tag: str, class_and_id: str) -> bool:
 
 #: Ad labels that sites print above or inside ad slots, per language.
 AD_LABELS: tuple[str, ...] = (
-    "اضافة اعلان", "إضافة إعلان", "إعلان", "اعلان",  # ar
-    "Advertisement", "ADVERTISEMENT", "Advertising", "Sponsored", "Sponsored content",  # en
-    "Pubblicità", "PUBBLICITÀ",  # it
-    "Реклама", "РЕКЛАМА",  # ru
+    "اضافة اعلان",
+    "إضافة إعلان",
+    "إعلان",
+    "اعلان",  # ar
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Advertising",
+    "Sponsored",
+    "Sponsored content",  # en
+    "Pubblicità",
+    "PUBBLICITÀ",  # it
+    "Реклама",
+    "РЕКЛАМА",  # ru
     "广告",  # zh
-    "Anzeige", "ANZEIGE", "Werbung",  # de
-    "Publicité", "PUBLICITÉ",  # fr
-    "Publicidad", "PUBLICIDAD",  # es
+    "Anzeige",
+    "ANZEIGE",
+    "Werbung",  # de
+    "Publicité",
+    "PUBLICITÉ",  # fr
+    "Publicidad",
+    "PUBLICIDAD",  # es
 )
 
 #: Starts of related-link lines ("Read more: ..."), per language; matched case-insensitively.
 RELATED_LINK_STARTS: tuple[str, ...] = (
-    r"read more\b", r"read also\b", r"also read\b", r"see also\b", r"related\s*:",
-    r"related (?:stories|articles|coverage|content)\b", r"more on this\b", r"more from\b",
-    r"recommended\s*:", r"watch\s*:",  # en
-    r"leggi anche\b", r"leggi (?:di più|tutto)\b", r"potrebbe interessarti\b",  # it
-    r"читайте также\b", r"читайте еще\b", r"смотрите также\b", r"подробнее\s*:",  # ru
-    r"اقرأ أيضا", r"اقرأ ايضا", r"اقرأ المزيد", r"اقرأ أيضًا",  # ar
-    r"相关阅读", r"相关新闻", r"延伸阅读", r"推荐阅读",  # zh
-    r"lire aussi\b", r"à lire aussi\b", r"lire la suite\b",  # fr
-    r"lesen sie auch\b", r"mehr zum thema\b", r"auch interessant\b",  # de
-    r"lee también\b", r"lea también\b", r"te puede interesar\b", r"más información\s*:",  # es
+    r"read more\b",
+    r"read also\b",
+    r"also read\b",
+    r"see also\b",
+    r"related\s*:",
+    r"related (?:stories|articles|coverage|content)\b",
+    r"more on this\b",
+    r"more from\b",
+    r"recommended\s*:",
+    r"watch\s*:",  # en
+    r"leggi anche\b",
+    r"leggi (?:di più|tutto)\b",
+    r"potrebbe interessarti\b",  # it
+    r"читайте также\b",
+    r"читайте еще\b",
+    r"смотрите также\b",
+    r"подробнее\s*:",  # ru
+    r"اقرأ أيضا",
+    r"اقرأ ايضا",
+    r"اقرأ المزيد",
+    r"اقرأ أيضًا",  # ar
+    r"相关阅读",
+    r"相关新闻",
+    r"延伸阅读",
+    r"推荐阅读",  # zh
+    r"lire aussi\b",
+    r"à lire aussi\b",
+    r"lire la suite\b",  # fr
+    r"lesen sie auch\b",
+    r"mehr zum thema\b",
+    r"auch interessant\b",  # de
+    r"lee también\b",
+    r"lea también\b",
+    r"te puede interesar\b",
+    r"más información\s*:",  # es
 )
 
 #: Whole-line furniture: share/newsletter/cookie prompts and copyright footers, per language.
 FURNITURE_LINES: tuple[str, ...] = (
     r"^(?:share|share this(?: article| story)?|tweet|email|print|copy link|comments?)$",
-    r"sign up (?:for|to) (?:our|the)\b.*newsletter", r"subscribe to (?:our|the)\b.*newsletter",
-    r"\bwe use cookies\b", r"\bthis (?:web)?site uses cookies\b", r"^accept (?:all )?cookies$",
-    r"^follow us on\b", r"^all rights reserved\b", r"^(?:©|\(c\)|copyright ©?)\s*\d{4}",  # en
-    r"\butilizziamo (?:i )?cookie\b", r"\bquesto sito utilizza (?:i )?cookie\b",
-    r"^iscriviti alla (?:nostra )?newsletter\b", r"^riproduzione riservata\b",  # it
-    r"\bмы используем (?:файлы )?cookie", r"^подпишитесь на\b", r"^поделиться$",  # ru
-    r"نستخدم ملفات تعريف الارتباط", r"^اشترك في النشرة", r"^شارك$",  # ar
-    r"本网站使用\s*cookie", r"^分享到", r"^订阅",  # zh
-    r"\bnous utilisons des cookies\b", r"^abonnez-vous à (?:notre|la) newsletter\b",
+    r"sign up (?:for|to) (?:our|the)\b.*newsletter",
+    r"subscribe to (?:our|the)\b.*newsletter",
+    r"\bwe use cookies\b",
+    r"\bthis (?:web)?site uses cookies\b",
+    r"^accept (?:all )?cookies$",
+    r"^follow us on\b",
+    r"^all rights reserved\b",
+    r"^(?:©|\(c\)|copyright ©?)\s*\d{4}",  # en
+    r"\butilizziamo (?:i )?cookie\b",
+    r"\bquesto sito utilizza (?:i )?cookie\b",
+    r"^iscriviti alla (?:nostra )?newsletter\b",
+    r"^riproduzione riservata\b",  # it
+    r"\bмы используем (?:файлы )?cookie",
+    r"^подпишитесь на\b",
+    r"^поделиться$",  # ru
+    r"نستخدم ملفات تعريف الارتباط",
+    r"^اشترك في النشرة",
+    r"^شارك$",  # ar
+    r"本网站使用\s*cookie",
+    r"^分享到",
+    r"^订阅",  # zh
+    r"\bnous utilisons des cookies\b",
+    r"^abonnez-vous à (?:notre|la) newsletter\b",
     r"^partager$",  # fr
-    r"\bwir verwenden cookies\b", r"^abonnieren sie (?:unseren|den) newsletter\b",
+    r"\bwir verwenden cookies\b",
+    r"^abonnieren sie (?:unseren|den) newsletter\b",
     r"^teilen$",  # de
-    r"\butilizamos cookies\b", r"^suscríbete\b", r"^compartir$",  # es
+    r"\butilizamos cookies\b",
+    r"^suscríbete\b",
+    r"^compartir$",  # es
 )
 
 #: Caption and photo-credit lines: a credit in brackets at the end, or a bare credit line.

@@ -23,5 +23,9 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def engine_for(settings: BaseSettings) -> Engine:
+    return _engine(settings.get("NEWSMON_DB_URL", ""))
+
+
 def sessions_for(settings: BaseSettings, *, write: bool = True) -> sessionmaker[Session]:
-    return session_factory(_engine(settings.get("NEWSMON_DB_URL", "")), write=write)
+    return session_factory(engine_for(settings), write=write)

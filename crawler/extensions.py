@@ -8,17 +8,20 @@ The CLI and the scheduler open the run and pass NEWSMON_RUN_ID; a bare
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.database import sessions_for
+from crawler.database import engine_for, sessions_for
+from storage.db import StorageError, storage_errors
 from storage.queries import add_run_stats, finish_run, start_run
 from storage.records import as_trigger
 from storage.recrawl import update_health
 
 PREFIX = "newsmon/"
+logger = logging.getLogger(__name__)
 
 
 def outlet_stats(stats: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +46,7 @@ def outlet_stats(stats: dict[str, Any]) -> dict[str, Any]:
 class CrawlRunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.engine = engine_for(crawler.settings)
         self.sessions = sessions_for(crawler.settings)
         self.run_id = crawler.settings.getint("NEWSMON_RUN_ID")
         self.owns_run = self.run_id == 0
@@ -69,10 +73,14 @@ class CrawlRunRecorder:
         assert self.crawler.stats is not None
         stats = outlet_stats(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
-        with self.sessions.begin() as session:
-            add_run_stats(session, self.run_id, spider.name, stats)
-            update_health(session, spider.name, stats, getattr(spider, "newest_listed", None))
-            if self.owns_run:
-                finish_run(
-                    session, self.run_id, "succeeded" if reason == "finished" else "interrupted"
-                )
+        try:
+            with storage_errors(self.engine), self.sessions.begin() as session:
+                add_run_stats(session, self.run_id, spider.name, stats)
+                update_health(session, spider.name, stats, getattr(spider, "newest_listed", None))
+                if self.owns_run:
+                    finish_run(
+                        session, self.run_id, "succeeded" if reason == "finished" else "interrupted"
+                    )
+        except StorageError as error:
+            # The crawl's figures are lost with the store, not the command: it reports this.
+            logger.info("run %s: figures of %s not recorded: %s", self.run_id, spider.name, error)

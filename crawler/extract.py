@@ -45,34 +45,81 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _BINARY_MAGIC: tuple[bytes, ...] = (
-    b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-    b"BZh", b"\xfd7zXZ", b"RIFF", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2", b"\x7fELF",
-    b"\x00\x00\x01\x00", b"%!PS",
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"wOFF",
+    b"wOF2",
+    b"\x7fELF",
+    b"\x00\x00\x01\x00",
+    b"%!PS",
 )
 #: WHATWG maps these labels to supersets; decoding with the superset never loses a page.
-_ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252",
-                       "ascii": "cp1252", "latin-1": "cp1252"}
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
-                           re.IGNORECASE)
+_ENCODING_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "latin-1": "cp1252",
+}
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
 _LATIN1_WORD = re.compile(r"[A-Za-z\u00c0-\u00ff]+")
 _CONTROL_CHARS = re.compile(r"[\x01-\x08\x0e-\x1f\x7f]")
 
-_ARTICLE_TYPES = frozenset({
-    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "blogposting",
-    "liveblogposting", "report", "scholarlyarticle", "socialmediaposting",
-})
-_LISTING_TYPES = frozenset({
-    "collectionpage", "itemlist", "searchresultspage", "website", "profilepage",
-})
+_ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+        "scholarlyarticle",
+        "socialmediaposting",
+    }
+)
+_LISTING_TYPES = frozenset(
+    {
+        "collectionpage",
+        "itemlist",
+        "searchresultspage",
+        "website",
+        "profilepage",
+    }
+)
 _LISTING_OG_TYPES = frozenset({"website", "profile"})
 #: A page with no article declaration and this many headline links is an index page.
 _LISTING_HEADLINE_LINKS = 6
 
 _SCRIPT_OF_LANGUAGE = {
-    "ar": "arabic", "fa": "arabic", "ur": "arabic", "ru": "cyrillic", "uk": "cyrillic",
-    "bg": "cyrillic", "sr": "cyrillic", "be": "cyrillic", "kk": "cyrillic", "zh": "han",
-    "ja": "han", "ko": "hangul",
+    "ar": "arabic",
+    "fa": "arabic",
+    "ur": "arabic",
+    "ru": "cyrillic",
+    "uk": "cyrillic",
+    "bg": "cyrillic",
+    "sr": "cyrillic",
+    "be": "cyrillic",
+    "kk": "cyrillic",
+    "zh": "han",
+    "ja": "han",
+    "ko": "hangul",
 }
 
 
@@ -142,8 +189,11 @@ def _looks_misdecoded(text: str) -> bool:
     """Cyrillic or Chinese bytes read as a Latin code page come out as words made almost only
     of accented letters ("Ïðåçèäåíò"); real Latin-script words carry one accent at most.
     Word shapes, unlike letter ratios, are not diluted by the ASCII of the markup."""
-    accented = [word for word in _LATIN1_WORD.findall(text)
-                if len(word) >= 3 and any(ch >= "\u00c0" for ch in word)]
+    accented = [
+        word
+        for word in _LATIN1_WORD.findall(text)
+        if len(word) >= 3 and any(ch >= "\u00c0" for ch in word)
+    ]
     if len(accented) < 3:
         return False
     heavy = sum(1 for word in accented if sum(ch >= "\u00c0" for ch in word) >= 0.7 * len(word))
@@ -216,8 +266,9 @@ def _read_meta(tree: Any) -> _PageMeta:
     page = _PageMeta(html_lang=_attr(tree, "lang") or _attr(tree, "xml:lang") or None)
     for element in tree.iter("meta", "link", "script"):
         if element.tag == "meta":
-            key = (_attr(element, "property") or _attr(element, "name")
-                   or _attr(element, "itemprop")).lower()
+            key = (
+                _attr(element, "property") or _attr(element, "name") or _attr(element, "itemprop")
+            ).lower()
             content = _attr(element, "content")
             if key and content:
                 target = page.og if key.startswith("og:") else page.meta
@@ -304,8 +355,7 @@ def _strip_site_name(title: str, site_names: set[str]) -> str:
 
 def _title(page: _PageMeta, fallback: str | None, hostname: str) -> str:
     site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
-    for candidate in (_ld_text(page.article_ld.get("headline")), page.og.get("og:title"),
-                      fallback):
+    for candidate in (_ld_text(page.article_ld.get("headline")), page.og.get("og:title"), fallback):
         if candidate:
             return _strip_site_name(boilerplate.collapse_whitespace(candidate), site_names)
     return ""
@@ -432,8 +482,9 @@ def _trafilatura(tree: Any, url: str | None) -> Any:
     )
 
 
-def _extract(html: bytes | str, url: str | None, encoding: str | None,
-             min_words: int) -> Extracted | Skipped:
+def _extract(
+    html: bytes | str, url: str | None, encoding: str | None, min_words: int
+) -> Extracted | Skipped:
     if isinstance(html, bytes):
         if len(html) > MAX_BYTES:
             return Skipped("too_large", f"{len(html)} bytes exceeds {MAX_BYTES}")
@@ -470,8 +521,13 @@ def _extract(html: bytes | str, url: str | None, encoding: str | None,
 
     site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
     base = url or page.og.get("og:url")
-    description = (_ld_text(page.article_ld.get("description")) or page.og.get("og:description")
-                   or page.meta.get("description") or document.description or None)
+    description = (
+        _ld_text(page.article_ld.get("description"))
+        or page.og.get("og:description")
+        or page.meta.get("description")
+        or document.description
+        or None
+    )
     return Extracted(
         title=title,
         text=body,
@@ -483,8 +539,13 @@ def _extract(html: bytes | str, url: str | None, encoding: str | None,
     )
 
 
-def extract(html: bytes | str, url: str | None = None, *, encoding: str | None = None,
-            min_words: int = DEFAULT_MIN_WORDS) -> Extracted | Skipped:
+def extract(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    encoding: str | None = None,
+    min_words: int = DEFAULT_MIN_WORDS,
+) -> Extracted | Skipped:
     """Extract the article of one page; never raises on bad input.
 
     ``encoding`` is the charset from the HTTP ``Content-Type`` header, if any.  Whatever goes

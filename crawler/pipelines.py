@@ -18,12 +18,15 @@ from dataclasses import replace
 from typing import Any, ClassVar, Self
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
-from crawler.database import sessions_for
+from crawler.database import engine_for, sessions_for
 from crawler.incremental import ListingValidators
 from crawler.linking import Linker
 from crawler.pages import FetchedPage, PageSkip, build_record
+from storage.db import StorageError, storage_errors
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
 from storage.recrawl import recheck_article, save_validator
@@ -99,8 +102,10 @@ class StorePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.engine = engine_for(crawler.settings)
         self.sessions = sessions_for(crawler.settings)
         self.linking = crawler.settings.getbool("NEWSMON_LINK", True)
+        self.broken: str | None = None  # why the store refused a write, once it has
         self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
 
     @classmethod
@@ -112,35 +117,66 @@ class StorePipeline:
         outlet = getattr(spider, "outlet", None)
         if outlet is None:
             return
-        with self.sessions.begin() as session:
-            ensure_outlet(
-                session, outlet.name, outlet.title, outlet.homepage, list(outlet.languages)
-            )
+        try:
+            with storage_errors(self.engine), self.sessions.begin() as session:
+                ensure_outlet(
+                    session, outlet.name, outlet.title, outlet.homepage, list(outlet.languages)
+                )
+        except StorageError as error:
+            self._refuse(error)
 
     def process_item(self, item: Any) -> Any:
+        if self.broken is not None:
+            raise DropItem(f"not stored: {self.broken}", log_level="DEBUG")
         stats = _stats(self.crawler)
         run_id = stats.get_value("newsmon/run_id")
-        stored: int | None = None
+        try:
+            with storage_errors(self.engine):
+                counter, stored = self._write(item, run_id)
+        except StorageError as error:
+            self._refuse(error)
+            raise DropItem(f"not stored: {error}", log_level="DEBUG") from None
+        if counter:  # counted once the transaction has committed
+            stats.inc_value(f"newsmon/{counter}")
+        if stored is not None and self.linking:
+            self._link(stored, run_id)
+        return item
+
+    def _refuse(self, error: StorageError) -> None:
+        """The store cannot take writes (read-only, disk full): stop the crawl rather
+        than fetch pages that cannot be kept, and leave the runner the one sentence."""
+        if self.broken is not None:
+            return
+        self.broken = str(error)
+        # Debug only: the command ends with this sentence, once, as its error.
+        logger.debug("%s", error)
+        stats = _stats(self.crawler)
+        stats.inc_value("newsmon/failed/storage")
+        stats.set_value("newsmon/storage_error", str(error))
+        stats.set_value("newsmon/storage_error_reason", error.reason)
+        assert self.crawler.engine is not None
+        # Scheduled, not awaited: closing waits for the items in flight, this one included.
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
+
+    def _write(self, item: Any, run_id: int | None) -> tuple[str | None, int | None]:
+        """One short transaction per item; returns the counter to bump and a new article id."""
         with self.sessions.begin() as session:
             if isinstance(item, ListingValidators):
                 save_validator(session, item.url, item.etag, item.last_modified)
             elif isinstance(item, PageSkip) and item.recheck_of is not None:
                 # A stored article that now extracts badly stays as it was.
-                stats.inc_value(f"newsmon/recheck/skipped/{item.reason}")
+                return f"recheck/skipped/{item.reason}", None
             elif isinstance(item, PageSkip):
                 record_skip(session, item.outlet, item.url, item.reason, run_id)
-                stats.inc_value(f"newsmon/skipped/{item.reason}")
+                return f"skipped/{item.reason}", None
             elif isinstance(item, ArticleRecord) and item.recheck_of is not None:
                 recheck = recheck_article(session, replace(item, run_id=run_id))
-                stats.inc_value(f"newsmon/recheck/{recheck.status}")
+                return f"recheck/{recheck.status}", None
             elif isinstance(item, ArticleRecord):
                 outcome = store_article(session, replace(item, run_id=run_id))
-                stats.inc_value(f"newsmon/{outcome.status}")
-                if outcome.status == "stored":
-                    stored = outcome.article_id
-        if stored is not None and self.linking:
-            self._link(stored, run_id)
-        return item
+                stored = outcome.article_id if outcome.status == "stored" else None
+                return outcome.status, stored
+        return None, None
 
     def _link(self, article_id: int, run_id: int | None) -> None:
         """Find the new article's copies, spins, translations and same-story reports.
@@ -150,12 +186,14 @@ class StorePipeline:
         """
         stats = _stats(self.crawler)
         try:
-            with self.sessions.begin() as session:
+            with storage_errors(self.engine), self.sessions.begin() as session:
                 linker = _linkers.get(self.db_key)
                 if linker is None:
                     linker = _linkers[self.db_key] = Linker.from_store(session)
                 for found in linker.link(session, article_id, run_id):
                     stats.inc_value(f"newsmon/related/{found.relation}")
+        except StorageError as error:
+            self._refuse(error)
         except Exception:
             logger.exception("linking article %d failed", article_id)
             stats.inc_value("newsmon/failed/linking")

@@ -45,6 +45,10 @@ class Thresholds:
     """Dice overlap of stemmed content words for two paragraphs to count as one reworded."""
     rewrite_coverage: float = 0.6
     """Share of the shorter text (in words) in aligned paragraphs for a rewrite."""
+    rewrite_containment: float = 0.3
+    """Share of the shorter text's word 3-shingles found in the other for a rewrite: a spin
+    keeps many word runs; two independent reports of one event in one language share words
+    but few runs (0.17 for an Italian agency report against an Italian translation)."""
     translation_coverage: float = 0.78
     """Share of anchor weight matched in order-preserving paragraph alignment."""
     translation_min_anchors: float = 3.0
@@ -231,7 +235,7 @@ def relate(a: Doc, b: Doc, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Verdi
         }
         if containment >= t.near_duplicate:
             return Verdict("near_duplicate", round(containment, 3), evidence)
-        if coverage >= t.rewrite_coverage:
+        if coverage >= t.rewrite_coverage and containment >= t.rewrite_containment:
             evidence["substituted"] = [
                 swap
                 for p in pairs

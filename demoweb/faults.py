@@ -10,6 +10,7 @@ for the server to render as usual (how `Flaky` recovers).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -48,7 +49,9 @@ class Fault(Resource):
         raise NotImplementedError
 
 
-def _start(handler: BaseHTTPRequestHandler, status: int, headers: tuple[tuple[str, str], ...]) -> None:
+def _start(
+    handler: BaseHTTPRequestHandler, status: int, headers: tuple[tuple[str, str], ...]
+) -> None:
     handler.send_response(status)
     for key, value in headers:
         handler.send_header(key, value)
@@ -134,10 +137,8 @@ class ShortBody(Fault):
     def perform(self, handler: BaseHTTPRequestHandler) -> Performed:
         _start(handler, self.status, (*self.headers, ("Content-Length", str(self.claimed))))
         handler.end_headers()
-        try:
+        with contextlib.suppress(*CLIENT_GONE):
             handler.wfile.write(self.body)
-        except CLIENT_GONE:
-            pass
         _hang_up(handler)
         return Performed(self.status, len(self.body))
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
 from scheduler.lock import LockBusy, outlet_locks
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 from storage.queries import finish_run, get_run, start_run
 from storage.records import RunStatus, RunTrigger
 
@@ -83,17 +83,20 @@ def run_crawl(
     is crawling one of the outlets.
     """
     engine = make_engine(options.db_url)
-    upgrade(engine)
     sessions = session_factory(engine)
-    if run_id is None:
-        with sessions.begin() as session:
-            run_id = start_run(session, [o.name for o in outlets], options.trigger)
+    with storage_errors(engine):
+        upgrade(engine)
+        if run_id is None:
+            with sessions.begin() as session:
+                run_id = start_run(session, [o.name for o in outlets], options.trigger)
     status: RunStatus = "failed"
     error: str | None = None
     try:
         with outlet_locks(options.db_url, [o.name for o in outlets]):
-            _crawl(outlets, options, run_id, on_crawler)
-        status = _status_from_stats(sessions, run_id, len(outlets))
+            crawlers = _crawl(outlets, options, run_id, on_crawler)
+        _raise_storage_error(crawlers)
+        with storage_errors(engine):
+            status = _status_from_stats(sessions, run_id, len(outlets))
     except LockBusy as exc:
         status, error = "skipped", str(exc)
         raise
@@ -101,22 +104,37 @@ def run_crawl(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with sessions.begin() as session:
-            finish_run(session, run_id, status, error=error)
-        engine.dispose()
+        try:
+            with storage_errors(engine), sessions.begin() as session:
+                finish_run(session, run_id, status, error=error)
+        finally:
+            engine.dispose()
     return run_id
+
+
+def _raise_storage_error(crawlers: list[Crawler]) -> None:
+    """A crawl stopped because the store refused writes ends the command with that sentence."""
+    for crawler in crawlers:
+        assert crawler.stats is not None
+        message = crawler.stats.get_value("newsmon/storage_error")
+        if message:
+            reason = crawler.stats.get_value("newsmon/storage_error_reason", "unreachable")
+            raise StorageError(str(message), reason)
 
 
 def _crawl(
     outlets: Sequence[Outlet], options: CrawlOptions, run_id: int, on_crawler: CrawlerHook | None
-) -> None:
+) -> list[Crawler]:
     process = CrawlerProcess(crawl_settings(options, run_id))
+    crawlers = []
     for outlet in outlets:
         crawler = process.create_crawler(spider_class(outlet))
         if on_crawler is not None:
             on_crawler(crawler, outlet)
         process.crawl(crawler)
+        crawlers.append(crawler)
     process.start()
+    return crawlers
 
 
 def _status_from_stats(sessions: sessionmaker[Session], run_id: int, expected: int) -> RunStatus:

@@ -154,7 +154,7 @@ def translate_error(
             "or choose another location with --db.",
             "read_only",
         )
-    if "disk is full" in message or "no space left" in message:
+    if "disk is full" in message or "no space left" in message or "disk i/o error" in message:
         return StorageError(
             f"The disk holding the database {where} is full; free some space and run "
             "the command again (nothing was half-written).",

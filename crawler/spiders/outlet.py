@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -42,6 +44,13 @@ from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 
 STAT = "newsmon"
+
+
+def _origin(request: scrapy.Request) -> str:
+    """The URL the spider asked for, before any redirect (what the user recognises)."""
+    redirects = request.meta.get("redirect_urls") or []
+    return f"{redirects[0]} (redirected to {request.url})" if redirects else request.url
+
 
 # What a discovery callback yields: requests, pages judged without fetching, validators.
 Discovered = scrapy.Request | PageSkip | ListingValidators
@@ -247,27 +256,62 @@ class OutletSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> None:
+        """Count and log every request that ended without a response to parse."""
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
-        error = failure.value
-        if isinstance(error, IgnoreRequest):
-            # robots.txt or the fetch guard said no: a decision, not a failure.
-            if "robots.txt" in failure.getErrorMessage():
-                self._inc("skipped/robots_disallowed")
-            return
+        url = _origin(request) if request is not None else "?"
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
-        if isinstance(error, HttpError):
-            response = error.response
+        error = failure.value
+        message = failure.getErrorMessage()
+        if isinstance(error, HttpError):  # an IgnoreRequest too, so it goes first
+            status = error.response.status
             if (
                 request is not None
                 and request.meta.get("newsmon_recheck_of")
-                and (response.status in (404, 410))
+                and status
+                in (
+                    404,
+                    410,
+                )
             ):
                 self._inc("removed")  # a stored article the outlet took down
+                self.logger.info("%s is gone (HTTP %d); the stored copy is kept", url, status)
                 return
-            self._inc(f"http/{response.status}")
-            kind = f"{kind}_http_{response.status}"
-        self._fail(kind, url, failure.getErrorMessage())
+            self._inc(f"http/{status}")
+            self._fail(f"{kind}_http_{status}", url, message)
+        elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
+            self._inc("skipped/robots_disallowed")  # a decision, not a failure
+        elif isinstance(error, IgnoreRequest):
+            # The fetch guard, an offsite redirect, too many redirects, a size limit.
+            self._fail(f"{kind}_refused", url, message)
+        else:
+            self._fail(kind, url, message)
+
+    def on_scheduled(self, request: scrapy.Request) -> None:
+        """A redirect to another host or a forbidden address is refused by Scrapy's
+        offsite filter as it is scheduled, silently; count and log it here."""
+        kind = request.meta.get("newsmon_kind")
+        if not kind or not request.meta.get("redirect_urls"):
+            return
+        allow_private = self.settings.getbool("NEWSMON_ALLOW_PRIVATE")
+        if not (
+            same_site(request.url, self.outlet.allowed_domains)
+            and is_fetchable(request.url, allow_private=allow_private)
+        ):
+            self._fail(f"{kind}_redirect_refused", _origin(request), "redirect off the outlet")
+
+    def on_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back to a URL already requested (a loop) is dropped by the
+        duplicate filter with no errback; other drops are plain duplicates."""
+        kind = request.meta.get("newsmon_kind")
+        if kind and request.url in (request.meta.get("redirect_urls") or ()):
+            self._fail(f"{kind}_redirect_loop", _origin(request), "redirect loop")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_scheduled, signal=signals.request_scheduled)
+        return spider
 
     # -- bookkeeping -------------------------------------------------------
 
