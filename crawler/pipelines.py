@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, ClassVar, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
@@ -106,11 +107,30 @@ class StorePipeline:
         self.sessions = sessions_for(crawler.settings)
         self.linking = crawler.settings.getbool("NEWSMON_LINK", True)
         self.broken: str | None = None  # why the store refused a write, once it has
+        self.validators: list[ListingValidators] = []  # saved when the crawl completes
         self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self, reason: str) -> None:
+        """Keep feed and sitemap validators only after a complete crawl.
+
+        Saved earlier, a crawl killed half-way would leave validators for
+        listings whose articles it never fetched; the next run would get 304
+        for them and never see those articles.
+        """
+        if reason != "finished" or not self.validators or self.broken is not None:
+            return
+        try:
+            with storage_errors(self.engine), self.sessions.begin() as session:
+                for v in self.validators:
+                    save_validator(session, v.url, v.etag, v.last_modified)
+        except StorageError as error:
+            logger.info("feed validators not kept: %s", error)
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
@@ -162,7 +182,7 @@ class StorePipeline:
         """One short transaction per item; returns the counter to bump and a new article id."""
         with self.sessions.begin() as session:
             if isinstance(item, ListingValidators):
-                save_validator(session, item.url, item.etag, item.last_modified)
+                self.validators.append(item)
             elif isinstance(item, PageSkip) and item.recheck_of is not None:
                 # A stored article that now extracts badly stays as it was.
                 return f"recheck/skipped/{item.reason}", None
