@@ -181,6 +181,19 @@ def demo(
         served.__exit__(None, None, None)
 
 
+def _settings(pairs: list[str]) -> dict[str, str]:
+    """`--set NAME=VALUE` pairs; Scrapy converts the values where it reads them."""
+    found = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UserError(
+                f"--set {pair!r} is not NAME=VALUE; write it like --set DOWNLOAD_DELAY=2."
+            )
+        found[name.strip()] = value.strip()
+    return found
+
+
 def _demo_crawl(db: str | None, outlets_file: Path) -> None:
     """One crawl of the demo web in a child process: a reactor runs once per process."""
     from scheduler.jobs import crawl_command, describe_exit
@@ -219,6 +232,12 @@ def crawl(
         int | None, typer.Option(help="Extraction worker processes (default 2; 0 = inline).")
     ] = None,
     log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "WARNING",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="A Scrapy setting, NAME=VALUE (repeatable), e.g. DOWNLOAD_DELAY=2."
+        ),
+    ] = None,
 ) -> None:
     """Crawl outlets from the registry into the store."""
     files = [*(outlets_file or []), *registry_paths_from_env()]
@@ -253,6 +272,7 @@ def crawl(
         trigger=as_trigger(trigger),
         extract_workers=workers,
         log_level=log_level,
+        extra_settings=_settings(setting or []),
     )
     _crawl_and_report([known[n] for n in names], options, run_id)
 

@@ -203,3 +203,27 @@ def test_an_unknown_outlet_is_a_clear_error() -> None:
     result = run_cli("crawl", "--outlet", "no_such_outlet", "--db", "sqlite:///:memory:")
     assert result.returncode == 2
     assert "newsmon outlets" in result.stderr
+
+
+def test_set_passes_scrapy_settings_to_the_crawl(crawled: CrawledStore, tmp_path: Path) -> None:
+    db = tmp_path / "nolink.db"
+    result = run_cli(
+        "crawl",
+        "--outlets",
+        str(crawled.outlets_file),
+        "--no-builtin",
+        "--allow-private",
+        "--outlet",
+        "trendwire",
+        "--db",
+        f"sqlite:///{db}",
+        "--set",
+        "NEWSMON_LINK=false",
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] > 1
+        assert con.execute("SELECT count(*) FROM relations").fetchone()[0] == 0
+    bad = run_cli("crawl", "--set", "DOWNLOAD_DELAY", "--db", f"sqlite:///{db}")
+    assert bad.returncode == 2
+    assert "NAME=VALUE" in bad.stderr
