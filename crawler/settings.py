@@ -39,7 +39,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
 }
+# Longest Retry-After (seconds) newsmon waits before retrying a 429/503.
+NEWSMON_RETRY_AFTER_MAX = 60
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ProcessPagePipeline": 100,

@@ -120,4 +120,10 @@ def crawl_hostile(folder: Path, hostile: HostileWeb, *extra_args: str) -> Iterat
 @pytest.fixture(scope="session")
 def hostile_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileCrawl]:
     """One crawl of the whole bad-input web, shared by every test that only reads its outcome."""
-    yield from crawl_hostile(tmp_path_factory.mktemp("hostile"), build_hostile_web())
+    # Retry-After is honoured up to this cap; the hostile web asks for up to an hour.
+    yield from crawl_hostile(
+        tmp_path_factory.mktemp("hostile"),
+        build_hostile_web(),
+        "--set",
+        "NEWSMON_RETRY_AFTER_MAX=2",
+    )

@@ -30,6 +30,8 @@ from tests.reliability.conftest import HostileCrawl, run_newsmon
 
 CASES = build_hostile_web().cases
 _HTTP_STATUSES = (404, 410, 429, 503)
+
+
 def _ids(cases: list[Case]) -> list[str]:
     return [case.name for case in cases]
 
@@ -208,3 +210,13 @@ def test_local_files_are_never_read_or_leaked(hostile_crawl: HostileCrawl) -> No
 def test_the_store_is_consistent_after_the_hostile_crawl(hostile_crawl: HostileCrawl) -> None:
     check = run_newsmon("db", "check", "--db", hostile_crawl.db_url)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_retry_after_is_honoured_before_retrying(hostile_crawl: HostileCrawl) -> None:
+    """flaky_429 asks for 1 s, the endless 429 for an hour (capped): each retry of them waits."""
+    asked = [c for c in CASES if c.name in ("flaky_429", "http_429_forever")]
+    assert len(asked) == 2
+    assert hostile_crawl.stats().get("retry_after/waits", 0) >= 1 + RETRIES
+
+
+RETRIES = 2  # RETRY_TIMES in crawler/settings.py
