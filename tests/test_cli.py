@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -227,3 +230,48 @@ def test_set_passes_scrapy_settings_to_the_crawl(crawled: CrawledStore, tmp_path
     bad = run_cli("crawl", "--set", "DOWNLOAD_DELAY", "--db", f"sqlite:///{db}")
     assert bad.returncode == 2
     assert "NAME=VALUE" in bad.stderr
+
+
+def test_scrapy_list_and_crawl_use_the_same_registry(crawled: CrawledStore, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert {"cnn", "tass", "xinhua"} <= set(listed.stdout.split())
+    db = tmp_path / "scrapy.db"
+    env = {**os.environ, "NEWSMON_OUTLETS": str(crawled.outlets_file)}
+    crawl = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "notizie_lampo",
+            "-s",
+            f"NEWSMON_DB_URL=sqlite:///{db}",
+            "-s",
+            "NEWSMON_ALLOW_PRIVATE=1",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert crawl.returncode == 0, crawl.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+        assert con.execute("SELECT status, trigger FROM crawl_runs").fetchall() == [
+            ("succeeded", "manual")
+        ]
