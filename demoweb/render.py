@@ -632,7 +632,22 @@ def render_video(site: Site, extra: ExtraSpec) -> str:
         "uploadDate": extra.published.isoformat(),
         "duration": "PT2M41S",
     }
-    meta = simple_meta(site, extra.path, extra.title, "video.other") + (
+    return _structured_page(
+        site, extra, main, ld, "page-video", {"video": {"id": video_id}}, "video.other"
+    )
+
+
+def _structured_page(
+    site: Site,
+    extra: ExtraSpec,
+    main: str,
+    ld: dict[str, Any],
+    body_class: str,
+    state: dict[str, Any],
+    og_type: str = "website",
+) -> str:
+    """A non-article page that says what it is in JSON-LD, as video and live pages do."""
+    meta = simple_meta(site, extra.path, extra.title, og_type) + (
         '\n<script type="application/ld+json">' + json.dumps(ld, ensure_ascii=False) + "</script>"
     )
     return page(
@@ -641,8 +656,8 @@ def render_video(site: Site, extra: ExtraSpec) -> str:
         head_title=f"{extra.title} | {site.spec.title}",
         head_meta=meta,
         main=main,
-        body_class="page-video",
-        state={"video": {"id": video_id}},
+        body_class=body_class,
+        state=state,
     )
 
 
@@ -664,17 +679,8 @@ def render_live(site: Site, extra: ExtraSpec) -> str:
         "headline": extra.title,
         "coverageStartTime": extra.published.isoformat(),
     }
-    meta = simple_meta(site, extra.path, extra.title) + (
-        '\n<script type="application/ld+json">' + json.dumps(ld, ensure_ascii=False) + "</script>"
-    )
-    return page(
-        site,
-        lang=extra.language,
-        head_title=f"{extra.title} | {site.spec.title}",
-        head_meta=meta,
-        main=main,
-        body_class="page-live",
-        state={"live": {"posts": len(extra.headlines)}},
+    return _structured_page(
+        site, extra, main, ld, "page-live", {"live": {"posts": len(extra.headlines)}}
     )
 
 
