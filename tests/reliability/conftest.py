@@ -46,6 +46,21 @@ runpy.run_module("newsmon", run_name="__main__", alter_sys=True)
 """
 
 
+def crawl_args(outlets_file: Path, outlet: str, db_url: str) -> list[str]:
+    """`newsmon crawl` arguments for one outlet of a local test web."""
+    return [
+        "crawl",
+        "--outlets",
+        str(outlets_file),
+        "--no-builtin",
+        "--allow-private",
+        "--outlet",
+        outlet,
+        "--db",
+        db_url,
+    ]
+
+
 def run_newsmon(
     *args: str,
     audit: Path | None = None,
@@ -101,19 +116,7 @@ def crawl_hostile(folder: Path, hostile: HostileWeb, *extra_args: str) -> Iterat
         db_path = folder / "hostile.db"
         db_url = f"sqlite:///{db_path}"
         audit = folder / "audit.jsonl"
-        result = run_newsmon(
-            "crawl",
-            "--outlets",
-            str(outlets_file),
-            "--no-builtin",
-            "--allow-private",
-            "--outlet",
-            OUTLET,
-            "--db",
-            db_url,
-            *extra_args,
-            audit=audit,
-        )
+        result = run_newsmon(*crawl_args(outlets_file, OUTLET, db_url), *extra_args, audit=audit)
         yield HostileCrawl(hostile, web, db_path, db_url, result, audit_events(audit))
 
 

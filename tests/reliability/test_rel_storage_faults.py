@@ -20,6 +20,7 @@ import pytest
 
 import demoweb
 from newsmon.demo import demo_outlets, write_outlets_file
+from tests.reliability.conftest import crawl_args
 
 
 def _crawl(
@@ -31,20 +32,7 @@ def _crawl(
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newsmon",
-            "crawl",
-            "--outlets",
-            str(outlets_file),
-            "--no-builtin",
-            "--allow-private",
-            "--outlet",
-            outlet,
-            "--db",
-            db_url,
-        ],
+        [sys.executable, "-m", "newsmon", *crawl_args(outlets_file, outlet, db_url)],
         capture_output=True,
         text=True,
         timeout=300,
