@@ -221,15 +221,19 @@ class OutletSpider(scrapy.Spider):
             return None
         return url
 
-    def _may_fetch(self, url: str) -> bool:
-        allow_private = self.settings.getbool("NEWSMON_ALLOW_PRIVATE")
-        if not is_fetchable(url, allow_private=allow_private):
-            self._inc("skipped/unsafe_url")
-            return False
+    def _refusal(self, url: str) -> str | None:
+        """Why this outlet's crawl may not fetch a URL ("unsafe_url", "offsite"), or None."""
+        if not is_fetchable(url, allow_private=self.settings.getbool("NEWSMON_ALLOW_PRIVATE")):
+            return "unsafe_url"
         if not same_site(url, self.outlet.allowed_domains):
-            self._inc("skipped/offsite")
-            return False
-        return True
+            return "offsite"
+        return None
+
+    def _may_fetch(self, url: str) -> bool:
+        refusal = self._refusal(url)
+        if refusal is not None:
+            self._inc(f"skipped/{refusal}")
+        return refusal is None
 
     @property
     def topic(self) -> Topic:
@@ -292,11 +296,7 @@ class OutletSpider(scrapy.Spider):
         kind = request.meta.get("newsmon_kind")
         if not kind or not request.meta.get("redirect_urls"):
             return
-        allow_private = self.settings.getbool("NEWSMON_ALLOW_PRIVATE")
-        if not (
-            same_site(request.url, self.outlet.allowed_domains)
-            and is_fetchable(request.url, allow_private=allow_private)
-        ):
+        if self._refusal(request.url) is not None:
             self._fail(f"{kind}_redirect_refused", _origin(request), "redirect off the outlet")
 
     def on_dropped(self, request: scrapy.Request) -> None:
