@@ -39,7 +39,7 @@ from crawler.incremental import (
     load_state,
 )
 from crawler.outlets import Outlet
-from crawler.pages import FetchedPage, PageSkip, cached_topic
+from crawler.pages import FetchedPage, cached_topic
 from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 
@@ -52,8 +52,8 @@ def _origin(request: scrapy.Request) -> str:
     return f"{redirects[0]} (redirected to {request.url})" if redirects else request.url
 
 
-# What a discovery callback yields: requests, pages judged without fetching, validators.
-Discovered = scrapy.Request | PageSkip | ListingValidators
+# What a discovery callback yields: requests, and validators to keep for the next run.
+Discovered = scrapy.Request | ListingValidators
 
 
 class OutletSpider(scrapy.Spider):
@@ -73,6 +73,7 @@ class OutletSpider(scrapy.Spider):
         self._now = datetime.now(UTC)
         self._judged: set[str] = set()
         self._undated_known: set[str] = set()
+        self._title_rejected: set[str] = set()
         # The newest date any feed or sitemap gave: the next run's watermark, in the
         # outlet's own clock rather than ours.
         self.newest_listed: datetime | None = None
@@ -147,7 +148,7 @@ class OutletSpider(scrapy.Spider):
         yield from self.follow(sitemap.links)
         yield from self._validators(response)
 
-    def parse_section(self, response: Response) -> Iterator[scrapy.Request | PageSkip]:
+    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         self._inc("discovery/sections")
         links = [
             Link(url=url, title=None, published=None, source="section")
@@ -159,7 +160,7 @@ class OutletSpider(scrapy.Spider):
         """Hook: the candidate article URLs on a section page."""
         return section_links(response.body, response.url)
 
-    def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request | PageSkip]:
+    def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
         for link in links:
             url = canonicalize(amp_to_canonical(link.url) or link.url)
@@ -180,9 +181,10 @@ class OutletSpider(scrapy.Spider):
         if link.published is not None and url in self._undated_known:
             self._undated_known.discard(url)
             return True
-        return False
+        # Rejected by one listing's title; another listing may have no title or a better one.
+        return url in self._title_rejected and not self._title_rejects(link)
 
-    def _article_request(self, url: str, link: Link) -> scrapy.Request | PageSkip | None:
+    def _article_request(self, url: str, link: Link) -> scrapy.Request | None:
         if self.article_url(url) is None:
             return None
         if not within_lookback(link, self._now, self.outlet.lookback_days):
@@ -198,9 +200,18 @@ class OutletSpider(scrapy.Spider):
                 self._undated_known.add(url)
             self._inc(f"skipped/{decision}")
             return None
-        if link.title and not self.topic.title_may_be_relevant(link.title):
-            # Recorded, so a later run that meets the URL without its title skips it too.
-            return PageSkip(self.outlet.name, url, "off_topic_title", link.title)
+        if self._title_rejects(link):
+            # Not recorded in the store: the verdict is only as good as the listings
+            # seen, and the next run judges the title again without a fetch.
+            if url not in self._title_rejected:
+                self._title_rejected.add(url)
+                self._inc("skipped/off_topic_title")
+            return None
+        if url in self._title_rejected:
+            # Fetch after all whatever any listing leaves open, so the outcome
+            # does not depend on which of an outlet's listings arrives first.
+            self._title_rejected.discard(url)
+            self._inc("skipped/off_topic_title", -1)
         recheck_of = self.state.known[url].article_id if decision == "recheck" else None
         if recheck_of is not None:
             self._inc("rechecks")
@@ -211,6 +222,10 @@ class OutletSpider(scrapy.Spider):
             cb_kwargs={"link": link, "recheck_of": recheck_of},
             meta={"newsmon_kind": "article", "newsmon_recheck_of": recheck_of},
         )
+
+    def _title_rejects(self, link: Link) -> bool:
+        """A listed title that rules the page out: only titles, never their absence."""
+        return bool(link.title) and not self.topic.title_may_be_relevant(link.title or "")
 
     def article_url(self, url: str) -> str | None:
         """Hook: the URL to fetch for a discovered (canonical) link, or None if it is no article."""
@@ -315,9 +330,9 @@ class OutletSpider(scrapy.Spider):
 
     # -- bookkeeping -------------------------------------------------------
 
-    def _inc(self, key: str) -> None:
+    def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STAT}/{key}")
+        self.crawler.stats.inc_value(f"{STAT}/{key}", count)
 
     def _fail(self, kind: str, url: str, message: str) -> None:
         self._inc(f"failed/{kind}")
