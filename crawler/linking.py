@@ -9,7 +9,7 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,23 +18,24 @@ from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
 from dedup.features import Doc
-from dedup.lineage import Article, Link
-from dedup.lineage import stories as story_groups
+from dedup.lineage import Article, Relative, earliest, place
 from dedup.verdict import DERIVED, relate
 from storage.lineage import (
     LinkableArticle,
+    article_times,
     clear_lineage,
     connected,
     count_relations,
     iter_linkable,
     iter_signatures,
-    join_story,
-    lineage_of,
     linkable_articles,
+    save_placement,
     save_relation,
     save_signature,
-    story_first_article,
-    write_story,
+    set_sources,
+    stories_of,
+    story_firsts,
+    story_sizes,
 )
 
 METHOD = "newsmon-dedup/1"
@@ -140,62 +141,51 @@ class Linker:
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
         self.index.add(str(article_id), sig)
-        if found and not self._join_story(session, article, found):
-            self._update_story(session, article_id)
+        if found:
+            self._place(session, article_id, found)
         return found
 
-    def _join_story(self, session: Session, article: LinkableArticle, found: list[Found]) -> bool:
-        """The daily case: a later article joins one existing story; no full recompute.
-
-        Returns False when the story must be recomputed: the article links
-        several stories or families, or is earlier than the story or its source.
-        """
-        infos = {f.other_id: lineage_of(session, f.other_id) for f in found}
-        story_ids = {info.story_id for info in infos.values()}
-        if len(story_ids) != 1 or None in story_ids:
-            return False
-        (story_id,) = story_ids
-        assert story_id is not None
-        derived = [f for f in found if f.relation in DERIVED]
-        sources = {infos[f.other_id].source_id or f.other_id for f in derived}
-        if len(sources) > 1:
-            return False
-        first = story_first_article(session, story_id)
-        earlier = linkable_articles(session, [i for i in (first, *sources) if i is not None])
-        if any(_when(other) > _when(article) for other in earlier):
-            return False
-        source = next(iter(sources), None)
-        relation = None
-        if source is not None:
-            relation = next(
-                (f.relation for f in derived if f.other_id == source), derived[0].relation
-            )
-        join_story(session, article.id, story_id, source, relation)
-        return True
-
-    def _update_story(self, session: Session, article_id: int) -> None:
-        ids, relations = connected(session, article_id)
-        articles = {a.id: a for a in linkable_articles(session, sorted(ids))}
-        lineage_articles = [
-            Article(str(a.id), a.first_seen, a.published) for a in articles.values()
+    def _place(self, session: Session, article_id: int, found: list[Found]) -> None:
+        """Put the article in a story, and its family under the family's source."""
+        stories = stories_of(session, [f.other_id for f in found])
+        relatives = [
+            Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
-        links = [Link(str(r.article_id), str(r.related_id), r.relation) for r in relations]
+        placement = place(relatives, story_sizes(session, set(stories.values())))
+        assert placement is not None
+        members = [article_id, *placement.adopt]
+        openers = story_firsts(session, [s for s in (placement.story, *placement.merge) if s])
+        first = earliest(_times(session, [*members, *openers]))
+        save_placement(session, placement.story, placement.merge, members, first.id)
+        if any(f.relation in DERIVED for f in found):
+            self._update_family(session, article_id)
+
+    def _update_family(self, session: Session, article_id: int) -> None:
+        """Point every member of the article's family at the family's source.
+
+        A family is small (copies of one text), so walking it is cheap; a late
+        arrival that was published earlier becomes the source of all of them.
+        """
+        ids, relations = connected(session, article_id, DERIVED)
+        source = earliest(_times(session, ids)).id
         direct = {(r.article_id, r.related_id): r.relation for r in relations}
         direct |= {(b, a): rel for (a, b), rel in direct.items()}
-        for group in story_groups(lineage_articles, links):
-            sources = {int(m): int(s) for m, s in group.sources.items()}
-            source_relations = {
-                member: _source_relation(direct.get((member, source)), member, relations)
-                for member, source in sources.items()
-                if member != source
-            }
-            write_story(
-                session,
-                [int(m) for m in group.members],
-                int(group.first),
-                sources,
-                source_relations,
-            )
+        set_sources(
+            session,
+            {
+                member: (None, None)
+                if member == source
+                else (source, _source_relation(direct.get((member, source)), member, relations))
+                for member in ids
+            },
+        )
+
+
+def _times(session: Session, ids: Iterable[int]) -> list[Article]:
+    return [
+        Article(article_id, seen, published)
+        for article_id, published, seen in article_times(session, ids)
+    ]
 
 
 def _source_relation(direct: str | None, member: int, relations: list[Any]) -> str:

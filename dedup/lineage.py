@@ -1,14 +1,22 @@
-"""Families and stories from pairwise relations.
+"""Families and stories, placed one article at a time.
 
 A family is everything derived from one text (copies, spins, translations);
 its source is the member published first, or, when no member has a date, the
-one seen first. A story is every article connected by any stored relation,
-derived or same_story: one event and all its reports.
+one seen first.
+
+A story is one event and its reports. A new article joins the story of its
+family, or else the story of the report it resembles most (its best
+``same_story`` relative). Two stories are never merged through ``same_story``
+links: on a busy news day such links chain distinct events into one
+story-of-everything. They merge only when a new copy or translation bridges
+them, because a family cannot be split across stories. Placing an article
+therefore looks at its relatives only, never at the whole story, so linking
+stays cheap however large a story grows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,79 +25,68 @@ from dedup.verdict import DERIVED
 
 @dataclass(frozen=True)
 class Article:
-    id: str
+    id: int
     seen: datetime
     published: datetime | None = None
 
 
 @dataclass(frozen=True)
-class Link:
-    a: str
-    b: str
+class Relative:
+    """A stored article a new one was found related to, and the story it is in."""
+
+    id: int
     relation: str
+    score: float
+    story: int | None
 
 
 @dataclass(frozen=True)
-class Story:
-    """Members in publication order; `first` published (or was seen) first."""
+class Placement:
+    """Where a new article goes."""
 
-    first: str
-    members: tuple[str, ...]
-    sources: dict[str, str]
-    """Article id -> the source of its family (a source maps to itself)."""
-
-
-def _groups(ids: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
-    parent = {i: i for i in ids}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        if a in parent and b in parent:
-            parent[root(a)] = root(b)
-    groups: dict[str, list[str]] = {}
-    for i in parent:
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+    story: int | None
+    """The story to join; None opens a new one."""
+    merge: tuple[int, ...]
+    """Further stories folded into it: a family bridges them."""
+    adopt: tuple[int, ...]
+    """Relatives in no story yet, which join together with the article."""
 
 
-def _order(articles: dict[str, Article], members: list[str]) -> list[str]:
-    dated = any(articles[m].published for m in members)
+def earliest(articles: Iterable[Article]) -> Article:
+    """The member that opens a family or story: first published, else first seen.
 
-    def key(m: str) -> tuple[bool, datetime, datetime, str]:
-        article = articles[m]
-        when = article.published if dated and article.published else article.seen
-        return (dated and article.published is None, when, article.seen, m)
+    When any member is dated, undated members come after all dated ones: a
+    page seen early but undated says nothing about who published first.
+    """
+    members = list(articles)
+    dated = any(a.published for a in members)
 
-    return sorted(members, key=key)
+    def key(a: Article) -> tuple[bool, datetime, datetime, int]:
+        when = a.published if dated and a.published else a.seen
+        return (dated and a.published is None, when, a.seen, a.id)
 
-
-def sources(articles: Iterable[Article], links: Iterable[Link]) -> dict[str, str]:
-    """Each article id -> the source of its family."""
-    by_id = {a.id: a for a in articles}
-    derived = [(link.a, link.b) for link in links if link.relation in DERIVED]
-    result: dict[str, str] = {}
-    for family in _groups(by_id, derived):
-        source = _order(by_id, family)[0]
-        result |= dict.fromkeys(family, source)
-    return result
+    return min(members, key=key)
 
 
-def stories(articles: Iterable[Article], links: Iterable[Link]) -> list[Story]:
-    """Stories with at least two members, earliest first."""
-    by_id = {a.id: a for a in articles}
-    links = list(links)
-    source_of = sources(by_id.values(), links)
-    related = [(link.a, link.b) for link in links if link.relation != "unrelated"]
-    found = []
-    for group in _groups(by_id, related):
-        if len(group) < 2:
-            continue
-        members = tuple(_order(by_id, group))
-        found.append(Story(members[0], members, {m: source_of[m] for m in members}))
-    found.sort(key=lambda story: by_id[story.first].published or by_id[story.first].seen)
-    return found
+def place(relatives: Sequence[Relative], story_sizes: Mapping[int, int]) -> Placement | None:
+    """The story of an article with these relatives (None when it has none).
+
+    Derived relatives decide first (the article belongs with its family); with
+    none in a story, the strongest same-story relative that is in one decides.
+    When several stories must merge, the largest absorbs the others, so the
+    fewest rows are rewritten.
+    """
+    if not relatives:
+        return None
+    stories = {r.story for r in relatives if r.relation in DERIVED and r.story is not None}
+    if not stories:
+        storied = [r for r in relatives if r.story is not None]
+        if storied:
+            best = max(storied, key=lambda r: (r.score, -r.id))
+            stories = {best.story} if best.story is not None else set()
+    ordered = sorted(stories, key=lambda s: (-story_sizes.get(s, 0), s))
+    return Placement(
+        story=ordered[0] if ordered else None,
+        merge=tuple(ordered[1:]),
+        adopt=tuple(sorted(r.id for r in relatives if r.story is None)),
+    )

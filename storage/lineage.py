@@ -7,12 +7,12 @@ and reads them. Relations are stored once per pair, the later article
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -178,23 +178,27 @@ def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelat
     return [StoredRelation(*row) for row in rows]
 
 
-def _edges(session: Session, ids: Iterable[int]) -> list[StoredRelation]:
-    """Relations without their evidence, for walking stories (evidence is large JSON)."""
+def _edges(
+    session: Session, ids: Iterable[int], kinds: Collection[str] | None
+) -> list[StoredRelation]:
+    """Relations without their evidence, for walking families (evidence is large JSON)."""
     id_list = list(ids)
-    rows = session.execute(
-        select(Relation.article_id, Relation.related_id, Relation.relation, Relation.score).where(
-            or_(Relation.article_id.in_(id_list), Relation.related_id.in_(id_list))
-        )
-    )
-    return [StoredRelation(a, b, rel, score, {}) for a, b, rel, score in rows]
+    query = select(Relation.article_id, Relation.related_id, Relation.relation, Relation.score)
+    query = query.where(or_(Relation.article_id.in_(id_list), Relation.related_id.in_(id_list)))
+    if kinds is not None:
+        query = query.where(Relation.relation.in_(list(kinds)))
+    return [StoredRelation(a, b, rel, score, {}) for a, b, rel, score in session.execute(query)]
 
 
-def connected(session: Session, start: int) -> tuple[set[int], list[StoredRelation]]:
-    """The articles reachable from ``start`` through relations, and those relations."""
+def connected(
+    session: Session, start: int, kinds: Collection[str] | None = None
+) -> tuple[set[int], list[StoredRelation]]:
+    """The articles reachable from ``start`` through relations of these kinds (all
+    kinds by default), and those relations."""
     seen, frontier = {start}, {start}
     found: dict[tuple[int, int], StoredRelation] = {}
     while frontier:
-        relations = _edges(session, frontier)
+        relations = _edges(session, frontier, kinds)
         frontier = set()
         for r in relations:
             found[(r.article_id, r.related_id)] = r
@@ -205,76 +209,84 @@ def connected(session: Session, start: int) -> tuple[set[int], list[StoredRelati
     return seen, list(found.values())
 
 
-def write_story(
+def article_times(
+    session: Session, ids: Iterable[int]
+) -> list[tuple[int, datetime | None, datetime]]:
+    """(id, published, first seen) of articles: what decides who came first."""
+    rows = session.execute(
+        select(Article.id, Article.published, Article.first_seen).where(Article.id.in_(list(ids)))
+    )
+    return [(int(i), published, seen) for i, published, seen in rows]
+
+
+def stories_of(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    """The story of each of these articles that is in one."""
+    rows = session.execute(
+        select(Lineage.article_id, Lineage.story_id).where(
+            Lineage.article_id.in_(list(ids)), Lineage.story_id.is_not(None)
+        )
+    )
+    return {int(a): s for a, s in rows if s is not None}
+
+
+def story_sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Lineage.story_id, func.count())
+        .where(Lineage.story_id.in_(list(story_ids)))
+        .group_by(Lineage.story_id)
+    )
+    return {s: int(n) for s, n in rows if s is not None}
+
+
+def story_firsts(session: Session, story_ids: Iterable[int]) -> list[int]:
+    """The articles that open these stories."""
+    rows = session.scalars(select(Story.first_article_id).where(Story.id.in_(list(story_ids))))
+    return [i for i in rows if i is not None]
+
+
+def save_placement(
     session: Session,
+    story_id: int | None,
+    merge: Sequence[int],
     members: Sequence[int],
     first: int,
-    sources: Mapping[int, int],
-    source_relations: Mapping[int, str],
 ) -> int:
-    """Record one story and its members' family sources, merging stories it now joins."""
-    existing = sorted(
-        {
-            sid
-            for sid in session.scalars(
-                select(Lineage.story_id).where(Lineage.article_id.in_(list(members)))
-            )
-            if sid is not None
-        }
-    )
+    """Put ``members`` in a story (a new one when ``story_id`` is None), fold the
+    ``merge`` stories into it, and make ``first`` the article that opens it."""
     first_article = session.get(Article, first)
     assert first_article is not None
-    if existing:
-        story = session.get(Story, existing[0])
-        assert story is not None
-    else:
+    story = session.get(Story, story_id) if story_id is not None else None
+    if story is None:
         story = Story(title=first_article.title)
         session.add(story)
     story.title, story.first_article_id = first_article.title, first
     story.first_published = first_article.published
     story.updated_at = utcnow()
     session.flush()
-    for member in members:
-        source = sources.get(member, member)
-        session.merge(
-            Lineage(
-                article_id=member,
-                story_id=story.id,
-                source_id=None if source == member else source,
-                source_relation=None if source == member else source_relations.get(member),
-            )
+    if merge:
+        session.execute(
+            update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story.id)
         )
-    session.flush()
-    for stale in existing[1:]:
-        session.execute(delete(Story).where(Story.id == stale))
+        session.execute(delete(Story).where(Story.id.in_(list(merge))))
+    for member in members:
+        row = session.get(Lineage, member)
+        if row is None:
+            session.add(Lineage(article_id=member, story_id=story.id))
+        else:
+            row.story_id = story.id
     session.flush()
     return story.id
 
 
-def join_story(
-    session: Session,
-    article_id: int,
-    story_id: int,
-    source_id: int | None,
-    source_relation: str | None,
-) -> None:
-    """Add one later article to an existing story (the common case of a daily crawl)."""
-    session.merge(
-        Lineage(
-            article_id=article_id,
-            story_id=story_id,
-            source_id=source_id,
-            source_relation=source_relation,
-        )
-    )
-    story = session.get(Story, story_id)
-    if story is not None:
-        story.updated_at = utcnow()
+def set_sources(session: Session, sources: Mapping[int, tuple[int | None, str | None]]) -> None:
+    """Record each family member's source and how it derives from it (None: it is the source)."""
+    for member, (source, relation) in sources.items():
+        row = session.get(Lineage, member)
+        if row is None:
+            row = Lineage(article_id=member)
+            session.add(row)
+        row.source_id, row.source_relation = source, relation
     session.flush()
-
-
-def story_first_article(session: Session, story_id: int) -> int | None:
-    return session.scalar(select(Story.first_article_id).where(Story.id == story_id))
 
 
 def lineage_of(session: Session, article_id: int) -> LineageInfo:

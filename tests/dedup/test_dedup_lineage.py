@@ -1,43 +1,54 @@
 from datetime import UTC, datetime
 
-from dedup.lineage import Article, Link, sources, stories
+from dedup.lineage import Article, Placement, Relative, earliest, place
 
 
 def at(day: int) -> datetime:
     return datetime(2022, 6, day, tzinfo=UTC)
 
 
-ARTICLES = [
-    Article("copy", seen=at(10), published=at(17)),
-    Article("cnn", seen=at(20), published=at(16)),
-    Article("it", seen=at(11)),
-    Article("aj", seen=at(12), published=at(15)),
-    Article("afp", seen=at(13), published=at(15)),
-    Article("alone", seen=at(14)),
-]
-LINKS = [
-    Link("copy", "cnn", "rewrite"),
-    Link("it", "cnn", "translation"),
-    Link("aj", "afp", "same_story"),
-    Link("cnn", "afp", "same_story"),
-    Link("alone", "cnn", "unrelated"),
-]
+def test_the_earliest_published_member_opens_a_family() -> None:
+    members = [
+        Article(1, seen=at(10), published=at(17)),
+        Article(2, seen=at(20), published=at(16)),
+        Article(3, seen=at(9)),  # seen first, but undated: says nothing about who published first
+    ]
+    assert earliest(members).id == 2
 
 
-def test_source_is_earliest_published_member() -> None:
-    result = sources(ARTICLES, LINKS)
-    assert result["copy"] == result["it"] == result["cnn"] == "cnn"
-    assert result["aj"] == "aj"
-    assert result["afp"] == "afp"
+def test_without_dates_the_earliest_seen_member_opens_it() -> None:
+    assert earliest([Article(2, seen=at(2)), Article(1, seen=at(3))]).id == 2
 
 
-def test_without_dates_earliest_seen_wins() -> None:
-    undated = [Article("b", seen=at(2)), Article("a", seen=at(1))]
-    assert sources(undated, [Link("a", "b", "exact")]) == {"a": "a", "b": "a"}
+def test_an_article_without_relatives_has_no_story() -> None:
+    assert place([], {}) is None
 
 
-def test_stories_group_every_related_article() -> None:
-    (story,) = stories(ARTICLES, LINKS)
-    assert set(story.members) == {"copy", "cnn", "it", "aj", "afp"}
-    assert story.sources["it"] == "cnn"
-    assert story.first in {"aj", "afp"}
+def test_a_first_relation_opens_a_story_with_both_articles() -> None:
+    assert place([Relative(7, "same_story", 0.4, None)], {}) == Placement(None, (), (7,))
+
+
+def test_an_article_joins_its_family_before_a_closer_looking_report() -> None:
+    relatives = [Relative(1, "same_story", 0.9, 10), Relative(2, "translation", 0.5, 20)]
+    assert place(relatives, {10: 50, 20: 2}) == Placement(20, (), ())
+
+
+def test_same_story_links_never_merge_stories() -> None:
+    """Reports that resemble two events join the closest one; the events stay apart."""
+    relatives = [Relative(1, "same_story", 0.3, 10), Relative(2, "same_story", 0.6, 20)]
+    assert place(relatives, {10: 9, 20: 2}) == Placement(20, (), ())
+
+
+def test_a_copy_that_bridges_two_families_merges_their_stories_into_the_larger() -> None:
+    relatives = [
+        Relative(1, "rewrite", 0.7, 10),
+        Relative(2, "near_duplicate", 0.9, 20),
+        Relative(3, "same_story", 0.9, 30),
+        Relative(4, "same_story", 0.2, None),
+    ]
+    assert place(relatives, {10: 2, 20: 5, 30: 40}) == Placement(20, (10,), (4,))
+
+
+def test_derived_relatives_in_no_story_fall_back_to_the_best_report_in_one() -> None:
+    relatives = [Relative(1, "rewrite", 0.7, None), Relative(2, "same_story", 0.3, 10)]
+    assert place(relatives, {10: 3}) == Placement(10, (), (1,))

@@ -1,0 +1,116 @@
+"""Linking stored articles one at a time, in the order a crawl meets them.
+
+A crawl rarely meets the original first: the spun copy on a fast aggregator is
+often fetched before the outlet that published it. Whatever the order, the
+family source must end up the earliest published member, and relinking the
+whole store must give the same lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.linking import Linker, relink_all
+from dedup.candidates import CandidateIndex
+from storage.models import Lineage, Story
+from storage.queries import ensure_outlet, store_article
+from storage.records import ArticleRecord
+
+SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
+PUBLISHED = datetime(2022, 6, 15, 12, tzinfo=UTC)
+# Publication order of the seeds: CNN's original (000) first, its copies later.
+HOURS = {"000": 0, "002": 1, "003": 2, "001": 5, "004": 9}
+LANGUAGES = {"004": "it"}
+
+
+def _store_seeds(session: Session, make_record: Callable[..., ArticleRecord]) -> dict[str, int]:
+    """Store the seeds in the reverse of their publication order."""
+    ids = {}
+    for path in sorted(SEEDS.glob("*.txt"), key=lambda p: -HOURS[p.name[:3]]):
+        seed = path.name[:3]
+        title, _, text = path.read_text("utf-8").partition("\n\n")
+        outlet = f"outlet{seed}"
+        ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
+        record = make_record(
+            outlet=outlet,
+            url=f"https://{outlet}.example/2022/06/15/xi-putin",
+            title=title,
+            text=text,
+            language=LANGUAGES.get(seed, "en"),
+            published=PUBLISHED + timedelta(hours=HOURS[seed]),
+        )
+        outcome = store_article(session, record)
+        assert outcome.article_id is not None
+        ids[seed] = outcome.article_id
+    session.commit()
+    return ids
+
+
+def _lineage(session: Session, ids: dict[str, int]) -> dict[str, tuple[int | None, str | None]]:
+    seed_of = {v: k for k, v in ids.items()}
+    rows = session.scalars(select(Lineage).where(Lineage.article_id.in_(ids.values())))
+    return {
+        seed_of[row.article_id]: (
+            row.story_id,
+            seed_of.get(row.source_id) if row.source_id is not None else None,
+        )
+        for row in rows
+    }
+
+
+@pytest.fixture
+def linked(
+    session: Session, make_record: Callable[..., ArticleRecord]
+) -> tuple[Session, dict[str, int]]:
+    ids = _store_seeds(session, make_record)
+    linker = Linker(CandidateIndex())
+    for article_id in sorted(ids.values()):  # the crawl order: latest published first
+        linker.link(session, article_id)
+        session.commit()
+    return session, ids
+
+
+def test_the_original_becomes_the_source_though_it_was_linked_last(
+    linked: tuple[Session, dict[str, int]],
+) -> None:
+    session, ids = linked
+    lineage = _lineage(session, ids)
+    assert lineage["000"][1] is None  # the source has none
+    assert lineage["001"][1] == "000"
+    assert lineage["004"][1] == "000"
+    assert lineage["002"][1] is None  # own reports, no source
+    assert lineage["003"][1] is None
+    assert lineage["002"][0] == lineage["003"][0] is not None
+    assert lineage["000"][0] == lineage["001"][0] == lineage["004"][0] is not None
+
+
+def test_a_story_opens_with_its_first_published_member(
+    linked: tuple[Session, dict[str, int]],
+) -> None:
+    session, ids = linked
+    for story in session.scalars(select(Story)):
+        members = set(
+            session.scalars(select(Lineage.article_id).where(Lineage.story_id == story.id))
+        )
+        seeds = {k for k, v in ids.items() if v in members}
+        assert story.first_article_id == ids[min(seeds, key=HOURS.__getitem__)]
+
+
+def test_relinking_the_store_gives_the_same_lineage(
+    linked: tuple[Session, dict[str, int]],
+) -> None:
+    session, ids = linked
+    before = _lineage(session, ids)
+    relink_all(session)
+    session.commit()
+    after = _lineage(session, ids)
+    sources = {seed: source for seed, (_, source) in before.items()}
+    assert {seed: source for seed, (_, source) in after.items()} == sources
+    same_story = {(a, b) for a in before for b in before if before[a][0] == before[b][0]}
+    assert {(a, b) for a in after for b in after if after[a][0] == after[b][0]} == same_story
