@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.discovery import DiscoveryError
@@ -588,7 +589,8 @@ def main() -> None:
     try:
         app()
     except USER_ERRORS as exc:
-        err.print(f"[red]error:[/] {exc}")
+        # Escaped: messages quote URLs and pip extras like newsmon[postgres], not markup.
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except Exception as exc:
         if os.environ.get("NEWSMON_DEBUG"):

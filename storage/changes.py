@@ -83,7 +83,8 @@ def new_articles(session: Session, window: Window) -> list[NewArticle]:
         )
         .join(Outlet)
         .where(_in_window(window, Article.run_id, Article.first_seen))
-        .order_by(Article.published, Article.id)
+        # Undated first, as SQLite sorts NULLs; PostgreSQL would put them last.
+        .order_by(Article.published.nulls_first(), Article.id)
     )
     return [NewArticle(*row) for row in rows]
 
@@ -143,6 +144,6 @@ def new_stories(session: Session, window: Window, started: datetime) -> list[New
     rows = session.execute(
         select(Story.id, Story.title, Story.first_published)
         .where(Story.created_at >= (window.since or started))
-        .order_by(Story.first_published)
+        .order_by(Story.first_published.nulls_first(), Story.id)
     )
     return [NewStory(*row) for row in rows]

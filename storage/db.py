@@ -7,11 +7,20 @@ foreign keys.  Write transactions start with ``BEGIN IMMEDIATE``: a deferred
 transaction that reads first and writes later fails at once with "database is
 locked" when another writer got in between, and the busy timeout cannot help;
 see `writer` and `session_factory`.
+
+PostgreSQL gets the same contract, so the crawl, the linker and the CLI behave
+identically on both: a write transaction first takes one transaction-scoped
+advisory lock (`WRITER_LOCK_KEY`), waiting at most the same busy timeout, so
+newsmon's writers queue one at a time as on SQLite (the linker reads the
+store, then writes stories from what it read; two interleaved linkers under
+READ COMMITTED could split one story in two).  Readers are never blocked
+(MVCC), and every session runs in UTC so raw SQL shows the stored instants.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,14 +31,17 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///newsmon.db"
 ENV_URL = "NEWSMON_DB_URL"
 BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "newsmon_sqlite_begin"
+# pg_advisory_xact_lock key held by every newsmon write transaction on PostgreSQL:
+# int.from_bytes(b"newsmon!") so it cannot collide with another application's small keys.
+WRITER_LOCK_KEY = 0x6E6577736D6F6E21
 
 _UNREACHABLE_HINTS = (
     "unable to open database",
@@ -38,8 +50,15 @@ _UNREACHABLE_HINTS = (
     "could not translate host name",
     "name or service not known",
 )
+# A database server refusing us once reached: wrong credentials or database name.
+_REFUSED = re.compile(
+    r"password authentication failed|no password supplied|no pg_hba\.conf entry"
+    r'|(database|role) "[^"]*" does not exist'
+)
 
-ErrorReason = Literal["read_only", "disk_full", "unreachable", "locked", "not_a_database"]
+ErrorReason = Literal[
+    "read_only", "disk_full", "unreachable", "locked", "not_a_database", "bad_url"
+]
 
 
 class StorageError(RuntimeError):
@@ -56,11 +75,40 @@ def default_url() -> str:
 
 
 def make_engine(url: str | URL | None = None) -> Engine:
-    """Create an engine; SQLite gets the concurrency settings described above."""
-    engine = create_engine(url if url is not None else default_url())
+    """Create an engine with the concurrency settings described above.
+
+    A malformed URL or a missing driver is a `StorageError` (one sentence saying
+    what to install or fix), not a traceback from deep inside SQLAlchemy.
+    """
+    target = url if url is not None else default_url()
+    try:
+        parsed = make_url(target)
+    except ArgumentError as error:
+        raise StorageError(
+            # Not echoed: a malformed URL may still hold a password.
+            "The --db / NEWSMON_DB_URL value is not a database URL; write it like "
+            "sqlite:///newsmon.db or postgresql+psycopg://user:password@host/dbname.",
+            "bad_url",
+        ) from error
+    server = parsed.get_backend_name() != "sqlite"
+    try:
+        # A long-running scheduler outlives server restarts: test pooled connections first.
+        engine = create_engine(parsed, pool_pre_ping=server)
+    except (NoSuchModuleError, ModuleNotFoundError) as error:
+        if parsed.get_backend_name() == "postgresql":
+            advice = "run pip install 'newsmon[postgres]' and use a postgresql+psycopg:// URL"
+        else:
+            advice = "install it or choose another --db URL"
+        raise StorageError(
+            f"The database driver for {parsed.drivername} is not installed; {advice}.",
+            "bad_url",
+        ) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _configure_postgresql_connection)
+        event.listen(engine, "begin", _begin_postgresql_transaction)
     return engine
 
 
@@ -83,9 +131,34 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
-def writer(engine: Engine) -> Engine:
-    """The same engine, with transactions that take SQLite's write lock at BEGIN.
+def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> None:
+    # UTCDateTime converts on the way in and out; this makes raw SQL (psql, tests,
+    # reports written by hand) show the same UTC instants.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
 
+
+def _begin_postgresql_transaction(connection: Connection) -> None:
+    """Writers queue on one advisory lock, like SQLite's BEGIN IMMEDIATE (module docstring).
+
+    The lock wait is bounded by the SQLite busy timeout; a timeout surfaces as
+    a "lock timeout" error that `translate_error` turns into ``locked``.  The
+    setting is transaction-local, so row locks taken later wait just as long.
+    """
+    if connection.get_execution_options().get(_BEGIN_OPTION) != "IMMEDIATE":
+        return
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, with transactions that take the write lock at BEGIN.
+
+    That is SQLite's write lock, or newsmon's advisory lock on PostgreSQL.
     Plain connections of `make_engine` begin deferred, as third-party readers
     (Datasette, APScheduler's job store) expect.
     """
@@ -144,11 +217,22 @@ def describe(engine: Engine | None) -> str:
 def translate_error(
     error: DBAPIError | sqlite3.Error, engine: Engine | None = None
 ) -> StorageError | None:
-    """Map a driver error to a `StorageError` the user can act on, or None."""
+    """Map a driver error to a `StorageError` the user can act on, or None.
+
+    The sentences differ for a database server: there is no file or folder to
+    fix, but a server, credentials or a standby to check.
+    """
     original = error.orig if isinstance(error, DBAPIError) else error
     message = str(original).lower()
     where = describe(engine)
+    server = engine is not None and engine.dialect.name != "sqlite"
     if "readonly database" in message or "read-only" in message:
+        if server:
+            return StorageError(
+                f"The database {where} accepts only reads (a read-only transaction or a "
+                "standby server); point --db at the primary server or a writable database.",
+                "read_only",
+            )
         return StorageError(
             f"The database {where} is read-only; make the file and its folder writable "
             "or choose another location with --db.",
@@ -160,7 +244,11 @@ def translate_error(
             "the command again (nothing was half-written).",
             "disk_full",
         )
-    if "database is locked" in message or "database is busy" in message:
+    if (
+        "database is locked" in message
+        or "database is busy" in message
+        or "lock timeout" in message
+    ):
         return StorageError(
             f"The database {where} stayed locked by another process for more than "
             f"{BUSY_TIMEOUT_MS // 1000} s; wait for the other newsmon command to finish "
@@ -172,7 +260,19 @@ def translate_error(
             f"{where} is not a SQLite database; point --db at a newsmon database or at a new file.",
             "not_a_database",
         )
+    if server and _REFUSED.search(message):
+        return StorageError(
+            f"The database server refused {where} ({str(original).strip().splitlines()[0]}); "
+            "check the user, password and database name in --db / NEWSMON_DB_URL.",
+            "unreachable",
+        )
     if any(hint in message for hint in _UNREACHABLE_HINTS):
+        if server:
+            return StorageError(
+                f"Cannot connect to the database server {where}; check that it is running "
+                "and reachable and that --db / NEWSMON_DB_URL is right.",
+                "unreachable",
+            )
         return StorageError(
             f"Cannot open the database {where}; check that its folder exists and is "
             "writable and that --db / NEWSMON_DB_URL is right.",

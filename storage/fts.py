@@ -1,16 +1,26 @@
-"""SQLite FTS5 index over article titles and texts.
+"""Full-text search over article titles and texts: SQLite FTS5, PostgreSQL text search.
 
-The layout is sqlite-utils' (`content=[articles]` plus `articles_ai/ad/au`
+The SQLite layout is sqlite-utils' (`content=[articles]` plus `articles_ai/ad/au`
 triggers) because Datasette recognises exactly that and then offers search on
 `articles` with no configuration.  Migration 0001 creates it from these
 statements; changing them therefore needs a new migration too.
+
+On PostgreSQL the same search runs on the built-in text search rather than a
+LIKE scan, because only it gives the same answers as FTS5: whole words and
+word prefixes ("Путин" finds "Путина", "Xi" does not find "taxi"), in any
+script with spaces.  The ``simple`` configuration is used because FTS5's
+unicode61 tokenizer does not stem either and the store mixes languages; a
+per-language stemmer would make the two backends disagree.  What still differs:
+PostgreSQL keeps diacritics ("Medvedev" does not find "Médvédev") and keeps host
+names whole ("kremlin.ru" is one word).  The document expression is
+`PG_DOCUMENT_SQL` so that a GIN index on exactly that expression serves it.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Text, bindparam, func, literal_column, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
@@ -70,6 +80,36 @@ def match_query(terms: list[str]) -> str:
 
 def needs_like(terms: list[str]) -> bool:
     return any(_UNSPACED_SCRIPT.search(term) for term in terms)
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+PG_CONFIG = "simple"
+PG_DOCUMENT_SQL = f"to_tsvector('{PG_CONFIG}'::regconfig, articles.title || ' ' || articles.text)"
+
+
+def pg_tsquery(terms: list[str]) -> str:
+    """A ``to_tsquery`` text in which every term is a quoted prefix lexeme, all ANDed.
+
+    As with `match_query`, quoting makes every user character literal: tsquery
+    operators (``& | ! <-> :*``), quotes and backslashes cannot change the query
+    or make it invalid.  PostgreSQL splits a quoted term into its words itself
+    and joins them as a phrase ("Xi's" becomes ``'xi':* <-> 's':*``), exactly as
+    it split the document, which keeps punctuation inside terms harmless.
+    """
+    quoted = ("'" + term.replace("\\", "\\\\").replace("'", "''") + "':*" for term in terms)
+    return " & ".join(quoted)
+
+
+def pg_search_clause(terms: list[str]) -> ColumnElement[bool]:
+    """``articles`` rows containing every term, on PostgreSQL's text search.
+
+    Written against the ``articles`` table by name (not storage.models, which
+    migrations must not import); the user's text is one bound parameter.
+    """
+    config = literal_column(f"'{PG_CONFIG}'::regconfig", Text)
+    query = func.to_tsquery(config, bindparam("pg_tsquery", pg_tsquery(terms), type_=Text))
+    return literal_column(PG_DOCUMENT_SQL, Text).bool_op("@@")(query)
 
 
 def fts_available(session: Session) -> bool:

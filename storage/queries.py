@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.fts import fts_available, fts_problems, match_query, needs_like, search_terms
+from storage.fts import (
+    fts_available,
+    fts_problems,
+    match_query,
+    needs_like,
+    pg_search_clause,
+    search_terms,
+)
 from storage.models import Article, ArticleUrlRow, CrawlRun, Outlet, SkippedPageRow, utcnow
 from storage.records import (
     ArticleDetail,
@@ -91,9 +98,9 @@ def count_by_outlet(session: Session) -> dict[str, int]:
         select(Outlet.name, func.count(Article.id))
         .outerjoin(Article, Article.outlet_id == Outlet.id)
         .group_by(Outlet.name)
-        .order_by(Outlet.name)
     )
-    return dict(rows.all())
+    # Sorted here: a server's collation may order "a_b" after "ab"; SQLite never does.
+    return dict(sorted(rows, key=lambda row: row[0]))
 
 
 # --- articles: writing ---------------------------------------------------------------
@@ -249,7 +256,8 @@ def list_articles(
     """Newest first (by publication date, else first sighting), filtered.
 
     `search` finds articles containing every whitespace-separated term in the
-    title or text (word prefixes with FTS5, substrings elsewhere); text that
+    title or text (word prefixes with SQLite FTS5 and PostgreSQL text search,
+    substrings elsewhere and for scripts written without spaces); text that
     holds nothing searchable finds nothing.
     """
     query = select(Article).join(Article.outlet)
@@ -276,6 +284,8 @@ def list_articles(
 
 
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql" and not needs_like(terms):
+        return pg_search_clause(terms)
     if fts_available(session) and not needs_like(terms):
         matching = (
             text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :fts_query")
@@ -390,9 +400,7 @@ def _run(session: Session, run_id: int) -> CrawlRun:
     return run
 
 
-def add_run_stats(
-    session: Session, run_id: int, outlet: str, counters: Mapping[str, Any]
-) -> None:
+def add_run_stats(session: Session, run_id: int, outlet: str, counters: Mapping[str, Any]) -> None:
     """Record one outlet's counters as its spider closes; outlets of a run close one by one."""
     run = _run(session, run_id)
     run.stats = {**(run.stats or {}), outlet: dict(counters)}

@@ -233,10 +233,9 @@ def outlets_in_backoff(session: Session, now: datetime) -> dict[str, datetime]:
 
 
 def outlet_health(session: Session) -> list[HealthReport]:
-    rows = session.execute(
-        select(Outlet.name, OutletHealth).join(OutletHealth).order_by(Outlet.name)
-    )
-    return [_health_report(name, health) for name, health in rows]
+    rows = session.execute(select(Outlet.name, OutletHealth).join(OutletHealth))
+    # Sorted here: a server's collation may order "a_b" after "ab"; SQLite never does.
+    return [_health_report(name, health) for name, health in sorted(rows, key=lambda row: row[0])]
 
 
 def _health_report(outlet: str, health: OutletHealth) -> HealthReport:
