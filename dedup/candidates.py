@@ -27,6 +27,9 @@ from dedup.signatures import LSHIndex, from_bytes, minhash, to_bytes
 
 LSH_THRESHOLD = 0.25
 """Estimated shingle Jaccard above which LSH reports a pair; spins sit around 0.2–0.5."""
+MAX_LSH_CANDIDATES = 20
+"""LSH hits returned per query, most similar first: bounds the verdicts per article
+when a whole corpus reports one event in shared wording."""
 MAX_POSTINGS = 50
 """Articles one anchor key may point to before it counts as too common to search by."""
 MAX_ANCHOR_CANDIDATES = 10
@@ -97,8 +100,8 @@ class CandidateIndex:
                 posting.append(doc_id)
 
     def query(self, sig: DocSignature) -> list[str]:
-        """Ids worth a verdict: LSH hits first, then anchor hits by shared keys."""
-        found = dict.fromkeys(self._lsh.query(from_bytes(sig.minhash)))
+        """Ids worth a verdict: the closest LSH hits first, then anchor hits by shared keys."""
+        found = dict.fromkeys(self._lsh.query(from_bytes(sig.minhash), MAX_LSH_CANDIDATES))
         shared: Counter[str] = Counter()
         searchable = 0
         for key in sig.anchor_keys:

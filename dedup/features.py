@@ -26,12 +26,12 @@ class Paragraph:
     terms: frozenset[str]
     anchors: tuple[str, ...]
 
-    @property
+    @cached_property
     def size(self) -> int:
         # A Han character carries about a third of an English word.
         return len(self.tokens) // 3 if _HAN.match(self.tokens[0]) else len(self.tokens)
 
-    @property
+    @cached_property
     def is_body(self) -> bool:
         return self.size >= MIN_PARAGRAPH_TOKENS
 
@@ -64,9 +64,10 @@ class Features:
     def anchor_mass(self) -> float:
         return sum(anchor_weight(a) for a in self.anchor_set)
 
-    @property
-    def body(self) -> list[tuple[int, Paragraph]]:
-        return [(i, p) for i, p in enumerate(self.paragraphs) if p.is_body]
+    @cached_property
+    def body(self) -> tuple[tuple[int, Paragraph], ...]:
+        """Paragraphs long enough to align, with their positions (every verdict reads them)."""
+        return tuple((i, p) for i, p in enumerate(self.paragraphs) if p.is_body)
 
 
 def _has_title(text: str) -> bool:

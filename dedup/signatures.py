@@ -43,19 +43,32 @@ def jaccard(a: MinHash, b: MinHash) -> float:
 
 
 class LSHIndex:
-    """Banded MinHash LSH over signatures, keyed by article id."""
+    """Banded MinHash LSH over signatures, keyed by article id.
+
+    It keeps each signature's hash values too, so that the hits of a query can
+    be ranked by estimated Jaccard and cut: in a corpus about one event, every
+    report shares enough wording to be a hit, and the number of hits would
+    grow with the store.
+    """
 
     def __init__(self, threshold: float) -> None:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._size = 0
+        self._values: dict[str, np.ndarray] = {}
 
     def add(self, key: str, sig: MinHash) -> None:
-        if key not in self._lsh:
+        if key not in self._values:
             self._lsh.insert(key, sig, check_duplication=False)
-            self._size += 1
+            self._values[key] = np.asarray(sig.hashvalues, dtype=np.uint64)
 
-    def query(self, sig: MinHash) -> list[str]:
-        return [str(key) for key in self._lsh.query(sig)]
+    def query(self, sig: MinHash, limit: int | None = None) -> list[str]:
+        """Hits, most similar first; at most ``limit`` of them."""
+        hits = sorted(str(key) for key in self._lsh.query(sig))
+        if limit is None or len(hits) <= limit:
+            return hits
+        stored = np.stack([self._values[key] for key in hits])
+        estimates = (stored == np.asarray(sig.hashvalues, dtype=np.uint64)).mean(axis=1)
+        ranked = sorted(zip((-float(e) for e in estimates), hits, strict=True))
+        return [key for _, key in ranked[:limit]]
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._values)

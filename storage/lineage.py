@@ -149,7 +149,11 @@ def save_relation(
     evidence: Mapping[str, Any],
     run_id: int | None = None,
 ) -> None:
-    """Store the relation of one pair; each article is linked once (relink clears first)."""
+    """Store the relation of one pair; each article is linked once (relink clears first).
+
+    Not flushed here: an article's relations go to the database together, in
+    one batch, with the session's next query or commit.
+    """
     session.add(
         Relation(
             article_id=later,
@@ -161,7 +165,6 @@ def save_relation(
             run_id=run_id,
         )
     )
-    session.flush()
 
 
 def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelation]:

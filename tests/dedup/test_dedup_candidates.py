@@ -1,6 +1,12 @@
 import pytest
 
-from dedup.candidates import CandidateIndex, DocSignature, anchor_keys, signature
+from dedup.candidates import (
+    MAX_LSH_CANDIDATES,
+    CandidateIndex,
+    DocSignature,
+    anchor_keys,
+    signature,
+)
 from dedup.features import Doc
 from dedup.signatures import from_bytes, jaccard, minhash, to_bytes
 
@@ -51,3 +57,14 @@ def test_index_finds_copies_and_translations_not_strangers() -> None:
 def test_rebuild_from_persisted_rows() -> None:
     rows = [("source", signature(SOURCE).to_bytes())]
     assert CandidateIndex.rebuild(rows).query(signature(TRANSLATION)) == ["source"]
+
+
+def test_a_corpus_in_shared_wording_yields_a_bounded_set_of_the_closest_hits() -> None:
+    """When every stored report is a hit, a query still costs a bounded number of verdicts."""
+    index = CandidateIndex()
+    for n in range(3 * MAX_LSH_CANDIDATES):
+        index.add(f"r{n}", signature(Doc(f"{SOURCE.text}\n\nUpdate {n}: filed from desk {n}.")))
+    index.add("copy", signature(Doc(SOURCE.text + "\n\nAdvertisement")))
+    hits = index.query(signature(SOURCE))
+    assert len(hits) == MAX_LSH_CANDIDATES
+    assert hits[0] == "copy"  # the closest text comes first
