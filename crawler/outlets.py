@@ -96,6 +96,7 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 _MAX_LOOKBACK_DAYS = 3650
+_MAX_NAME_LENGTH = 100
 _ISO_639_1 = frozenset(
     """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
     cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
@@ -297,6 +298,12 @@ def _validate(entry: _Entry) -> tuple[Outlet | None, list[str]]:
         problems.append(
             f'In {entry.source}, the outlet name "{entry.name}" is not a slug of lower-case '
             f"letters, digits and underscores; name the table [outlet.{slug}] instead."
+        )
+    elif len(entry.name) > _MAX_NAME_LENGTH:
+        # outlets.name is VARCHAR(100): SQLite would store a longer one, PostgreSQL refuses it.
+        problems.append(
+            f'In {entry.source}, the outlet name "{entry.name[:40]}..." is longer than '
+            f"{_MAX_NAME_LENGTH} characters; shorten it."
         )
     for key in entry.values:
         if key in _FIELD_NAMES:

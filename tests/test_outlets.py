@@ -210,6 +210,18 @@ def test_file_level_errors(tmp_path: Path, text: str, fragment: str) -> None:
         load_registry([path], builtin=False)
 
 
+def test_an_outlet_name_longer_than_its_database_column_is_refused(tmp_path: Path) -> None:
+    """outlets.name is VARCHAR(100); PostgreSQL enforces that where SQLite would not."""
+    name = "n" * 101
+    path = _write(
+        tmp_path, f'[outlet.{name}]\nhomepage = "https://x.example/"\nlanguages = ["en"]\n'
+    )
+    with pytest.raises(OutletConfigError, match="longer than 100 characters; shorten it"):
+        load_registry([path], builtin=False)
+    fits = _write(tmp_path, path.read_text().replace(name, "n" * 100), "fits.toml")
+    assert "n" * 100 in load_registry([fits], builtin=False)
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(OutletConfigError, match="does not exist; check the path"):
         load_registry([tmp_path / "nope.toml"])
