@@ -1,0 +1,356 @@
+"""The store on a real PostgreSQL server: migrations, types, time zones, races, locks, errors.
+
+Everything here also holds on SQLite (tests/storage); these tests prove the
+dialect differences are handled rather than assumed: timestamptz and session
+time zones, json and bytea, savepoints after a unique violation (PostgreSQL
+aborts the whole transaction otherwise), and newsmon's single-writer lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+import storage.db
+from storage.db import (
+    StorageError,
+    alembic_config,
+    make_engine,
+    session_factory,
+    storage_errors,
+    upgrade,
+    writer,
+)
+from storage.models import Article, Base, CrawlRun, Outlet
+from storage.queries import (
+    _retry_on_race,
+    article_raw_html,
+    check_integrity,
+    ensure_outlet,
+    get_article,
+    list_articles,
+    store_article,
+)
+from storage.records import ArticleRecord
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _record(n: int, **changes: object) -> ArticleRecord:
+    title = f"Putin and Xi meet again, round {n}"
+    body = f"Russian President Vladimir Putin met Xi Jinping for the {n}th time.\n\nЦзиньпин."
+    values: dict[str, object] = {
+        "outlet": "meridian",
+        "url": f"https://news.example/{n}",
+        "fetched_url": f"https://news.example/{n}?utm_source=x",
+        "title": title,
+        "text": body,
+        "published": datetime(2022, 6, 15, 8, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        "authors": ("Анна Иванова", "王伟"),
+        "language": "en",
+        "extractor_version": "test",
+        "topic_score": 0.9,
+        "content_key": hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest(),
+        "raw_html": b"<html>\x00\xff binary-safe " + bytes(range(256)) * 20,
+        "fetched_at": datetime(2022, 6, 15, 9, 0, tzinfo=UTC),
+    }
+    values.update(changes)
+    return ArticleRecord(**values)  # type: ignore[arg-type]
+
+
+def test_migrations_create_the_schema_the_models_describe(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_upgrade_is_idempotent_and_the_schema_round_trips(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        upgrade(engine)  # at head: a read-only no-op
+        config = alembic_config()
+        with writer(engine).begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        upgrade(engine)
+        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_db_check_passes_on_a_fresh_store(pg_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsmon", "db", "check", "--db", pg_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "consistent" in result.stdout
+
+
+def test_an_article_round_trips_with_aware_utc_datetimes_json_and_bytes(engine: Engine) -> None:
+    record = _record(1)
+    with session_factory(engine).begin() as session:
+        outcome = store_article(session, record)
+    assert outcome.status == "stored"
+    with session_factory(engine, write=False)() as session:
+        article = get_article(session, outcome.article_id)
+        assert article is not None
+        assert article.published == record.published
+        assert article.published is not None
+        assert article.published.tzinfo == UTC
+        assert article.published.hour == 3  # 08:30 +05:30
+        assert article.fetched_at == record.fetched_at
+        assert article.first_seen.tzinfo == UTC
+        assert article.authors == ("Анна Иванова", "王伟")
+        assert article_raw_html(session, outcome.article_id) == record.raw_html
+        assert article.other_urls[0].url == record.fetched_url
+
+
+def test_datetimes_are_utc_whatever_the_session_time_zone(engine: Engine) -> None:
+    with session_factory(engine).begin() as session:
+        outcome = store_article(session, _record(2))
+    with session_factory(engine, write=False)() as session:
+        # newsmon's own sessions run in UTC, so raw SQL shows the stored instant.
+        raw = session.scalar(
+            text("SELECT to_char(published, 'YYYY-MM-DD HH24:MI') FROM articles WHERE id = :i"),
+            {"i": outcome.article_id},
+        )
+        assert raw == "2022-06-15 03:00"
+        # A session in another zone still reads the same UTC-aware instant.
+        session.execute(text("SET TIME ZONE 'America/New_York'"))
+        published = session.scalar(
+            select(Article.published).where(Article.id == outcome.article_id)
+        )
+        assert published == datetime(2022, 6, 15, 3, 0, tzinfo=UTC)
+        assert published is not None
+        assert published.utcoffset() == timedelta(0)
+        since = datetime(2022, 6, 15, 2, 59, tzinfo=UTC)
+        assert outcome.article_id in {a.id for a in list_articles(session, since=since)}
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with (
+        pytest.raises(Exception, match="naive datetime"),
+        session_factory(engine).begin() as session,
+    ):
+        store_article(session, _record(3, published=datetime(2022, 6, 15, 8, 30)))
+
+
+def test_duplicates_are_recognised_inside_one_transaction(engine: Engine) -> None:
+    with session_factory(engine).begin() as session:
+        first = store_article(session, _record(4))
+        again = store_article(session, _record(4))
+        copy = store_article(
+            session,
+            _record(
+                4, url="https://copy.example/4", fetched_url="https://copy.example/4", outlet="wire"
+            ),
+        )
+    assert first.status == "stored"
+    assert again.status == "duplicate_url"
+    assert copy.status == "duplicate_text"
+    assert again.article_id == copy.article_id == first.article_id
+
+
+def test_a_lost_unique_race_leaves_the_transaction_usable(engine: Engine) -> None:
+    """PostgreSQL aborts a transaction on a unique violation; the savepoint must contain it."""
+    with session_factory(engine).begin() as session:
+        ensure_outlet(session, "racer", "Racer", "https://racer.example/", ["en"])
+        attempts = []
+
+        def attempt() -> int:
+            attempts.append(1)
+            if len(attempts) == 1:  # another writer's row "arrives" between lookup and insert
+                session.add(Outlet(name="racer", title="Other", homepage="", languages=[]))
+                session.flush()
+            found = session.scalar(select(Outlet.id).where(Outlet.name == "racer"))
+            assert found is not None
+            return found
+
+        outlet_id = _retry_on_race(session, attempt)
+        assert len(attempts) == 2
+        assert session.scalar(select(Outlet.title).where(Outlet.id == outlet_id)) == "Racer"
+    with session_factory(engine).begin() as session:
+        session.add(Outlet(name="racer", title="Twin", homepage="", languages=[]))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+
+
+def test_json_columns_keep_nested_unicode(engine: Engine) -> None:
+    stats = {"vestnik": {"stored": 3, "note": "Кремль “quoted” \\ \u2028", "ratio": 0.5}}
+    with session_factory(engine).begin() as session:
+        run = CrawlRun(status="running", trigger="manual", outlets=["vestnik"], stats=stats)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    with session_factory(engine, write=False)() as session:
+        assert session.get(CrawlRun, run_id).stats == stats  # type: ignore[union-attr]
+
+
+def test_writers_queue_on_one_lock_and_readers_never_wait(engine: Engine) -> None:
+    order: list[str] = []
+    holding = threading.Event()
+
+    def first_writer() -> None:
+        with writer(engine).begin() as connection:
+            connection.execute(text("SELECT 1"))
+            holding.set()
+            time.sleep(1.0)
+            order.append("first commits")
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    assert holding.wait(10)
+    started = time.monotonic()
+    with engine.connect() as reader:
+        reader.execute(select(Article.id)).all()
+    assert time.monotonic() - started < 0.5, "a reader waited for the writer"
+    with writer(engine).begin() as connection:
+        order.append("second begins")
+        connection.execute(text("SELECT 1"))
+    thread.join()
+    assert order == ["first commits", "second begins"]
+
+
+def test_a_writer_waiting_too_long_gets_one_sentence(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT_MS", 300)
+    with writer(engine).begin() as holder:
+        holder.execute(text("SELECT 1"))
+        with (
+            pytest.raises(StorageError) as caught,
+            storage_errors(engine),
+            writer(engine).begin() as connection,
+        ):
+            connection.execute(text("SELECT 1"))
+    assert caught.value.reason == "locked"
+    assert "wait for the other newsmon command" in str(caught.value)
+
+
+def test_connection_problems_are_one_sentence_without_the_password(pg_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    wrong_db = url.set(database="newsmon_no_such_database", password="s3cret")
+    engine = make_engine(wrong_db.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(StorageError) as caught:
+            upgrade(engine)
+    finally:
+        engine.dispose()
+    assert caught.value.reason == "unreachable"
+    assert "s3cret" not in str(caught.value)
+    assert "database name" in str(caught.value)
+
+    closed = url.set(host="127.0.0.1", port=1)
+    engine = make_engine(closed)
+    try:
+        with pytest.raises(StorageError) as caught:
+            upgrade(engine)
+    finally:
+        engine.dispose()
+    assert caught.value.reason == "unreachable"
+    assert "is running" in str(caught.value)
+
+
+def test_a_url_for_a_missing_driver_says_what_to_install() -> None:
+    pytest.importorskip("sqlalchemy")
+    try:
+        import pg8000  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pg8000 is installed here, so its URL is not a missing driver")
+    with pytest.raises(StorageError) as caught:
+        make_engine("postgresql+pg8000://user@127.0.0.1/db")
+    assert "newsmon[postgres]" in str(caught.value)
+    with pytest.raises(StorageError) as caught:
+        make_engine("not a url at all")
+    assert caught.value.reason == "bad_url"
+
+
+def test_concurrent_writers_and_readers_on_postgresql(pg_url: str, engine: Engine) -> None:
+    """Two engines (as two processes would have) store overlapping articles while one searches."""
+    errors: list[BaseException] = []
+    outcomes: list[str] = []
+    start = threading.Barrier(3)
+
+    def write(worker: int) -> None:
+        own = make_engine(pg_url)
+        sessions = session_factory(own)
+        try:
+            start.wait()
+            for n in range(40):
+                # Both writers store the same even-numbered articles: a race per URL and key.
+                key = f"race-{n}" if n % 2 == 0 else f"race-{worker}-{n}"
+                record = _record(
+                    1000 + n,
+                    url=f"https://race.example/{key}",
+                    fetched_url=f"https://race.example/{key}",
+                    text=f"Kremlin statement {key}.",
+                    content_key=hashlib.sha256(key.encode()).hexdigest(),
+                )
+                with sessions() as session:
+                    outcomes.append(store_article(session, record).status)
+                    session.commit()
+        except BaseException as error:  # the assertion below reports it
+            errors.append(error)
+        finally:
+            own.dispose()
+
+    def read() -> None:
+        sessions = session_factory(engine, write=False)
+        try:
+            start.wait()
+            for _ in range(40):
+                with sessions() as session:
+                    list_articles(session, search="Kremlin statement")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in (1, 2)]
+    threads.append(threading.Thread(target=read))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert outcomes.count("stored") == 20 + 2 * 20
+    assert outcomes.count("duplicate_url") == 20
+    with session_factory(engine, write=False)() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(Article).where(Article.url.like("https://race.%"))
+        )
+        assert stored == 60
+        assert check_integrity(session) == []
