@@ -9,17 +9,17 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
 from dedup.features import Doc
 from dedup.lineage import Article, Relative, earliest, place
-from dedup.verdict import DERIVED, relate
+from dedup.verdict import DERIVED, Verdict, relate
 from storage.lineage import (
     LinkableArticle,
     article_times,
@@ -51,10 +51,68 @@ class Found:
     summary: str
 
 
-def doc_of(article: LinkableArticle) -> Doc:
+class _Text(Protocol):
+    """What a verdict reads of an article: stored (`LinkableArticle`) or not (`ArticleRecord`)."""
+
+    @property
+    def outlet(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def published(self) -> datetime | None: ...
+
+
+def doc_of(article: _Text) -> Doc:
     return Doc(
         f"{article.title}\n\n{article.text}", article.language, article.published, article.outlet
     )
+
+
+def text_signature(article: _Text) -> bytes:
+    """The persisted candidate signature, computed where the text is: in an extraction
+    worker, so the crawl process only looks it up."""
+    return signature(doc_of(article)).to_bytes()
+
+
+# Parsed documents kept for verdicts in this process (the crawl process or an extraction
+# worker): features are the expensive part of a verdict, and the same stored articles come
+# up as candidates again and again. Keyed by the whole article, text included, so that
+# two stores (or an edited text) never share an entry.
+DOC_CACHE = 4096
+_docs: OrderedDict[LinkableArticle, Doc] = OrderedDict()
+
+
+def _doc(article: LinkableArticle) -> Doc:
+    doc = _docs.get(article)
+    if doc is None:
+        doc = _docs[article] = doc_of(article)
+        if len(_docs) > DOC_CACHE:
+            _docs.popitem(last=False)
+    else:
+        _docs.move_to_end(article)
+    return doc
+
+
+def judge(
+    article: LinkableArticle, candidates: Sequence[LinkableArticle]
+) -> list[tuple[int, Verdict]]:
+    """The verdict of an article against each candidate: the CPU-heavy part of linking,
+    a pure function of the texts so it can run in an extraction worker."""
+    doc = _doc(article)
+    return [(other.id, relate(doc, _doc(other))) for other in candidates]
+
+
+@dataclass(frozen=True)
+class LinkJob:
+    """An article to link and the stored articles worth a verdict against it."""
+
+    article: LinkableArticle
+    signature: DocSignature
+    candidates: list[LinkableArticle]
 
 
 def summarize(relation: str, evidence: Mapping[str, Any]) -> str:
@@ -86,25 +144,16 @@ def _when(article: LinkableArticle) -> tuple[datetime, int]:
 
 
 class Linker:
-    """Links articles to their relatives; the caller owns the session and commits."""
+    """Links articles to their relatives; the caller owns the session and commits.
 
-    # Parsed documents kept for verdicts: features are the expensive part of a verdict,
-    # and the same stored articles come up as candidates again and again.
-    DOC_CACHE = 4096
+    Linking is three steps so that the verdicts can run elsewhere, several at
+    once: `prepare` reads the candidates and indexes the article, `judge` (any
+    process) gives the verdicts, `record` stores them. Every pair is judged
+    once, by the later-prepared article; jobs are recorded in prepare order.
+    """
 
     def __init__(self, index: CandidateIndex) -> None:
         self.index = index
-        self._docs: OrderedDict[int, Doc] = OrderedDict()
-
-    def _doc(self, article: LinkableArticle) -> Doc:
-        doc = self._docs.get(article.id)
-        if doc is None:
-            doc = self._docs[article.id] = doc_of(article)
-            if len(self._docs) > self.DOC_CACHE:
-                self._docs.popitem(last=False)
-        else:
-            self._docs.move_to_end(article.id)
-        return doc
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
@@ -115,17 +164,39 @@ class Linker:
             )
         )
 
-    def link(self, session: Session, article_id: int, run_id: int | None = None) -> list[Found]:
+    def prepare(self, session: Session, article_id: int, sig: bytes | None = None) -> LinkJob:
+        """Read the article and its candidates, and index it; ``sig`` is its signature
+        if already known.
+
+        Indexed here, not in `record`, so that an article prepared next has this
+        one among its candidates even while this one's verdicts are still running.
+        """
         (article,) = linkable_articles(session, [article_id])
-        doc = self._doc(article)
-        sig = signature(doc)
-        save_signature(session, article_id, sig.minhash, sig.anchor_keys, sig.language, METHOD)
-        candidates = [int(c) for c in self.index.query(sig) if c != str(article_id)]
+        found = DocSignature.from_bytes(sig) if sig else signature(_doc(article))
+        ids = [int(c) for c in self.index.query(found) if c != str(article_id)]
+        self.index.add(str(article_id), found)
+        return LinkJob(article, found, linkable_articles(session, ids))
+
+    def record(
+        self,
+        session: Session,
+        job: LinkJob,
+        verdicts: Sequence[tuple[int, Verdict]],
+        run_id: int | None = None,
+    ) -> list[Found]:
+        """Store the signature and relations and place the article in a story.
+
+        Jobs must be recorded in the order they were prepared: a later article's
+        story placement reads the stories of the earlier ones it relates to.
+        """
+        article, sig = job.article, job.signature
+        save_signature(session, article.id, sig.minhash, sig.anchor_keys, sig.language, METHOD)
+        others = {other.id: other for other in job.candidates}
         found = []
-        for other in linkable_articles(session, candidates):
-            verdict = relate(doc, self._doc(other))
+        for other_id, verdict in verdicts:
             if verdict.relation == "unrelated":
                 continue
+            other = others[other_id]
             evidence = {**verdict.evidence, "a_id": article.id, "b_id": other.id}
             evidence["summary"] = summarize(verdict.relation, verdict.evidence)
             later, earlier = sorted((article, other), key=_when, reverse=True)
@@ -140,10 +211,14 @@ class Linker:
                 run_id,
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
-        self.index.add(str(article_id), sig)
         if found:
-            self._place(session, article_id, found)
+            self._place(session, article.id, found)
         return found
+
+    def link(self, session: Session, article_id: int, run_id: int | None = None) -> list[Found]:
+        """All three steps in this process (`newsmon relink`, a crawl without workers)."""
+        job = self.prepare(session, article_id)
+        return self.record(session, job, judge(job.article, job.candidates), run_id)
 
     def _place(self, session: Session, article_id: int, found: list[Found]) -> None:
         """Put the article in a story, and its family under the family's source."""

@@ -8,12 +8,13 @@ the network, Scrapy or the database.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from crawler.extract import Extracted, Skipped, extract
+from crawler.linking import text_signature
 from crawler.topic import Topic, load_topic
 from crawler.urls import canonicalize, host_of, same_site
 from dedup.normalize import content_key
@@ -80,7 +81,7 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
     if not topic.is_relevant(relevance):
         detail = f"relevance {relevance.score:.2f}"
         return PageSkip(page.outlet, page.url, "off_topic", detail, page.recheck_of)
-    return ArticleRecord(
+    record = ArticleRecord(
         outlet=page.outlet,
         url=_article_url(page, result),
         fetched_url=page.fetched_url,
@@ -96,6 +97,10 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
         fetched_at=page.fetched_at,
         listed_modified=page.discovered_published,
         recheck_of=page.recheck_of,
+    )
+    # A re-check is compared with its own stored text, not linked again.
+    return (
+        record if page.recheck_of is not None else replace(record, signature=text_signature(record))
     )
 
 

@@ -1,10 +1,10 @@
 """Scrapy item pipelines: thin adapters around ``crawler.pages`` and ``storage``.
 
-Extraction is CPU-bound and Scrapy runs in one process, so ProcessPagePipeline
-hands each page to a process pool shared by every spider of the crawl; the
-reactor keeps downloading while the workers extract. StorePipeline writes in
-the crawl process, one short transaction per page, so a crash loses at most
-the page in flight.
+Extraction and lineage verdicts are CPU-bound and Scrapy runs in one process,
+so both go to one process pool shared by every spider of the crawl; the
+reactor keeps downloading while the workers work. StorePipeline writes in the
+crawl process, one short transaction per page, so a crash loses at most the
+page in flight.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
-from typing import Any, ClassVar, Self
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Self, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -25,17 +26,29 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.database import engine_for, sessions_for
 from crawler.incremental import ListingValidators
-from crawler.linking import Linker
+from crawler.linking import Linker, LinkJob, judge
 from crawler.pages import FetchedPage, PageSkip, build_record
+from dedup.verdict import Verdict
 from storage.db import StorageError, storage_errors
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
 from storage.recrawl import recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # One candidate index per store per crawl process, shared by its spiders.
 _linkers: dict[str, Linker] = {}
+
+
+@dataclass
+class _LinkOrder:
+    """The last article prepared for linking in a store; the next records after it."""
+
+    last: asyncio.Event | None = None
+
+
+_link_orders: dict[str, _LinkOrder] = {}
 
 
 def _stats(crawler: Crawler) -> StatsCollector:
@@ -43,11 +56,43 @@ def _stats(crawler: Crawler) -> StatsCollector:
     return crawler.stats
 
 
+class WorkerPool:
+    """The crawl's one process pool, shared by every spider and both pipelines.
+
+    Extraction and lineage verdicts are CPU-bound and Scrapy runs in one
+    process; the reactor keeps downloading and storing while the workers work.
+    """
+
+    executor: ClassVar[ProcessPoolExecutor | None] = None
+    users: ClassVar[int] = 0
+
+    @classmethod
+    def acquire(cls) -> None:
+        cls.users += 1
+
+    @classmethod
+    def release(cls) -> None:
+        cls.users -= 1
+        if cls.users == 0 and cls.executor is not None:
+            cls.executor.shutdown(wait=True)
+            cls.executor = None
+
+    @classmethod
+    async def run(cls, workers: int, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker; BrokenProcessPool when a worker died."""
+        if cls.executor is None:
+            # forkserver: never fork the reactor's threads into a worker.
+            context = multiprocessing.get_context("forkserver")
+            cls.executor = ProcessPoolExecutor(workers, mp_context=context)
+        try:
+            return await asyncio.wrap_future(cls.executor.submit(function, *args))
+        except BrokenProcessPool:
+            cls.executor = None  # the next call starts a fresh pool
+            raise
+
+
 class ProcessPagePipeline:
     """FetchedPage → ArticleRecord or PageSkip, in worker processes when configured."""
-
-    _pool: ClassVar[ProcessPoolExecutor | None] = None
-    _users: ClassVar[int] = 0
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -60,21 +105,11 @@ class ProcessPagePipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            ProcessPagePipeline._users += 1
+            WorkerPool.acquire()
 
     def close_spider(self) -> None:
         if self.workers > 0:
-            ProcessPagePipeline._users -= 1
-            if ProcessPagePipeline._users == 0 and ProcessPagePipeline._pool is not None:
-                ProcessPagePipeline._pool.shutdown(wait=True)
-                ProcessPagePipeline._pool = None
-
-    def _executor(self) -> Executor:
-        if ProcessPagePipeline._pool is None:
-            # forkserver: never fork the reactor's threads into a worker.
-            context = multiprocessing.get_context("forkserver")
-            ProcessPagePipeline._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        return ProcessPagePipeline._pool
+            WorkerPool.release()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
@@ -82,12 +117,10 @@ class ProcessPagePipeline:
         try:
             if self.workers <= 0:
                 return build_record(item, self.topic_path)
-            future = self._executor().submit(build_record, item, self.topic_path)
-            return await asyncio.wrap_future(future)
+            return await WorkerPool.run(self.workers, build_record, item, self.topic_path)
         except BrokenProcessPool:
             # A worker died (out of memory on a hostile page, a native crash):
             # lose this page, not the crawl.
-            ProcessPagePipeline._pool = None
             return self._failed(item, "worker_crashed")
         except Exception:
             logger.exception("extraction failed for %s", item.url)
@@ -109,6 +142,7 @@ class StorePipeline:
         self.broken: str | None = None  # why the store refused a write, once it has
         self.validators: list[ListingValidators] = []  # saved when the crawl completes
         self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
+        self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -132,7 +166,13 @@ class StorePipeline:
         except StorageError as error:
             logger.info("feed validators not kept: %s", error)
 
+    def close_spider(self) -> None:
+        if self.workers > 0 and self.linking:
+            WorkerPool.release()
+
     def open_spider(self) -> None:
+        if self.workers > 0 and self.linking:
+            WorkerPool.acquire()  # verdicts run in the pool too; keep it until linking is done
         spider = self.crawler.spider
         outlet = getattr(spider, "outlet", None)
         if outlet is None:
@@ -145,7 +185,7 @@ class StorePipeline:
         except StorageError as error:
             self._refuse(error)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if self.broken is not None:
             raise DropItem(f"not stored: {self.broken}", log_level="DEBUG")
         stats = _stats(self.crawler)
@@ -159,7 +199,8 @@ class StorePipeline:
         if counter:  # counted once the transaction has committed
             stats.inc_value(f"newsmon/{counter}")
         if stored is not None and self.linking:
-            self._link(stored, run_id)
+            signature = item.signature if isinstance(item, ArticleRecord) else None
+            await self._link(stored, run_id, signature)
         return item
 
     def _refuse(self, error: StorageError) -> None:
@@ -198,22 +239,47 @@ class StorePipeline:
                 return outcome.status, stored
         return None, None
 
-    def _link(self, article_id: int, run_id: int | None) -> None:
+    async def _link(self, article_id: int, run_id: int | None, signature: bytes | None) -> None:
         """Find the new article's copies, spins, translations and same-story reports.
 
-        Its own transaction, after the article is committed: a failure here
+        Its own transactions, after the article is committed: a failure here
         loses a relation (`newsmon relink` recomputes them), never the article.
+        The verdicts run in the worker pool, several articles at once, while the
+        crawl goes on; the results are recorded in the order the articles were
+        prepared (see `Linker`).
         """
         stats = _stats(self.crawler)
+        order = _link_orders.setdefault(self.db_key, _LinkOrder())
+        recorded = asyncio.Event()
+        previous, order.last = order.last, recorded
         try:
+            # No await between reading the candidates and indexing the article:
+            # the event loop runs one prepare at a time.
             with storage_errors(self.engine), self.sessions.begin() as session:
                 linker = _linkers.get(self.db_key)
                 if linker is None:
                     linker = _linkers[self.db_key] = Linker.from_store(session)
-                for found in linker.link(session, article_id, run_id):
+                job = linker.prepare(session, article_id, signature)
+            verdicts = await self._judge(job)
+            if previous is not None:
+                await previous.wait()
+            with storage_errors(self.engine), self.sessions.begin() as session:
+                for found in linker.record(session, job, verdicts, run_id):
                     stats.inc_value(f"newsmon/related/{found.relation}")
         except StorageError as error:
             self._refuse(error)
         except Exception:
             logger.exception("linking article %d failed", article_id)
             stats.inc_value("newsmon/failed/linking")
+        finally:
+            recorded.set()
+
+    async def _judge(self, job: LinkJob) -> list[tuple[int, Verdict]]:
+        if self.workers > 0 and job.candidates:
+            try:
+                return await WorkerPool.run(self.workers, judge, job.article, job.candidates)
+            except BrokenProcessPool:
+                logger.warning(
+                    "a worker died while judging article %d; judging here", job.article.id
+                )
+        return judge(job.article, job.candidates)

@@ -43,6 +43,8 @@ class ArticleRecord:
     listed_modified: datetime | None = None
     # Set when this fetch re-checks a stored article for changes.
     recheck_of: int | None = None
+    # The lineage candidate signature, computed beside extraction (crawler.linking).
+    signature: bytes | None = None
 
 
 @dataclass(frozen=True)
