@@ -35,7 +35,7 @@ MAX_POSTINGS = 50
 MAX_ANCHOR_CANDIDATES = 10
 """Anchor candidates returned per query, most shared keys first: bounds the verdicts per article."""
 MIN_SHARED_FRACTION = 0.3
-"""Share of the query's searchable keys a candidate must have too (at least one key)."""
+"""Share of the sparser text's keys that the two must share (at least one key)."""
 KEY_WINDOW = 2
 """An anchor is paired with the next this-many specific anchors of its paragraph."""
 
@@ -85,6 +85,7 @@ class CandidateIndex:
         self._lsh = LSHIndex(LSH_THRESHOLD)
         self._postings: dict[str, list[str]] = {}
         self._ids: set[str] = set()
+        self._key_counts: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -93,6 +94,7 @@ class CandidateIndex:
         if doc_id in self._ids:
             return
         self._ids.add(doc_id)
+        self._key_counts[doc_id] = len(sig.anchor_keys)
         self._lsh.add(doc_id, from_bytes(sig.minhash))
         for key in sig.anchor_keys:
             posting = self._postings.setdefault(key, [])
@@ -109,11 +111,16 @@ class CandidateIndex:
             if posting is None or len(posting) <= MAX_POSTINGS:
                 searchable += 1
                 shared.update(posting or ())
-        needed = max(1, math.ceil(MIN_SHARED_FRACTION * searchable))
-        for doc_id, count in shared.most_common(MAX_ANCHOR_CANDIDATES):
-            if count < needed:
-                break
-            found.setdefault(doc_id)
+        added = 0
+        for doc_id, count in shared.most_common():
+            # A fraction of the sparser text's keys, so the pair is found whichever
+            # of the two (a full translation, a copy cut short) comes second.
+            sparser = min(searchable, self._key_counts[doc_id])
+            if count >= max(1, math.ceil(MIN_SHARED_FRACTION * sparser)):
+                found.setdefault(doc_id)
+                added += 1
+                if added == MAX_ANCHOR_CANDIDATES:
+                    break
         return list(found)
 
     @classmethod

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crawler.outlets import Outlet, append_outlet, outlet_from_table
 from crawler.urls import canonicalize
 from demoweb import SEED_PAGES, RunningWeb
-from storage.lineage import relations_touching
+from storage.lineage import relations_touching, stories_of
 from storage.queries import known_url
 
 
@@ -48,7 +48,8 @@ def seed_lineage(session: Session, web: RunningWeb) -> Table:
     for (a, id_a), (b, id_b) in combinations(sorted(ids.items()), 2):
         relation = by_pair.get(frozenset((id_a, id_b)))
         if relation is None:
-            table.add_row(f"{a}–{b}", f"#{id_a} #{id_b}", "unrelated", "", "")
+            # Unrelated verdicts are not stored, and not every pair is a candidate.
+            table.add_row(f"{a}–{b}", f"#{id_a} #{id_b}", "—", "", "no relation stored")
             continue
         evidence = relation.evidence
         shared = evidence.get("shared_passages") or []
@@ -58,4 +59,12 @@ def seed_lineage(session: Session, web: RunningWeb) -> Table:
         table.add_row(
             f"{a}–{b}", f"#{id_a} #{id_b}", relation.relation, f"{relation.score:.2f}", detail
         )
+    stories: dict[int, list[str]] = {}
+    story_of = stories_of(session, ids.values())
+    for seed, article_id in sorted(ids.items()):
+        if article_id in story_of:
+            stories.setdefault(story_of[article_id], []).append(seed)
+    table.caption = "; ".join(
+        f"story #{story}: {', '.join(seeds)}" for story, seeds in sorted(stories.items())
+    )
     return table

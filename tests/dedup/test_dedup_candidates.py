@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from dedup.candidates import (
@@ -68,3 +70,20 @@ def test_a_corpus_in_shared_wording_yields_a_bounded_set_of_the_closest_hits() -
     hits = index.query(signature(SOURCE))
     assert len(hits) == MAX_LSH_CANDIDATES
     assert hits[0] == "copy"  # the closest text comes first
+
+
+SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
+
+
+@pytest.mark.parametrize(("stored", "query"), [("001", "004"), ("004", "001")])
+def test_a_translation_and_a_copy_cut_short_find_each_other_either_way(
+    stored: str, query: str
+) -> None:
+    """004 translates the whole article, 001 spins it with paragraphs dropped."""
+    texts = {p.name[:3]: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
+    index = CandidateIndex()
+    for n in range(300):
+        index.add(f"f{n}", signature(filler(n)))
+    for seed in ("002", "003", stored):
+        index.add(seed, signature(Doc(texts[seed])))
+    assert stored in index.query(signature(Doc(texts[query])))
