@@ -197,12 +197,10 @@ def _settings(pairs: list[str]) -> dict[str, str]:
 
 def _demo_crawl(db: str | None, outlets_file: Path) -> None:
     """One crawl of the demo web in a child process: a reactor runs once per process."""
-    from scheduler.jobs import crawl_command, describe_exit
+    from scheduler.jobs import child_env, crawl_command, describe_exit
 
-    cmd = crawl_command(
-        db, [], [str(outlets_file)], trigger="demo", builtin=False, allow_private=True
-    )
-    code = subprocess.run(cmd, check=False).returncode  # noqa: S603 - our own argv
+    cmd = crawl_command([], [str(outlets_file)], trigger="demo", builtin=False, allow_private=True)
+    code = subprocess.run(cmd, check=False, env=child_env(db)).returncode  # noqa: S603
     if code != 0:
         raise UserError(f"The demo crawl ended with {describe_exit(code)}; see the messages above.")
 

@@ -10,6 +10,7 @@ memory), the row ends up saying so.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Sequence
 
 from scheduler.notify import post_report, webhook_url
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import ENV_URL, make_engine, session_factory, upgrade
 from storage.queries import finish_run, get_run, start_run
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,16 @@ _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 
 
+def child_env(db_url: str | None) -> dict[str, str]:
+    """The child crawl's environment: the store URL travels here, not on the command
+    line, where `ps` and our own log would show a database password."""
+    env = dict(os.environ)
+    if db_url:
+        env[ENV_URL] = db_url
+    return env
+
+
 def crawl_command(
-    db_url: str | None,
     outlets: Sequence[str],
     outlet_files: Sequence[str],
     run_id: int | None = None,
@@ -37,12 +46,10 @@ def crawl_command(
     builtin: bool = True,
     allow_private: bool = False,
 ) -> list[str]:
-    """The `newsmon crawl` command line of a crawl in a child process."""
+    """The `newsmon crawl` command line of a crawl in a child process (see `child_env`)."""
     cmd = [sys.executable, "-m", "newsmon", "crawl", "--trigger", trigger]
     if run_id is not None:
         cmd += ["--run-id", str(run_id)]
-    if db_url:
-        cmd += ["--db", db_url]
     for path in outlet_files:
         cmd += ["--outlets", path]
     for name in outlets:
@@ -78,10 +85,12 @@ def crawl_job(
         with sessions.begin() as session:
             run_id = start_run(session, list(outlets) or ["*"], "scheduled")
         cmd = crawl_command(
-            db_url, outlets, outlet_files, run_id, builtin=builtin, allow_private=allow_private
+            outlets, outlet_files, run_id, builtin=builtin, allow_private=allow_private
         )
         logger.info("crawl run %d: %s", run_id, " ".join(cmd))
-        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # noqa: S603 - our own argv
+        child = subprocess.Popen(  # noqa: S603 - our own argv
+            cmd, stdout=subprocess.DEVNULL, env=child_env(db_url)
+        )
         with _children_lock:
             _children.add(child)
         try:
