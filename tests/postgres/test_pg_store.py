@@ -44,6 +44,7 @@ from storage.queries import (
     store_article,
 )
 from storage.records import ArticleRecord
+from tests.storage.races import STORED, race_two_writers_and_a_reader
 
 pytestmark = pytest.mark.postgres
 
@@ -302,55 +303,23 @@ def test_a_url_for_a_missing_driver_says_what_to_install() -> None:
 
 def test_concurrent_writers_and_readers_on_postgresql(pg_url: str, engine: Engine) -> None:
     """Two engines (as two processes would have) store overlapping articles while one searches."""
-    errors: list[BaseException] = []
-    outcomes: list[str] = []
-    start = threading.Barrier(3)
-
-    def write(worker: int) -> None:
-        own = make_engine(pg_url)
-        sessions = session_factory(own)
-        try:
-            start.wait()
-            for n in range(40):
-                # Both writers store the same even-numbered articles: a race per URL and key.
-                key = f"race-{n}" if n % 2 == 0 else f"race-{worker}-{n}"
-                record = _record(
-                    1000 + n,
-                    url=f"https://race.example/{key}",
-                    fetched_url=f"https://race.example/{key}",
-                    text=f"Kremlin statement {key}.",
-                    content_key=hashlib.sha256(key.encode()).hexdigest(),
-                )
-                with sessions() as session:
-                    outcomes.append(store_article(session, record).status)
-                    session.commit()
-        except BaseException as error:  # the assertion below reports it
-            errors.append(error)
-        finally:
-            own.dispose()
-
-    def read() -> None:
-        sessions = session_factory(engine, write=False)
-        try:
-            start.wait()
-            for _ in range(40):
-                with sessions() as session:
-                    list_articles(session, search="Kremlin statement")
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=write, args=(w,)) for w in (1, 2)]
-    threads.append(threading.Thread(target=read))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert outcomes.count("stored") == 20 + 2 * 20
-    assert outcomes.count("duplicate_url") == 20
+    outcomes = race_two_writers_and_a_reader(
+        pg_url,
+        engine,
+        lambda key: _record(
+            1000,
+            url=f"https://race.example/{key}",
+            fetched_url=f"https://race.example/{key}",
+            text=f"Kremlin statement {key}.",
+            content_key=hashlib.sha256(key.encode()).hexdigest(),
+        ),
+        "Kremlin statement",
+    )
+    assert outcomes.count("stored") == STORED
+    assert outcomes.count("duplicate_url") == len(outcomes) - STORED
     with session_factory(engine, write=False)() as session:
         stored = session.scalar(
             select(func.count()).select_from(Article).where(Article.url.like("https://race.%"))
         )
-        assert stored == 60
+        assert stored == STORED
         assert check_integrity(session) == []

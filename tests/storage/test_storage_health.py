@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -18,6 +17,7 @@ from storage.fts import rebuild_fts
 from storage.models import Article
 from storage.queries import check_integrity, list_articles, store_article
 from storage.records import ArticleRecord
+from tests.storage.races import STORED, race_two_writers_and_a_reader
 
 RecordFactory = Callable[..., ArticleRecord]
 
@@ -164,45 +164,14 @@ def test_concurrent_writers_and_readers_never_see_database_is_locked(
     db_path: Path, engine: Engine, make_record: RecordFactory
 ) -> None:
     """Two engines (as two processes would have) store overlapping articles at once."""
-    errors: list[BaseException] = []
-    outcomes: list[str] = []
-    start = threading.Barrier(3)
-
-    def write(worker: int) -> None:
-        own = make_engine(f"sqlite:///{db_path}")
-        sessions = session_factory(own)
-        try:
-            start.wait()
-            for n in range(40):
-                # Both writers store the same even-numbered articles: a race per URL.
-                url = f"https://a.test/{n if n % 2 == 0 else f'{worker}-{n}'}"
-                with sessions() as session:
-                    outcomes.append(store_article(session, make_record(url=url, text=url)).status)
-                    session.commit()
-        except BaseException as error:  # the assertion below reports it
-            errors.append(error)
-        finally:
-            own.dispose()
-
-    def read() -> None:
-        sessions = session_factory(engine, write=False)
-        try:
-            start.wait()
-            for _ in range(40):
-                with sessions() as session:
-                    list_articles(session, search="a.test")
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=write, args=(w,)) for w in (1, 2)]
-    threads.append(threading.Thread(target=read))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert outcomes.count("stored") == 20 + 2 * 20
-    assert outcomes.count("duplicate_url") == 20
+    outcomes = race_two_writers_and_a_reader(
+        f"sqlite:///{db_path}",
+        engine,
+        lambda key: make_record(url=f"https://a.test/{key}", text=key),
+        "a.test",
+    )
+    assert outcomes.count("stored") == STORED
+    assert outcomes.count("duplicate_url") == len(outcomes) - STORED
     with session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(Article)) == 60
+        assert session.scalar(select(func.count()).select_from(Article)) == STORED
         assert check_integrity(session) == []
