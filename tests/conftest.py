@@ -39,6 +39,21 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     )
 
 
+def crawl_args(outlets_file: Path, db_url: str, *outlets: str) -> list[str]:
+    """`newsmon crawl` arguments for a local test web (every outlet of the file by default)."""
+    chosen = [arg for name in outlets for arg in ("--outlet", name)]
+    return [
+        "crawl",
+        "--outlets",
+        str(outlets_file),
+        "--no-builtin",
+        "--allow-private",
+        *chosen,
+        "--db",
+        db_url,
+    ]
+
+
 @pytest.fixture(scope="session")
 def demo_web() -> Iterator[demoweb.RunningWeb]:
     with demoweb.serve(demoweb.build_web()) as web:

@@ -28,7 +28,7 @@ from newsmon.demo import demo_outlets, write_outlets_file
 from scheduler import jobs
 from scheduler.lock import outlet_locks
 from scheduler.service import add_crawl, build_scheduler, make_trigger
-from tests.conftest import run_cli
+from tests.conftest import crawl_args, run_cli
 
 
 class Recrawl:
@@ -47,13 +47,7 @@ class Recrawl:
 
     def crawl(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return run_cli(
-            "crawl",
-            "--outlets",
-            str(self.outlets_file),
-            "--no-builtin",
-            "--allow-private",
-            "--db",
-            self.db_url,
+            *crawl_args(self.outlets_file, self.db_url),
             *extra,
         )
 

@@ -25,7 +25,7 @@ from newsmon.demo import demo_outlets, write_outlets_file
 from scheduler.service import add_crawl, build_scheduler, make_trigger
 from storage.db import make_engine, session_factory
 from storage.queries import list_articles
-from tests.conftest import run_cli
+from tests.conftest import crawl_args, run_cli
 
 pytestmark = pytest.mark.postgres
 
@@ -91,13 +91,7 @@ class TwoStores:
 
     def crawl(self, db_url: str) -> None:
         result = run_cli(
-            "crawl",
-            "--outlets",
-            str(self.outlets_file),
-            "--no-builtin",
-            "--allow-private",
-            "--db",
-            db_url,
+            *crawl_args(self.outlets_file, db_url),
         )
         assert result.returncode == 0, result.stdout + result.stderr
 

@@ -21,6 +21,7 @@ import pytest
 import demoweb
 from demoweb.hostile import OUTLET, HostileWeb, build_hostile_web
 from newsmon.demo import demo_outlets, write_outlets_file
+from tests.conftest import crawl_args
 
 #: Runs `newsmon` as `python -m newsmon` does, after installing an audit hook that appends one
 #: JSON line per network connect, name lookup and file open to the file named in argv[1].
@@ -44,21 +45,6 @@ sys.addaudithook(_hook)
 sys.argv = ["newsmon", *sys.argv[2:]]
 runpy.run_module("newsmon", run_name="__main__", alter_sys=True)
 """
-
-
-def crawl_args(outlets_file: Path, outlet: str, db_url: str) -> list[str]:
-    """`newsmon crawl` arguments for one outlet of a local test web."""
-    return [
-        "crawl",
-        "--outlets",
-        str(outlets_file),
-        "--no-builtin",
-        "--allow-private",
-        "--outlet",
-        outlet,
-        "--db",
-        db_url,
-    ]
 
 
 def run_newsmon(
@@ -116,7 +102,7 @@ def crawl_hostile(folder: Path, hostile: HostileWeb, *extra_args: str) -> Iterat
         db_path = folder / "hostile.db"
         db_url = f"sqlite:///{db_path}"
         audit = folder / "audit.jsonl"
-        result = run_newsmon(*crawl_args(outlets_file, OUTLET, db_url), *extra_args, audit=audit)
+        result = run_newsmon(*crawl_args(outlets_file, db_url, OUTLET), *extra_args, audit=audit)
         yield HostileCrawl(hostile, web, db_path, db_url, result, audit_events(audit))
 
 

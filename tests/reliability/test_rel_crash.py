@@ -29,7 +29,8 @@ import demoweb
 from newsmon.demo import demo_outlets, write_outlets_file
 from storage.db import make_engine, session_factory
 from storage.queries import check_integrity
-from tests.reliability.conftest import crawl_args, run_newsmon
+from tests.conftest import crawl_args
+from tests.reliability.conftest import run_newsmon
 
 # A kill point is two crawls of the bulk site; generous on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -51,7 +52,7 @@ class BulkSite:
 
 def _crawl_command(site: BulkSite | tuple[Path, str], db: Path) -> list[str]:
     outlets_file, outlet = (site.outlets_file, site.outlet) if isinstance(site, BulkSite) else site
-    return [sys.executable, "-m", "newsmon", *crawl_args(outlets_file, outlet, f"sqlite:///{db}")]
+    return [sys.executable, "-m", "newsmon", *crawl_args(outlets_file, f"sqlite:///{db}", outlet)]
 
 
 def _urls(db: Path) -> list[str]:

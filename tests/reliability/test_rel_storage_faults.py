@@ -20,7 +20,7 @@ import pytest
 
 import demoweb
 from newsmon.demo import demo_outlets, write_outlets_file
-from tests.reliability.conftest import crawl_args
+from tests.conftest import crawl_args
 
 
 def _crawl(
@@ -32,7 +32,7 @@ def _crawl(
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "newsmon", *crawl_args(outlets_file, outlet, db_url)],
+        [sys.executable, "-m", "newsmon", *crawl_args(outlets_file, db_url, outlet)],
         capture_output=True,
         text=True,
         timeout=300,
