@@ -20,7 +20,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import URL, Engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 import storage.db
@@ -259,30 +260,27 @@ def test_a_writer_waiting_too_long_gets_one_sentence(
     assert "wait for the other newsmon command" in str(caught.value)
 
 
-def test_connection_problems_are_one_sentence_without_the_password(pg_url: str) -> None:
-    from sqlalchemy.engine import make_url
+def _upgrade_error(url: str | URL) -> StorageError:
+    engine = make_engine(url)
+    try:
+        with pytest.raises(StorageError) as caught:
+            upgrade(engine)
+    finally:
+        engine.dispose()
+    return caught.value
 
+
+def test_connection_problems_are_one_sentence_without_the_password(pg_url: str) -> None:
     url = make_url(pg_url)
     wrong_db = url.set(database="newsmon_no_such_database", password="s3cret")
-    engine = make_engine(wrong_db.render_as_string(hide_password=False))
-    try:
-        with pytest.raises(StorageError) as caught:
-            upgrade(engine)
-    finally:
-        engine.dispose()
-    assert caught.value.reason == "unreachable"
-    assert "s3cret" not in str(caught.value)
-    assert "database name" in str(caught.value)
+    error = _upgrade_error(wrong_db.render_as_string(hide_password=False))
+    assert error.reason == "unreachable"
+    assert "s3cret" not in str(error)
+    assert "database name" in str(error)
 
-    closed = url.set(host="127.0.0.1", port=1)
-    engine = make_engine(closed)
-    try:
-        with pytest.raises(StorageError) as caught:
-            upgrade(engine)
-    finally:
-        engine.dispose()
-    assert caught.value.reason == "unreachable"
-    assert "is running" in str(caught.value)
+    error = _upgrade_error(url.set(host="127.0.0.1", port=1))
+    assert error.reason == "unreachable"
+    assert "is running" in str(error)
 
 
 def test_a_url_for_a_missing_driver_says_what_to_install() -> None:
