@@ -86,6 +86,18 @@ def needs_like(terms: list[str]) -> bool:
 
 PG_CONFIG = "simple"
 PG_DOCUMENT_SQL = f"to_tsvector('{PG_CONFIG}'::regconfig, articles.title || ' ' || articles.text)"
+PG_INDEX = "ix_articles_search_pg"
+"""The GIN index on that expression (migration 0003)."""
+
+
+def managed_by_hand(type_: str, name: str | None) -> bool:
+    """Search structures the migrations create and the models do not describe: the FTS5
+    table with its shadow tables, and PostgreSQL's search index. Schema comparisons skip them."""
+    if name is None:
+        return False
+    return (type_ == "table" and name.startswith(FTS_TABLE)) or (
+        type_ == "index" and name == PG_INDEX
+    )
 
 
 def pg_tsquery(terms: list[str]) -> str:

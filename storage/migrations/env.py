@@ -14,16 +14,14 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, TypeDecorator
 
 from storage.db import make_engine
+from storage.fts import managed_by_hand
 from storage.models import Base
-
-FTS_PREFIX = "articles_fts"
 
 
 def _include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    # The FTS5 table and its shadow tables are managed by hand in migrations.
-    return not (type_ == "table" and name is not None and name.startswith(FTS_PREFIX))
+    return not managed_by_hand(type_, name)
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

@@ -34,6 +34,7 @@ from storage.db import (
     upgrade,
     writer,
 )
+from storage.fts import PG_DOCUMENT_SQL, PG_INDEX, managed_by_hand
 from storage.models import Article, Base, CrawlRun, Outlet
 from storage.queries import (
     _retry_on_race,
@@ -85,9 +86,28 @@ def test_migrations_create_the_schema_the_models_describe(engine: Engine) -> Non
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, reflected, other: (
+                    not managed_by_hand(type_, name)
+                ),
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    assert PG_INDEX in indexes  # migration 0003: search does not read every article
+    with engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))  # an empty table: force the choice
+        plan = connection.execute(
+            text(
+                f"EXPLAIN SELECT id FROM articles WHERE {PG_DOCUMENT_SQL} "
+                "@@ to_tsquery('simple', 'putin')"
+            )
+        ).all()
+    assert any(PG_INDEX in str(row[0]) for row in plan), plan
 
 
 def test_upgrade_is_idempotent_and_the_schema_round_trips(pg_url: str) -> None:
