@@ -214,8 +214,9 @@ class ArticleVersion(Base):
     """
 
     __tablename__ = "article_versions"
-    __table_args__ = (Index("ix_article_versions_article_version", "article_id", "version",
-                            unique=True),)
+    __table_args__ = (
+        Index("ix_article_versions_article_version", "article_id", "version", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))

@@ -18,6 +18,8 @@ RunTrigger = Literal["manual", "scheduled", "demo"]
 def as_trigger(value: str) -> RunTrigger:
     """A trigger name from settings or the command line; anything unknown counts as manual."""
     return "scheduled" if value == "scheduled" else "demo" if value == "demo" else "manual"
+
+
 UrlKind = Literal["canonical", "alias", "syndicated"]
 
 

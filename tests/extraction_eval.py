@@ -105,39 +105,55 @@ class SeedCase:
 
 SEED_CASES: tuple[SeedCase, ...] = (
     SeedCase(
-        "000_20ca19b7424aef68", "https://edition.cnn.com/2022/06/15/china/xi-putin-call/index.html",
-        "en", "2022-06-16T05:40:00+00:00", headings=("trade relations", "Birthday greetings"),
+        "000_20ca19b7424aef68",
+        "https://edition.cnn.com/2022/06/15/china/xi-putin-call/index.html",
+        "en",
+        "2022-06-16T05:40:00+00:00",
+        headings=("trade relations", "Birthday greetings"),
     ),
     SeedCase(
-        "001_3d72e1d09bc74cde", "https://news.example/xi-pledges-deeper-coordination/",
-        "en", "2022-06-16T09:05:00+00:00",
+        "001_3d72e1d09bc74cde",
+        "https://news.example/xi-pledges-deeper-coordination/",
+        "en",
+        "2022-06-16T09:05:00+00:00",
         title="Xi pledges deeper strategic coordination with Russia in birthday call with Putin",
         date_prefix="date 2022-06-16",
     ),
     SeedCase(
         "002_1bc9dff7b3048941",
         "https://www.aljazeera.com/news/2022/6/15/chinas-xi-reaffirms-support-for-russias-security",
-        "en", "2022-06-15T13:21:00+00:00", headings=("‘Expand economic cooperation’",),
+        "en",
+        "2022-06-15T13:21:00+00:00",
+        headings=("‘Expand economic cooperation’",),
         figures=(
-            ("Russian President Vladimir Putin (R) toasts",
-             "Russian President Vladimir Putin, right, and Chinese"),
-            ("Smoke rises from the city of Severodonetsk in the eastern Ukraine",
-             "Smoke rises from the city of Severodonetsk in the eastern Ukrainian"),
+            (
+                "Russian President Vladimir Putin (R) toasts",
+                "Russian President Vladimir Putin, right, and Chinese",
+            ),
+            (
+                "Smoke rises from the city of Severodonetsk in the eastern Ukraine",
+                "Smoke rises from the city of Severodonetsk in the eastern Ukrainian",
+            ),
         ),
         footer_from="Source: News Agencies",
     ),
     SeedCase(
         "003_2abfe4b4ac9f9450",
         "https://www.jordannews.jo/Section-20/Region-World/Xi-assures-Putin-18422",
-        "en", "2022-06-15T17:55:00+00:00", headings=("‘No limits’ relationship",),
+        "en",
+        "2022-06-15T17:55:00+00:00",
+        headings=("‘No limits’ relationship",),
         figures=(("This combination of file photos created on February 25, 2022",),),
         related=("Xi to meet Putin as tensions rise with West",),
-        footer_from="Read more Region and World", ad_suffix="اضافة اعلان",
+        footer_from="Read more Region and World",
+        ad_suffix="اضافة اعلان",
     ),
     SeedCase(
         "004_a3bf1baf7ef32c25",
         "https://www.ansa.it/sito/notizie/mondo/2022/06/16/xi-putin-telefonata.html",
-        "it", "2022-06-16T10:30:00+00:00", headings=("Relazioni commerciali", "Buon compleanno"),
+        "it",
+        "2022-06-16T10:30:00+00:00",
+        headings=("Relazioni commerciali", "Buon compleanno"),
         extra_noise=("Pubblicità", "Leggi anche: Xi e Putin, l'amicizia senza limiti"),
     ),
 )
@@ -175,8 +191,9 @@ def seed_title(case: SeedCase) -> str:
 
 def _chrome(title: str, lang: str, published: str, url: str, description: str) -> tuple[str, str]:
     """A news page's head and navigation: metadata, scripts, nav, cookie banner."""
-    nav = "".join(f'<li><a href="/section/{n}">Section {n} news and analysis</a></li>'
-                  for n in range(40))
+    nav = "".join(
+        f'<li><a href="/section/{n}">Section {n} news and analysis</a></li>' for n in range(40)
+    )
     head = f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{html.escape(title)} | News</title>
 <meta property="og:type" content="article"><meta property="og:title" content="{html.escape(title)}">
@@ -198,9 +215,12 @@ def seed_page(case: SeedCase) -> str:
     lines = seed_lines(case.stem)
     title = case.title or lines.pop(0)
     head, footer = _chrome(title, case.language, case.published, case.url, lines[0][:150])
-    parts = [head, f"<main><article><h1>{html.escape(title)}</h1>",
-             f'<time datetime="{case.published}">{case.published[:10]}</time>',
-             '<div class="article-body">']
+    parts = [
+        head,
+        f"<main><article><h1>{html.escape(title)}</h1>",
+        f'<time datetime="{case.published}">{case.published[:10]}</time>',
+        '<div class="article-body">',
+    ]
     figures = {group[0]: group for group in case.figures}
     pending: tuple[str, ...] = ()
     in_footer = False
@@ -233,8 +253,10 @@ def seed_page(case: SeedCase) -> str:
             parts.append(f'<div class="adv-slot"><span>{case.extra_noise[0]}</span></div>')
             parts.extend(f"<p>{html.escape(noise)}</p>" for noise in case.extra_noise[1:])
     parts.append("</div></article></main>")
-    parts.append('<section class="comments"><h3>Comments</h3>'
-                 "<p>Great article, thanks for the thorough reporting on this!</p></section>")
+    parts.append(
+        '<section class="comments"><h3>Comments</h3>'
+        "<p>Great article, thanks for the thorough reporting on this!</p></section>"
+    )
     parts.append(footer)
     return "\n".join(parts)
 
@@ -363,8 +385,10 @@ def evaluate(cases: Iterable[Case] | None = None) -> dict[str, dict[str, float]]
 
 def format_table(results: dict[str, dict[str, float]], pages: int) -> str:
     columns = ("precision", "recall", "f1", "accuracy", "title", "date", "language")
-    lines = [f"extraction eval on {pages} pages",
-             f"{'system':<12}" + "".join(f"{c:>10}" for c in columns)]
+    lines = [
+        f"extraction eval on {pages} pages",
+        f"{'system':<12}" + "".join(f"{c:>10}" for c in columns),
+    ]
     for system, figures in results.items():
         lines.append(f"{system:<12}" + "".join(f"{figures[c]:>10.3f}" for c in columns))
     return "\n".join(lines)
@@ -372,24 +396,33 @@ def format_table(results: dict[str, dict[str, float]], pages: int) -> str:
 
 def floor(figures: dict[str, float]) -> dict[str, float]:
     """Figures rounded down with a small margin: the values the gate pins."""
-    return {key: max(0.0, math.floor((value - BASELINE_MARGIN) * 100) / 100)
-            for key, value in figures.items()}
+    return {
+        key: max(0.0, math.floor((value - BASELINE_MARGIN) * 100) / 100)
+        for key, value in figures.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.extraction_eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.extraction_eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     target = BASELINE.relative_to(ROOT.parent)
-    parser.add_argument("--write-baseline", action="store_true",
-                        help=f"write newsmon's floor figures to {target}")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help=f"write newsmon's floor figures to {target}"
+    )
     args = parser.parse_args(argv)
     cases = all_cases()
     results = evaluate(cases)
     print(format_table(results, len(cases)))
     if args.write_baseline:
         BASELINE.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"pages": len(cases), "newsmon": floor(results["newsmon"]),
-                   "regenerate": REGENERATE}
+        payload = {
+            "pages": len(cases),
+            "newsmon": floor(results["newsmon"]),
+            "regenerate": REGENERATE,
+        }
         BASELINE.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", "utf-8")
         print(f"wrote {BASELINE}")
 

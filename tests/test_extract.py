@@ -40,9 +40,11 @@ ITALIAN = (
 
 
 def page(body: str, *, lang: str = "en", charset: str = "utf-8", head: str = "") -> str:
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{charset}">'
-            f"<title>Xi and Putin talk</title>{head}</head><body><article>"
-            f"<h1>Xi and Putin talk</h1>{body}</article></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{charset}">'
+        f"<title>Xi and Putin talk</title>{head}</head><body><article>"
+        f"<h1>Xi and Putin talk</h1>{body}</article></body></html>"
+    )
 
 
 def paragraphs(text: str, times: int = 3) -> str:
@@ -65,9 +67,11 @@ def test_seed_noise_is_removed(case: SeedCase) -> None:
 
 
 def test_extracted_carries_metadata_and_version() -> None:
-    head = ('<link rel="canonical" href="/world/xi-putin"><meta name="author" content="By Ann Lee">'
-            '<meta name="description" content="The two leaders spoke.">'
-            '<meta property="article:published_time" content="2022-06-15T18:00:00+03:00">')
+    head = (
+        '<link rel="canonical" href="/world/xi-putin"><meta name="author" content="By Ann Lee">'
+        '<meta name="description" content="The two leaders spoke.">'
+        '<meta property="article:published_time" content="2022-06-15T18:00:00+03:00">'
+    )
     result = extract(page(paragraphs(ITALIAN.replace("è", "e")), head=head), "https://ex.com/a?x=1")
     assert isinstance(result, Extracted), result
     assert result.canonical_url == "https://ex.com/world/xi-putin"
@@ -105,8 +109,12 @@ def test_http_encoding_hint_and_bom_are_honoured() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 1 0 obj", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-     b"<html>\x00\x01\x02\x03</html>", b"\x1f\x8b\x08\x00\x00\x00\x00\x00"],
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 1 0 obj",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"<html>\x00\x01\x02\x03</html>",
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00",
+    ],
 )
 def test_binary_input_is_skipped(data: bytes) -> None:
     result = extract(data)
@@ -148,16 +156,20 @@ def test_listing_page_is_not_an_article() -> None:
         f"<p>Short teaser about the story {n}.</p></div>"
         for n in range(30)
     )
-    html = ('<html lang="en"><head><meta property="og:type" content="website">'
-            f"<title>World news</title></head><body><main>{teasers}</main></body></html>")
+    html = (
+        '<html lang="en"><head><meta property="og:type" content="website">'
+        f"<title>World news</title></head><body><main>{teasers}</main></body></html>"
+    )
     result = extract(html)
     assert isinstance(result, Skipped)
     assert result.reason == "not_article"
 
 
 def test_article_without_metadata_is_kept() -> None:
-    html = ('<html><head><meta property="og:type" content="website"><title>x</title></head><body>'
-            f"<div>{paragraphs(ITALIAN.replace('è', 'e'), 4)}</div></body></html>")
+    html = (
+        '<html><head><meta property="og:type" content="website"><title>x</title></head><body>'
+        f"<div>{paragraphs(ITALIAN.replace('è', 'e'), 4)}</div></body></html>"
+    )
     assert isinstance(extract(html), Extracted)
 
 
@@ -175,7 +187,10 @@ def test_language_falls_back_to_script_guess() -> None:
 @pytest.mark.parametrize(
     ("line", "noise"),
     [
-        ("Advertisement", True), ("اضافة اعلان", True), ("Реклама", True), ("广告", True),
+        ("Advertisement", True),
+        ("اضافة اعلان", True),
+        ("Реклама", True),
+        ("广告", True),
         ("Smoke rises over the city [File: Aris Messinis/AFP]", True),
         ("Xi and Putin in Beijing, May 16, 2024. (Xinhua/Ju Peng)", True),
         ("We use cookies to improve your experience.", True),
@@ -191,11 +206,13 @@ def test_noise_lines(line: str, noise: bool) -> None:
 def test_clean_paragraphs_rules() -> None:
     title = "Xi assures Putin of support"
     raw = [
-        "Xi assures Putin of support", "16 June 2022",
+        "Xi assures Putin of support",
+        "16 June 2022",
         "date 2022-06-16 BEIJING — Xi assured Putin of support, state media said.اضافة اعلان",
         "Leggi anche: Xi e Putin, amici senza limiti",
         "The two leaders   also spoke about trade and energy cooperation in detail.",
-        "Read more Region and World", "Jordan News",
+        "Read more Region and World",
+        "Jordan News",
     ]
     assert boilerplate.clean_paragraphs(raw, title) == [
         "BEIJING — Xi assured Putin of support, state media said.",
@@ -206,7 +223,9 @@ def test_clean_paragraphs_rules() -> None:
 def test_read_more_inside_the_story_only_drops_its_line() -> None:
     long = "The two leaders agreed to expand cooperation in energy, finance and manufacturing " * 2
     assert boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]) == [
-        "Intro text.", long.strip()]
+        "Intro text.",
+        long.strip(),
+    ]
 
 
 @pytest.mark.slow

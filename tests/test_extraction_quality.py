@@ -28,8 +28,11 @@ def results() -> dict[str, dict[str, float]]:
 
 def test_newsmon_stays_above_the_pinned_floor(results: dict[str, dict[str, float]]) -> None:
     pinned = json.loads(BASELINE.read_text("utf-8"))["newsmon"]
-    below = {key: (round(results["newsmon"][key], 3), floor)
-             for key, floor in pinned.items() if results["newsmon"][key] < floor}
+    below = {
+        key: (round(results["newsmon"][key], 3), floor)
+        for key, floor in pinned.items()
+        if results["newsmon"][key] < floor
+    }
     assert not below, (
         f"newsmon extraction fell below the pinned floor (measured, floor): {below}; "
         f"fix the regression, or if the change is intended run `{REGENERATE}`"
