@@ -321,7 +321,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=300,
         help="pages (spread over the site) timed by the extraction-alone figures; 0 = all",
     )
-    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per crawl")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per crawl")
     parser.add_argument(
         "--raw-fetch-child", nargs=2, metavar=("SITEMAP_URL", "OUT"), help=argparse.SUPPRESS
     )
