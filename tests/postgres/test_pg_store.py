@@ -18,8 +18,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import URL, Engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +32,7 @@ from storage.db import (
     upgrade,
     writer,
 )
-from storage.fts import PG_DOCUMENT_SQL, PG_INDEX, managed_by_hand
+from storage.fts import PG_DOCUMENT_SQL, PG_INDEX
 from storage.models import Article, Base, CrawlRun, Outlet
 from storage.queries import (
     _retry_on_race,
@@ -47,6 +45,7 @@ from storage.queries import (
 )
 from storage.records import ArticleRecord
 from tests.storage.races import STORED, race_two_writers_and_a_reader
+from tests.storage.schema import model_differences
 
 pytestmark = pytest.mark.postgres
 
@@ -85,18 +84,7 @@ def test_migrations_create_the_schema_the_models_describe(engine: Engine) -> Non
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={
-                "compare_type": True,
-                "include_object": lambda obj, name, type_, reflected, other: (
-                    not managed_by_hand(type_, name)
-                ),
-            },
-        )
-        differences = compare_metadata(context, Base.metadata)
-    assert differences == []
+    assert model_differences(engine) == []
     indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
     assert PG_INDEX in indexes  # migration 0003: search does not read every article
     with engine.connect() as connection:

@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from storage.db import DEFAULT_URL, ENV_URL, alembic_config, default_url, make_engine, upgrade
-from storage.fts import managed_by_hand
-from storage.models import Base
+from tests.storage.schema import model_differences
 
 TABLES = {"outlets", "articles", "article_urls", "crawl_runs", "skipped_pages"}
 
@@ -43,17 +40,7 @@ def test_migrations_create_tables_indexes_and_fts(engine: Engine) -> None:
 
 
 def test_models_match_the_migrations(engine: Engine) -> None:
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={
-                "compare_type": True,
-                "include_object": lambda obj, name, type_, reflected, other: (
-                    not managed_by_hand(type_, name)
-                ),
-            },
-        )
-        assert compare_metadata(context, Base.metadata) == []
+    assert model_differences(engine) == []
 
 
 def test_sqlite_connections_are_tuned_for_concurrent_use(engine: Engine) -> None:
