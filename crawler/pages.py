@@ -69,8 +69,11 @@ def is_challenge(body: bytes) -> bool:
     return CHALLENGE_MARKERS.search(body[:20_000]) is not None
 
 
-def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | PageSkip:
-    """Run extraction, the topic filter and the exact-duplicate key on one page."""
+def build_record(
+    page: FetchedPage, topic_path: str = "", sign: bool = True
+) -> ArticleRecord | PageSkip:
+    """Run extraction, the topic filter and the exact-duplicate key on one page; with
+    ``sign``, also the lineage candidate signature (skipped when the crawl does not link)."""
     if is_challenge(page.body):
         return PageSkip(page.outlet, page.url, "challenge", "bot challenge page", page.recheck_of)
     result = extract(page.body, page.fetched_url, encoding=page.encoding)
@@ -99,9 +102,9 @@ def build_record(page: FetchedPage, topic_path: str = "") -> ArticleRecord | Pag
         recheck_of=page.recheck_of,
     )
     # A re-check is compared with its own stored text, not linked again.
-    return (
-        record if page.recheck_of is not None else replace(record, signature=text_signature(record))
-    )
+    if not sign or page.recheck_of is not None:
+        return record
+    return replace(record, signature=text_signature(record))
 
 
 def rebuild_record(

@@ -15,7 +15,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar, Self, TypeVar
 
 from scrapy import signals
@@ -41,14 +41,8 @@ T = TypeVar("T")
 _linkers: dict[str, Linker] = {}
 
 
-@dataclass
-class _LinkOrder:
-    """The last article prepared for linking in a store; the next records after it."""
-
-    last: asyncio.Event | None = None
-
-
-_link_orders: dict[str, _LinkOrder] = {}
+# Per store, set when the last article prepared for linking is recorded; the next waits on it.
+_last_prepared: dict[str, asyncio.Event] = {}
 
 
 def _stats(crawler: Crawler) -> StatsCollector:
@@ -98,6 +92,7 @@ class ProcessPagePipeline:
         self.crawler = crawler
         self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
         self.topic_path = crawler.settings.get("NEWSMON_TOPIC", "")
+        self.sign = crawler.settings.getbool("NEWSMON_LINK", True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -116,8 +111,10 @@ class ProcessPagePipeline:
             return item
         try:
             if self.workers <= 0:
-                return build_record(item, self.topic_path)
-            return await WorkerPool.run(self.workers, build_record, item, self.topic_path)
+                return build_record(item, self.topic_path, self.sign)
+            return await WorkerPool.run(
+                self.workers, build_record, item, self.topic_path, self.sign
+            )
         except BrokenProcessPool:
             # A worker died (out of memory on a hostile page, a native crash):
             # lose this page, not the crawl.
@@ -249,9 +246,9 @@ class StorePipeline:
         prepared (see `Linker`).
         """
         stats = _stats(self.crawler)
-        order = _link_orders.setdefault(self.db_key, _LinkOrder())
         recorded = asyncio.Event()
-        previous, order.last = order.last, recorded
+        previous = _last_prepared.get(self.db_key)
+        _last_prepared[self.db_key] = recorded
         try:
             # No await between reading the candidates and indexing the article:
             # the event loop runs one prepare at a time.
