@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
 from dedup.features import Doc
-from dedup.lineage import Article, Relative, earliest, place
+from dedup.lineage import Article, Relative, StoryProfile, earliest, place
 from dedup.verdict import DERIVED, Verdict, relate
 from storage.lineage import (
     LinkableArticle,
@@ -35,7 +35,7 @@ from storage.lineage import (
     set_sources,
     stories_of,
     story_firsts,
-    story_sizes,
+    story_profiles,
 )
 
 METHOD = "newsmon-dedup/1"
@@ -101,9 +101,16 @@ def judge(
     article: LinkableArticle, candidates: Sequence[LinkableArticle]
 ) -> list[tuple[int, Verdict]]:
     """The verdict of an article against each candidate: the CPU-heavy part of linking,
-    a pure function of the texts so it can run in an extraction worker."""
-    doc = _doc(article)
-    return [(other.id, relate(doc, _doc(other))) for other in candidates]
+    a pure function of the texts so it can run in an extraction worker.
+
+    The earlier of the two is always the verdict's source (``a``), so evidence reads
+    source→copy and a translation's direction does not depend on which came second.
+    """
+    verdicts = []
+    for other in candidates:
+        earlier, later = sorted((article, other), key=_when)
+        verdicts.append((other.id, relate(_doc(earlier), _doc(later))))
+    return verdicts
 
 
 @dataclass(frozen=True)
@@ -159,8 +166,17 @@ class Linker:
     def from_store(cls, session: Session) -> Linker:
         return cls(
             CandidateIndex.rebuild(
-                (str(article_id), DocSignature(minhash, tuple(keys), language or "und").to_bytes())
-                for article_id, minhash, keys, language in iter_signatures(session)
+                (
+                    str(row.article_id),
+                    DocSignature(
+                        row.minhash,
+                        tuple(row.anchor_keys),
+                        row.language or "und",
+                        row.terms,
+                        row.when,
+                    ).to_bytes(),
+                )
+                for row in iter_signatures(session)
             )
         )
 
@@ -173,6 +189,8 @@ class Linker:
         """
         (article,) = linkable_articles(session, [article_id])
         found = DocSignature.from_bytes(sig) if sig else signature(_doc(article))
+        if found.when is None:
+            found = replace(found, when=article.first_seen)
         ids = [int(c) for c in self.index.query(found) if c != str(article_id)]
         self.index.add(str(article_id), found)
         return LinkJob(article, found, linkable_articles(session, ids))
@@ -190,16 +208,18 @@ class Linker:
         story placement reads the stories of the earlier ones it relates to.
         """
         article, sig = job.article, job.signature
-        save_signature(session, article.id, sig.minhash, sig.anchor_keys, sig.language, METHOD)
+        save_signature(
+            session, article.id, sig.minhash, sig.anchor_keys, sig.language, sig.terms, METHOD
+        )
         others = {other.id: other for other in job.candidates}
         found = []
         for other_id, verdict in verdicts:
             if verdict.relation == "unrelated":
                 continue
             other = others[other_id]
-            evidence = {**verdict.evidence, "a_id": article.id, "b_id": other.id}
-            evidence["summary"] = summarize(verdict.relation, verdict.evidence)
             later, earlier = sorted((article, other), key=_when, reverse=True)
+            evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
+            evidence["summary"] = summarize(verdict.relation, verdict.evidence)
             save_relation(
                 session,
                 later.id,
@@ -211,8 +231,7 @@ class Linker:
                 run_id,
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
-        if found:
-            self._place(session, article.id, found)
+        self._place(session, job, found)
         return found
 
     def link(self, session: Session, article_id: int, run_id: int | None = None) -> list[Found]:
@@ -220,18 +239,31 @@ class Linker:
         job = self.prepare(session, article_id)
         return self.record(session, job, judge(job.article, job.candidates), run_id)
 
-    def _place(self, session: Session, article_id: int, found: list[Found]) -> None:
-        """Put the article in a story, and its family under the family's source."""
-        stories = stories_of(session, [f.other_id for f in found])
+    def _place(self, session: Session, job: LinkJob, found: list[Found]) -> None:
+        """Put the article in a story, and its family under the family's source.
+
+        The candidate stories are those of the candidates (the verdicts' relatives
+        among them): the stories an article's event could already have.
+        """
+        article_id, sig = job.article.id, job.signature
+        stories = stories_of(session, [c.id for c in job.candidates])
+        profiles = {
+            story: StoryProfile.from_json(data)
+            for story, data in story_profiles(session, set(stories.values())).items()
+        }
         relatives = [
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
-        placement = place(relatives, story_sizes(session, set(stories.values())))
-        assert placement is not None
-        members = [article_id, *placement.adopt]
+        placement = place(relatives, profiles, sig.terms, sig.when)
+        profile = StoryProfile.of(sig.terms, sig.when)
+        for story in (placement.story, *placement.merge):
+            if story in profiles:
+                profile = profiles[story].merged(profile)
         openers = story_firsts(session, [s for s in (placement.story, *placement.merge) if s])
-        first = earliest(_times(session, [*members, *openers]))
-        save_placement(session, placement.story, placement.merge, members, first.id)
+        first = earliest(_times(session, [article_id, *openers]))
+        save_placement(
+            session, placement.story, placement.merge, [article_id], first.id, profile.to_json()
+        )
         if any(f.relation in DERIVED for f in found):
             self._update_family(session, article_id)
 
@@ -275,11 +307,15 @@ def _source_relation(direct: str | None, member: int, relations: list[Any]) -> s
 
 
 def relink_all(session: Session) -> tuple[int, dict[str, int]]:
-    """Recompute every signature, relation and story, replaying articles in crawl order."""
+    """Recompute every signature, relation and story.
+
+    Articles are replayed in publication order (else first seen), ties broken by
+    their text, not in crawl order: two crawls of the same articles, in whatever
+    order they met them, end in the same stories.
+    """
     clear_lineage(session)
     linker = Linker(CandidateIndex())
-    count = 0
-    for article in list(iter_linkable(session)):
+    order = sorted(iter_linkable(session), key=lambda a: (_when(a)[0], a.title, a.text))
+    for article in order:
         linker.link(session, article.id)
-        count += 1
-    return count, count_relations(session)
+    return len(order), count_relations(session)

@@ -1,11 +1,14 @@
 """Candidate search that never scans the store.
 
-Two keys find the articles worth a verdict:
+Three keys find the articles worth a verdict:
 
 * MinHash LSH over word shingles finds same-language copies and spins.
+* Salient terms (`dedup.salience`: rare words of the title and lead weigh
+  most) find other reports of one event in other words, within a time window:
+  two reports of one event share its names and rare words, not its wording.
 * An inverted index of anchor pairs (two specific names, numbers or dates
-  that follow each other in one paragraph) finds translations and other
-  reports of one event, whatever their language.
+  that follow each other in one paragraph) finds translations, whatever their
+  language.
 
 Anchor pairs shared by too many articles (``China``+``2024``) say nothing and
 would make a query cost grow with the store, so a key whose posting list is
@@ -17,12 +20,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from dedup.anchors import anchor_weight
 from dedup.features import Doc
+from dedup.salience import term_vector
 from dedup.signatures import LSHIndex, from_bytes, minhash, to_bytes
 
 LSH_THRESHOLD = 0.25
@@ -38,6 +43,17 @@ MIN_SHARED_FRACTION = 0.3
 """Share of the sparser text's keys that the two must share (at least one key)."""
 KEY_WINDOW = 2
 """An anchor is paired with the next this-many specific anchors of its paragraph."""
+QUERY_TERMS = 12
+"""An article searches by its this-many most salient terms."""
+TERM_POSTINGS = 200
+"""Articles a term keeps, the latest added first: news about one event comes in one burst,
+so older postings matter less, and a query's cost stays bounded as the store grows."""
+MAX_TERM_CANDIDATES = 15
+"""Salient-term candidates returned per query, highest summed weight first."""
+MIN_TERM_SCORE = 0.08
+"""Summed product of shared term weights below which two articles are not worth a verdict."""
+TERM_WINDOW_DAYS = 4
+"""Salient-term candidates must be published (else seen) within this many days."""
 
 
 @dataclass(frozen=True)
@@ -47,16 +63,34 @@ class DocSignature:
     minhash: bytes
     anchor_keys: tuple[str, ...]
     language: str
+    terms: Mapping[str, float] = field(default_factory=dict)
+    """The salient-term vector (`dedup.salience.term_vector`)."""
+    when: datetime | None = None
+    """Publication (else first-seen) time: salient-term candidates must be near it."""
 
     def to_bytes(self) -> bytes:
-        header = json.dumps({"keys": self.anchor_keys, "language": self.language}).encode("utf-8")
+        header = json.dumps(
+            {
+                "keys": self.anchor_keys,
+                "language": self.language,
+                "terms": self.terms,
+                "when": self.when.isoformat() if self.when else None,
+            }
+        ).encode("utf-8")
         return len(header).to_bytes(4, "big") + header + self.minhash
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DocSignature:
         size = int.from_bytes(data[:4], "big")
         header = json.loads(data[4 : 4 + size].decode("utf-8"))
-        return cls(data[4 + size :], tuple(header["keys"]), str(header["language"]))
+        when = header.get("when")
+        return cls(
+            data[4 + size :],
+            tuple(header["keys"]),
+            str(header["language"]),
+            header.get("terms", {}),
+            datetime.fromisoformat(when) if when else None,
+        )
 
 
 def anchor_keys(doc: Doc) -> tuple[str, ...]:
@@ -71,10 +105,14 @@ def anchor_keys(doc: Doc) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def signature(doc: Doc) -> DocSignature:
-    """The persisted signature of one article."""
+def signature(doc: Doc, seen: datetime | None = None) -> DocSignature:
+    """The persisted signature of one article (``seen`` dates it when it has no date)."""
     return DocSignature(
-        to_bytes(minhash(doc.features.shingles)), anchor_keys(doc), doc.features.language
+        to_bytes(minhash(doc.features.shingles)),
+        anchor_keys(doc),
+        doc.features.language,
+        term_vector(doc.features),
+        doc.published or seen,
     )
 
 
@@ -86,6 +124,7 @@ class CandidateIndex:
         self._postings: dict[str, list[str]] = {}
         self._ids: set[str] = set()
         self._key_counts: dict[str, int] = {}
+        self._terms: dict[str, deque[tuple[str, float, datetime | None]]] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -100,6 +139,10 @@ class CandidateIndex:
             posting = self._postings.setdefault(key, [])
             if len(posting) <= MAX_POSTINGS:
                 posting.append(doc_id)
+        for term, weight in _query_terms(sig):
+            self._terms.setdefault(term, deque(maxlen=TERM_POSTINGS)).appendleft(
+                (doc_id, weight, sig.when)
+            )
 
     def query(self, sig: DocSignature) -> list[str]:
         """Ids worth a verdict: the closest LSH hits first, then anchor hits by shared keys."""
@@ -121,7 +164,20 @@ class CandidateIndex:
                 added += 1
                 if added == MAX_ANCHOR_CANDIDATES:
                     break
+        for doc_id in self._term_hits(sig):
+            found.setdefault(doc_id)
         return list(found)
+
+    def _term_hits(self, sig: DocSignature) -> list[str]:
+        """Articles near in time that share the most salient-term weight with this one."""
+        window = timedelta(days=TERM_WINDOW_DAYS)
+        scores: Counter[str] = Counter()
+        for term, weight in _query_terms(sig):
+            for doc_id, other, when in self._terms.get(term, ()):
+                if sig.when is None or when is None or abs(sig.when - when) <= window:
+                    scores[doc_id] += weight * other
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [doc_id for doc_id, score in ranked[:MAX_TERM_CANDIDATES] if score >= MIN_TERM_SCORE]
 
     @classmethod
     def rebuild(cls, signatures: Iterable[tuple[str, bytes]]) -> CandidateIndex:
@@ -130,3 +186,8 @@ class CandidateIndex:
         for doc_id, data in signatures:
             index.add(doc_id, DocSignature.from_bytes(data))
         return index
+
+
+def _query_terms(sig: DocSignature) -> list[tuple[str, float]]:
+    """The terms an article is indexed and searched by: its most salient ones."""
+    return sorted(sig.terms.items(), key=lambda item: (-item[1], item[0]))[:QUERY_TERMS]

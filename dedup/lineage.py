@@ -4,30 +4,40 @@ A family is everything derived from one text (copies, spins, translations);
 its source is the member published first, or, when no member has a date, the
 one seen first.
 
-A story is one event and its reports. A new article joins the story of its
-family, or else the story of the report it resembles most (its best
-``same_story`` relative). Weak ``same_story`` links never merge two stories:
-on a busy news day such links chain distinct events into one
-story-of-everything. Stories merge when a new copy or translation bridges
-them (a family cannot be split across stories) or when the new article is a
-strong same-story match (``STORY_MERGE_SCORE``) for both, as wire-sharing
-reports of one event are. Placing an article therefore looks at its
-relatives only, never at the whole story, so linking stays cheap however
+A story is one event in time and its reports. Every article is in exactly one
+story. A new article joins its family's story (a family is never split across
+stories, so a copy or translation that bridges two stories merges them); with
+no family in a story, it joins the story it is closest to *as a whole*: the
+cosine of its salient-term vector (`dedup.salience`) with the story's
+centroid, within a time window around the story's span. Closeness to one
+member is not enough: on a busy news day one loose link after another would
+chain distinct events into one story-of-everything. With no story close
+enough, the article opens a story of its own.
+
+A story keeps its centroid (the sum of its members' vectors, cut to its
+strongest terms) and its time span, so placing an article reads the profiles
+of a few candidate stories, never their members: the cost stays flat however
 large a story grows.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from dedup.salience import cosine
 from dedup.verdict import DERIVED
 
-STORY_MERGE_SCORE = 0.6
-"""A same_story relative at least this strong pulls its story into the article's. On the dev
-set, same_story verdicts for unrelated reports on the topic score at most 0.30; half of the
-true same-story pairs score 0.6 or more (0.9 for the seeds sharing wire passages)."""
+STORY_JOIN = 0.3
+"""Cosine of an article's vector with a story's centroid from which it joins the story.
+Tuned on the real development stories (`python -m dedup.evaluate --stories`)."""
+STORY_WINDOW_DAYS = 3
+"""An article joins a story only if published within this many days of the story's span."""
+CENTROID_TERMS = 200
+"""Terms a story's centroid keeps: its event's vocabulary, bounded so its cost stays flat."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,60 @@ class Article:
     id: int
     seen: datetime
     published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoryProfile:
+    """What placing an article needs of a story: its centroid, size and time span."""
+
+    centroid: Mapping[str, float]
+    size: int
+    first: datetime | None
+    last: datetime | None
+
+    @classmethod
+    def of(cls, vector: Mapping[str, float], when: datetime | None) -> StoryProfile:
+        """The profile of a story of one article."""
+        return cls(dict(vector), 1, when, when)
+
+    def within(self, when: datetime | None) -> bool:
+        """Whether an article of this date can report the story's event."""
+        if when is None or self.first is None or self.last is None:
+            return True
+        window = timedelta(days=STORY_WINDOW_DAYS)
+        return self.first - window <= when <= self.last + window
+
+    def closeness(self, vector: Mapping[str, float], when: datetime | None) -> float:
+        """Cosine with the centroid; 0 outside the story's time window."""
+        return cosine(vector, self.centroid) if self.within(when) else 0.0
+
+    def merged(self, other: StoryProfile) -> StoryProfile:
+        """The profile of the two stories as one (an article's profile is a story of one)."""
+        summed = Counter(self.centroid)
+        summed.update(other.centroid)
+        strongest = sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:CENTROID_TERMS]
+        dates = [d for d in (self.first, self.last, other.first, other.last) if d is not None]
+        return StoryProfile(
+            {term: round(w, 4) for term, w in strongest},
+            self.size + other.size,
+            min(dates, default=None),
+            max(dates, default=None),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "centroid": dict(self.centroid),
+            "size": self.size,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StoryProfile:
+        def when(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(dict(data["centroid"]), int(data["size"]), when(data["first"]), when(data["last"]))
 
 
 @dataclass(frozen=True)
@@ -54,9 +118,9 @@ class Placement:
     story: int | None
     """The story to join; None opens a new one."""
     merge: tuple[int, ...]
-    """Further stories folded into it: a family bridges them."""
-    adopt: tuple[int, ...]
-    """Relatives in no story yet, which join together with the article."""
+    """Further stories folded into it: the article's family bridges them."""
+    closeness: float
+    """The article's cosine with the story it joins by closeness (1.0 for its family's)."""
 
 
 def earliest(articles: Iterable[Article]) -> Article:
@@ -75,29 +139,24 @@ def earliest(articles: Iterable[Article]) -> Article:
     return min(members, key=key)
 
 
-def place(relatives: Sequence[Relative], story_sizes: Mapping[int, int]) -> Placement | None:
-    """The story of an article with these relatives (None when it has none).
+def place(
+    relatives: Sequence[Relative],
+    stories: Mapping[int, StoryProfile],
+    vector: Mapping[str, float],
+    when: datetime | None,
+) -> Placement:
+    """The story of an article, from its relatives and the profiles of candidate stories.
 
-    The article belongs with its family and with strong same-story matches;
-    with none of those in a story, the best same-story relative that is in one
-    decides. When several stories must merge, the largest absorbs the others,
-    so the fewest rows are rewritten.
+    Its family decides first: the stories of all derived relatives become one,
+    the largest absorbing the others so the fewest rows are rewritten. Else the
+    candidate story closest as a whole, if close enough; else a new story.
     """
-    if not relatives:
-        return None
-    stories = {
-        r.story
-        for r in relatives
-        if r.story is not None and (r.relation in DERIVED or r.score >= STORY_MERGE_SCORE)
-    }
-    if not stories:
-        storied = [r for r in relatives if r.story is not None]
-        if storied:
-            best = max(storied, key=lambda r: (r.score, -r.id))
-            stories = {best.story} if best.story is not None else set()
-    ordered = sorted(stories, key=lambda s: (-story_sizes.get(s, 0), s))
-    return Placement(
-        story=ordered[0] if ordered else None,
-        merge=tuple(ordered[1:]),
-        adopt=tuple(sorted(r.id for r in relatives if r.story is None)),
-    )
+    family = {r.story for r in relatives if r.relation in DERIVED and r.story is not None}
+    if family:
+        ordered = sorted(family, key=lambda s: (-stories[s].size if s in stories else 0, s))
+        return Placement(ordered[0], tuple(ordered[1:]), 1.0)
+    scored = [(profile.closeness(vector, when), -story) for story, profile in stories.items()]
+    best = max(scored, default=(0.0, 0))
+    if best[0] >= STORY_JOIN:
+        return Placement(-best[1], (), round(best[0], 4))
+    return Placement(None, (), round(best[0], 4))

@@ -112,6 +112,7 @@ def save_signature(
     minhash: bytes,
     anchor_keys: Sequence[str],
     language: str,
+    terms: Mapping[str, float],
     algorithm: str,
 ) -> None:
     session.merge(
@@ -120,23 +121,43 @@ def save_signature(
             minhash=minhash,
             anchor_keys=list(anchor_keys),
             language=language,
+            terms=dict(terms),
             algorithm=algorithm,
         )
     )
     session.flush()
 
 
-def iter_signatures(session: Session) -> Iterator[tuple[int, bytes, list[str], str | None]]:
+@dataclass(frozen=True)
+class StoredSignature:
+    """A persisted signature and the time that dates its article (published, else seen)."""
+
+    article_id: int
+    minhash: bytes
+    anchor_keys: list[str]
+    language: str | None
+    terms: dict[str, float]
+    when: datetime
+
+
+def iter_signatures(session: Session) -> Iterator[StoredSignature]:
+    """Every signature, in the order the articles were stored (the index's insertion order)."""
     rows = session.execute(
         select(
             ArticleSignature.article_id,
             ArticleSignature.minhash,
             ArticleSignature.anchor_keys,
             ArticleSignature.language,
-        ).execution_options(yield_per=2000)
+            ArticleSignature.terms,
+            Article.published,
+            Article.first_seen,
+        )
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .order_by(ArticleSignature.article_id)
+        .execution_options(yield_per=2000)
     )
-    for row in rows:
-        yield row.tuple()
+    for article_id, minhash, keys, language, terms, published, seen in rows:
+        yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
 
 
 def save_relation(
@@ -241,6 +262,16 @@ def story_sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
     return {s: int(n) for s, n in rows if s is not None}
 
 
+def story_profiles(session: Session, story_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The stored profile of each of these stories that has one."""
+    rows = session.execute(
+        select(Story.id, Story.profile).where(
+            Story.id.in_(list(story_ids)), Story.profile.is_not(None)
+        )
+    )
+    return {int(i): profile for i, profile in rows if profile is not None}
+
+
 def story_firsts(session: Session, story_ids: Iterable[int]) -> list[int]:
     """The articles that open these stories."""
     rows = session.scalars(select(Story.first_article_id).where(Story.id.in_(list(story_ids))))
@@ -253,9 +284,11 @@ def save_placement(
     merge: Sequence[int],
     members: Sequence[int],
     first: int,
+    profile: Mapping[str, Any] | None = None,
 ) -> int:
     """Put ``members`` in a story (a new one when ``story_id`` is None), fold the
-    ``merge`` stories into it, and make ``first`` the article that opens it."""
+    ``merge`` stories into it, make ``first`` the article that opens it, and keep
+    its new ``profile``."""
     first_article = session.get(Article, first)
     assert first_article is not None
     story = session.get(Story, story_id) if story_id is not None else None
@@ -264,6 +297,7 @@ def save_placement(
         session.add(story)
     story.title, story.first_article_id = first_article.title, first
     story.first_published = first_article.published
+    story.profile = dict(profile) if profile is not None else None
     story.updated_at = utcnow()
     session.flush()
     if merge:

@@ -279,6 +279,8 @@ class ArticleSignature(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
     anchor_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    terms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Salient-term vector (`dedup.salience`): finds other reports of an event."""
     algorithm: Mapped[str] = mapped_column(String(100))
 
 
@@ -319,6 +321,9 @@ class Story(Base):
         ForeignKey("articles.id", ondelete="SET NULL")
     )
     first_published: Mapped[datetime | None] = mapped_column(index=True)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Centroid and time span (`dedup.lineage.StoryProfile`): what placing an article
+    reads of the story instead of its members. None for stories made before 0004."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,9 +1,14 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from dedup.candidates import (
+    MAX_ANCHOR_CANDIDATES,
     MAX_LSH_CANDIDATES,
+    MAX_TERM_CANDIDATES,
+    TERM_WINDOW_DAYS,
     CandidateIndex,
     DocSignature,
     anchor_keys,
@@ -68,8 +73,42 @@ def test_a_corpus_in_shared_wording_yields_a_bounded_set_of_the_closest_hits() -
         index.add(f"r{n}", signature(Doc(f"{SOURCE.text}\n\nUpdate {n}: filed from desk {n}.")))
     index.add("copy", signature(Doc(SOURCE.text + "\n\nAdvertisement")))
     hits = index.query(signature(SOURCE))
-    assert len(hits) == MAX_LSH_CANDIDATES
+    assert MAX_LSH_CANDIDATES <= len(hits) <= (
+        MAX_LSH_CANDIDATES + MAX_ANCHOR_CANDIDATES + MAX_TERM_CANDIDATES
+    )
     assert hits[0] == "copy"  # the closest text comes first
+
+
+# Two reports of one event that share rare words but no wording and no anchors.
+FLOOD = Doc(
+    "Floods swamp Ulverston as the Leven bursts its banks\n\n"
+    "Residents of Ulverston were evacuated overnight when the Leven overflowed, "
+    "and firefighters pumped water from flooded cottages near the canal."
+)
+FLOOD_REPORT = Doc(
+    "Ulverston evacuates cottages after Leven overflows\n\n"
+    "Pumps and firefighters worked through the night in Ulverston; the river Leven "
+    "overflowed its banks and flooded homes beside the old canal."
+)
+
+
+def test_another_report_of_one_event_in_other_words_is_found_by_its_salient_terms() -> None:
+    index = CandidateIndex()
+    for n in range(300):
+        index.add(f"f{n}", signature(filler(n)))
+    index.add("flood", signature(FLOOD))
+    assert "flood" in index.query(signature(FLOOD_REPORT))
+    assert "flood" not in index.query(signature(filler(1000)))
+
+
+def test_salient_term_candidates_must_be_near_in_time() -> None:
+    day = datetime(2022, 6, 10, tzinfo=UTC)
+    index = CandidateIndex()
+    index.add("flood", replace(signature(FLOOD), when=day))
+    report = signature(FLOOD_REPORT)
+    assert "flood" in index.query(replace(report, when=day + timedelta(days=1)))
+    late = day + timedelta(days=TERM_WINDOW_DAYS + 1)
+    assert "flood" not in index.query(replace(report, when=late))
 
 
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"

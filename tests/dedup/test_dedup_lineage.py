@@ -1,10 +1,23 @@
 from datetime import UTC, datetime
 
-from dedup.lineage import STORY_MERGE_SCORE, Article, Placement, Relative, earliest, place
+from dedup.lineage import (
+    CENTROID_TERMS,
+    STORY_JOIN,
+    Article,
+    Placement,
+    Relative,
+    StoryProfile,
+    earliest,
+    place,
+)
 
 
 def at(day: int) -> datetime:
     return datetime(2022, 6, day, tzinfo=UTC)
+
+
+BRIDGE = {"amur": 0.8, "bridge": 0.5, "blagov": 0.33}
+CALL = {"birthd": 0.7, "phone": 0.5, "putin": 0.5, "xi": 0.1}
 
 
 def test_the_earliest_published_member_opens_a_family() -> None:
@@ -20,45 +33,59 @@ def test_without_dates_the_earliest_seen_member_opens_it() -> None:
     assert earliest([Article(2, seen=at(2)), Article(1, seen=at(3))]).id == 2
 
 
-def test_an_article_without_relatives_has_no_story() -> None:
-    assert place([], {}) is None
+def test_an_article_close_to_no_story_opens_its_own() -> None:
+    stories = {1: StoryProfile.of(BRIDGE, at(10))}
+    assert place([], stories, CALL, at(15)).story is None
+    assert place([], {}, CALL, at(15)) == Placement(None, (), 0.0)
 
 
-def test_a_first_relation_opens_a_story_with_both_articles() -> None:
-    assert place([Relative(7, "same_story", 0.4, None)], {}) == Placement(None, (), (7,))
+def test_an_article_joins_the_story_it_is_closest_to_as_a_whole() -> None:
+    stories = {1: StoryProfile.of(BRIDGE, at(10)), 2: StoryProfile.of(CALL, at(15))}
+    placement = place([], stories, {**CALL, "kremli": 0.3}, at(15))
+    assert placement.story == 2
+    assert placement.closeness >= STORY_JOIN
 
 
-def test_an_article_joins_its_family_before_a_closer_looking_report() -> None:
-    relatives = [Relative(1, "same_story", 0.5, 10), Relative(2, "translation", 0.5, 20)]
-    assert place(relatives, {10: 50, 20: 2}) == Placement(20, (), ())
+def test_a_close_article_outside_the_story_window_opens_a_new_story() -> None:
+    """A report on the same kind of event weeks later is another event."""
+    stories = {2: StoryProfile.of(CALL, at(1))}
+    assert place([], stories, CALL, at(28)).story is None
 
 
-def test_weak_same_story_links_never_merge_stories() -> None:
-    """Reports that loosely resemble two events join the closest one; the events stay apart."""
-    relatives = [Relative(1, "same_story", 0.3, 10), Relative(2, "same_story", 0.5, 20)]
-    assert place(relatives, {10: 9, 20: 2}) == Placement(20, (), ())
+def test_one_same_story_link_does_not_pull_an_article_into_a_distant_story() -> None:
+    """A loose verdict with one member is no reason to join: the story as a whole decides."""
+    stories = {1: StoryProfile.of(BRIDGE, at(10))}
+    assert place([Relative(5, "same_story", 0.9, 1)], stories, CALL, at(10)).story is None
 
 
-def test_a_strong_same_story_match_for_two_stories_merges_them() -> None:
-    """A report sharing wire passages with two stories shows they are one event."""
-    relatives = [
-        Relative(1, "same_story", STORY_MERGE_SCORE, 10),
-        Relative(2, "same_story", 0.9, 20),
-        Relative(3, "same_story", 0.2, 30),
-    ]
-    assert place(relatives, {10: 9, 20: 2, 30: 50}) == Placement(10, (20,), ())
+def test_an_article_joins_its_family_before_a_closer_looking_story() -> None:
+    stories = {1: StoryProfile.of(CALL, at(15)), 2: StoryProfile.of(BRIDGE, at(15))}
+    relatives = [Relative(7, "translation", 0.8, 2)]
+    assert place(relatives, stories, CALL, at(15)) == Placement(2, (), 1.0)
 
 
 def test_a_copy_that_bridges_two_families_merges_their_stories_into_the_larger() -> None:
+    larger = StoryProfile.of(CALL, at(15)).merged(StoryProfile.of(CALL, at(16)))
+    stories = {1: StoryProfile.of(BRIDGE, at(15)), 2: larger, 3: StoryProfile.of(CALL, at(15))}
     relatives = [
-        Relative(1, "rewrite", 0.7, 10),
-        Relative(2, "near_duplicate", 0.9, 20),
-        Relative(3, "same_story", 0.5, 30),
-        Relative(4, "same_story", 0.2, None),
+        Relative(1, "rewrite", 0.7, 1),
+        Relative(2, "near_duplicate", 0.9, 2),
+        Relative(3, "same_story", 0.5, 3),
     ]
-    assert place(relatives, {10: 2, 20: 5, 30: 40}) == Placement(20, (10,), (4,))
+    assert place(relatives, stories, CALL, at(15)) == Placement(2, (1,), 1.0)
 
 
-def test_derived_relatives_in_no_story_fall_back_to_the_best_report_in_one() -> None:
-    relatives = [Relative(1, "rewrite", 0.7, None), Relative(2, "same_story", 0.3, 10)]
-    assert place(relatives, {10: 3}) == Placement(10, (), (1,))
+def test_a_merged_profile_sums_centroids_spans_dates_and_keeps_the_strongest_terms() -> None:
+    many = {f"t{n:04d}": 1.0 / (n + 1) for n in range(CENTROID_TERMS + 50)}
+    merged = StoryProfile.of(many, at(3)).merged(StoryProfile.of(BRIDGE, at(9)))
+    assert merged.size == 2
+    assert (merged.first, merged.last) == (at(3), at(9))
+    assert len(merged.centroid) == CENTROID_TERMS
+    assert merged.centroid["t0000"] == 1.0
+    assert "t0249" not in merged.centroid
+    assert StoryProfile.from_json(merged.to_json()) == merged
+
+
+def test_undated_articles_and_stories_have_no_window() -> None:
+    assert StoryProfile.of(CALL, None).within(at(1))
+    assert StoryProfile.of(CALL, at(1)).within(None)
