@@ -254,7 +254,7 @@ class Linker:
         relatives = [
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
-        placement = place(relatives, profiles, sig.terms, sig.when)
+        placement = place(relatives, profiles, sig.terms, sig.when, self.index.specificity)
         profile = StoryProfile.of(sig.terms, sig.when)
         for story in (placement.story, *placement.merge):
             if story in profiles:

@@ -125,6 +125,7 @@ class CandidateIndex:
         self._ids: set[str] = set()
         self._key_counts: dict[str, int] = {}
         self._terms: dict[str, deque[tuple[str, float, datetime | None]]] = {}
+        self._df: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -143,6 +144,17 @@ class CandidateIndex:
             self._terms.setdefault(term, deque(maxlen=TERM_POSTINGS)).appendleft(
                 (doc_id, weight, sig.when)
             )
+        self._df.update(sig.terms.keys())
+
+    def specificity(self, term: str) -> float:
+        """How much a term tells within this store: the square root of a smoothed IDF.
+
+        A monitor watches one topic, so its articles all name the same few
+        countries and leaders; those words are rare in the language at large
+        (`dedup.salience`) but say nothing about which event of the topic an
+        article reports. This factor discounts them as the store fills up.
+        """
+        return math.sqrt(math.log(1 + (len(self._ids) + 1) / (self._df[term] + 1)))
 
     def query(self, sig: DocSignature) -> list[str]:
         """Ids worth a verdict: the closest LSH hits first, then anchor hits by shared keys."""

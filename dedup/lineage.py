@@ -23,7 +23,7 @@ large a story grows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,9 +31,14 @@ from typing import Any
 from dedup.salience import cosine
 from dedup.verdict import DERIVED
 
-STORY_JOIN = 0.3
+Specificity = Callable[[str], float]
+"""How much a term tells events of the store apart (`CandidateIndex.specificity`)."""
+
+STORY_JOIN = 0.35
 """Cosine of an article's vector with a story's centroid from which it joins the story.
 Tuned on the real development stories (`python -m dedup.evaluate --stories`)."""
+STORY_MERGE = 0.45
+"""Cosine of two stories' centroids from which they are one event and merge."""
 STORY_WINDOW_DAYS = 3
 """An article joins a story only if published within this many days of the story's span."""
 CENTROID_TERMS = 200
@@ -68,9 +73,20 @@ class StoryProfile:
         window = timedelta(days=STORY_WINDOW_DAYS)
         return self.first - window <= when <= self.last + window
 
-    def closeness(self, vector: Mapping[str, float], when: datetime | None) -> float:
-        """Cosine with the centroid; 0 outside the story's time window."""
-        return cosine(vector, self.centroid) if self.within(when) else 0.0
+    def closeness(
+        self, vector: Mapping[str, float], when: datetime | None, specificity: Specificity
+    ) -> float:
+        """Cosine with the centroid, each term weighted by its `specificity` in the store;
+        0 outside the story's time window."""
+        if not self.within(when):
+            return 0.0
+        return cosine(_weighted(vector, specificity), _weighted(self.centroid, specificity))
+
+    def near(self, other: StoryProfile, specificity: Specificity) -> float:
+        """Closeness of two stories: their centroids' cosine, 0 if their spans are apart."""
+        if not (self.within(other.first) or self.within(other.last) or other.within(self.first)):
+            return 0.0
+        return cosine(_weighted(self.centroid, specificity), _weighted(other.centroid, specificity))
 
     def merged(self, other: StoryProfile) -> StoryProfile:
         """The profile of the two stories as one (an article's profile is a story of one)."""
@@ -139,24 +155,46 @@ def earliest(articles: Iterable[Article]) -> Article:
     return min(members, key=key)
 
 
+def _weighted(vector: Mapping[str, float], specificity: Specificity) -> dict[str, float]:
+    return {term: weight * specificity(term) for term, weight in vector.items()}
+
+
 def place(
     relatives: Sequence[Relative],
     stories: Mapping[int, StoryProfile],
     vector: Mapping[str, float],
     when: datetime | None,
+    specificity: Specificity = lambda term: 1.0,
 ) -> Placement:
     """The story of an article, from its relatives and the profiles of candidate stories.
 
-    Its family decides first: the stories of all derived relatives become one,
-    the largest absorbing the others so the fewest rows are rewritten. Else the
-    candidate story closest as a whole, if close enough; else a new story.
+    Its family decides first: the stories of all derived relatives become one.
+    Else the candidate story closest as a whole, if close enough; else a new
+    story. Then any other candidate story whose centroid is now as close to the
+    grown story as a member would have to be is folded in: two stories opened
+    for one event (its first reports worded apart, the bridge between them
+    arriving later) become one. The largest story absorbs the others, so the
+    fewest rows are rewritten.
     """
-    family = {r.story for r in relatives if r.relation in DERIVED and r.story is not None}
-    if family:
-        ordered = sorted(family, key=lambda s: (-stories[s].size if s in stories else 0, s))
-        return Placement(ordered[0], tuple(ordered[1:]), 1.0)
-    scored = [(profile.closeness(vector, when), -story) for story, profile in stories.items()]
-    best = max(scored, default=(0.0, 0))
-    if best[0] >= STORY_JOIN:
-        return Placement(-best[1], (), round(best[0], 4))
-    return Placement(None, (), round(best[0], 4))
+    own = StoryProfile.of(vector, when)
+    joined = {r.story for r in relatives if r.relation in DERIVED and r.story in stories}
+    closeness = 1.0
+    if not joined:
+        scored = [
+            (profile.closeness(vector, when, specificity), -story)
+            for story, profile in stories.items()
+        ]
+        closeness, best = max(scored, default=(0.0, 0))
+        if closeness >= STORY_JOIN:
+            joined = {-best}
+    grown = own
+    for story in joined:
+        grown = stories[story].merged(grown)
+    if joined:
+        for story, profile in stories.items():
+            if story not in joined and profile.near(grown, specificity) >= STORY_MERGE:
+                joined.add(story)
+    ordered = sorted(joined, key=lambda s: (-stories[s].size, s))
+    return Placement(
+        ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4)
+    )

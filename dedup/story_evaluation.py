@@ -141,7 +141,11 @@ def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int]
                 relatives.append(Relative(0, verdict.relation, verdict.score, story_of[other]))
         candidate_stories = set(profiles) if FULL else {story_of[c] for c in candidates}
         placement = place(
-            relatives, {s: profiles[s] for s in candidate_stories}, sig.terms, sig.when
+            relatives,
+            {s: profiles[s] for s in candidate_stories},
+            sig.terms,
+            sig.when,
+            index.specificity,
         )
         own = StoryProfile.of(sig.terms, sig.when)
         if placement.story is None:

@@ -58,15 +58,36 @@ def test_one_same_story_link_does_not_pull_an_article_into_a_distant_story() -> 
     assert place([Relative(5, "same_story", 0.9, 1)], stories, CALL, at(10)).story is None
 
 
+def _story_of(vector: dict[str, float], size: int, day: int) -> StoryProfile:
+    profile = StoryProfile.of(vector, at(day))
+    for _ in range(size - 1):
+        profile = profile.merged(StoryProfile.of(vector, at(day)))
+    return profile
+
+
 def test_an_article_joins_its_family_before_a_closer_looking_story() -> None:
-    stories = {1: StoryProfile.of(CALL, at(15)), 2: StoryProfile.of(BRIDGE, at(15))}
+    stories = {1: StoryProfile.of(CALL, at(15)), 2: _story_of(BRIDGE, 3, 15)}
     relatives = [Relative(7, "translation", 0.8, 2)]
     assert place(relatives, stories, CALL, at(15)) == Placement(2, (), 1.0)
 
 
+def test_two_stories_of_one_event_merge_once_an_article_shows_they_are_close() -> None:
+    """Two first reports worded apart open two stories; a report close to both joins one
+    and brings the other in, as their centroids now agree."""
+    first = {"birthd": 0.6, "phone": 0.6, "putin": 0.5}
+    second = {"birthd": 0.6, "kremli": 0.6, "putin": 0.5}
+    stories = {1: StoryProfile.of(first, at(15)), 2: StoryProfile.of(second, at(15))}
+    bridge = {"birthd": 0.6, "phone": 0.4, "kremli": 0.4, "putin": 0.5}
+    placement = place([], stories, bridge, at(15))
+    assert (placement.story, placement.merge) == (1, (2,))
+    apart = {2: StoryProfile.of(second, at(1))}
+    assert place([], {**stories, **apart}, bridge, at(15)).merge == ()
+
+
 def test_a_copy_that_bridges_two_families_merges_their_stories_into_the_larger() -> None:
     larger = StoryProfile.of(CALL, at(15)).merged(StoryProfile.of(CALL, at(16)))
-    stories = {1: StoryProfile.of(BRIDGE, at(15)), 2: larger, 3: StoryProfile.of(CALL, at(15))}
+    flood = StoryProfile.of({"flood": 0.9, "leven": 0.4}, at(15))
+    stories = {1: StoryProfile.of(BRIDGE, at(15)), 2: larger, 3: flood}
     relatives = [
         Relative(1, "rewrite", 0.7, 1),
         Relative(2, "near_duplicate", 0.9, 2),
