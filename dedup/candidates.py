@@ -183,11 +183,11 @@ class CandidateIndex:
     def _term_hits(self, sig: DocSignature) -> list[str]:
         """Articles near in time that share the most salient-term weight with this one."""
         window = timedelta(days=TERM_WINDOW_DAYS)
-        scores: Counter[str] = Counter()
+        scores: dict[str, float] = {}
         for term, weight in _query_terms(sig):
             for doc_id, other, when in self._terms.get(term, ()):
                 if sig.when is None or when is None or abs(sig.when - when) <= window:
-                    scores[doc_id] += weight * other
+                    scores[doc_id] = scores.get(doc_id, 0.0) + weight * other
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         return [doc_id for doc_id, score in ranked[:MAX_TERM_CANDIDATES] if score >= MIN_TERM_SCORE]
 

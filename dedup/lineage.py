@@ -114,7 +114,9 @@ class StoryProfile:
         def when(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value) if value else None
 
-        return cls(dict(data["centroid"]), int(data["size"]), when(data["first"]), when(data["last"]))
+        return cls(
+            dict(data["centroid"]), int(data["size"]), when(data["first"]), when(data["last"])
+        )
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,11 @@ def place(
     fewest rows are rewritten.
     """
     own = StoryProfile.of(vector, when)
-    joined = {r.story for r in relatives if r.relation in DERIVED and r.story in stories}
+    joined = {
+        r.story
+        for r in relatives
+        if r.relation in DERIVED and r.story is not None and r.story in stories
+    }
     closeness = 1.0
     if not joined:
         scored = [
@@ -195,6 +201,4 @@ def place(
             if story not in joined and profile.near(grown, specificity) >= STORY_MERGE:
                 joined.add(story)
     ordered = sorted(joined, key=lambda s: (-stories[s].size, s))
-    return Placement(
-        ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4)
-    )
+    return Placement(ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4))

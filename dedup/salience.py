@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
@@ -81,7 +80,7 @@ def _terms(tokens: Iterable[str]) -> Iterable[tuple[str, str]]:
 
 def term_vector(features: Features, limit: int = MAX_TERMS) -> dict[str, float]:
     """The article's `limit` most salient terms, weights L2-normalised."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
     rarest: dict[str, float] = {}
     language = features.language
     lines: list[tuple[float, Sequence[str]]] = [
@@ -92,7 +91,7 @@ def term_vector(features: Features, limit: int = MAX_TERMS) -> dict[str, float]:
         lines.append((TITLE_WEIGHT, tokenize(features.title)))
     for weight, tokens in lines:
         for term, token in _terms(tokens):
-            counts[term] += weight
+            counts[term] = counts.get(term, 0.0) + weight
             if term not in rarest:
                 rarest[term] = rarity(token, language)
     weights = {term: (1 + math.log(count)) * rarest[term] for term, count in counts.items()}

@@ -13,12 +13,14 @@ that candidate search put in front of a verdict at all.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import math
 import re
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +31,14 @@ from dedup.features import Doc
 from dedup.lineage import Relative, StoryProfile, place
 from dedup.normalize import normalize_text
 from dedup.verdict import DERIVED, relate
+
+DATA = Path("tests/data")
+DEV = DATA / "real" / "stories_dev.jsonl"
+TEST = DATA / "real" / "stories_test.jsonl"
+BASELINE = DATA / "stories_baseline.json"
+FLOOR_MARGIN = 0.02
+"""Floors sit this far below the measured figures so that harmless changes pass."""
+REGENERATE = "python -m dedup.story_evaluation --write-baseline"
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int]
             verdict = relate(article.doc, docs[other])
             if verdict.relation != "unrelated":
                 relatives.append(Relative(0, verdict.relation, verdict.score, story_of[other]))
-        candidate_stories = set(profiles) if FULL else {story_of[c] for c in candidates}
+        candidate_stories = {story_of[c] for c in candidates}
         placement = place(
             relatives,
             {s: profiles[s] for s in candidate_stories},
@@ -163,7 +173,6 @@ def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int]
     return story_of, (found_pairs / true_pairs if true_pairs else 1.0)
 
 
-FULL = False
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -207,11 +216,40 @@ def tfidf_single_pass(
     return assignment
 
 
-def evaluate_stories(
-    articles: Sequence[LabelledArticle],
-) -> StoryReport:
+def evaluate_stories(articles: Sequence[LabelledArticle]) -> StoryReport:
     predicted, candidate_recall = cluster_newsmon(articles)
     return _report(articles, predicted, candidate_recall)
+
+
+def verdict_rates(articles: Sequence[LabelledArticle], negatives: int = 400) -> dict[str, float]:
+    """How the pair verdict treats real reports: the share of true same-story pairs it
+    relates (as same_story or derived), the share it calls derived, and the share of
+    different-story pairs (drawn evenly, deterministically) it calls same_story or derived."""
+    by_story: dict[str, list[LabelledArticle]] = {}
+    for article in articles:
+        by_story.setdefault(article.story, []).append(article)
+    positives = [
+        (a, b)
+        for members in by_story.values()
+        for a, b in itertools.islice(itertools.combinations(members, 2), 6)
+    ]
+    step = max(1, len(articles) * (len(articles) - 1) // 2 // negatives)
+    others = [
+        (a, b)
+        for a, b in itertools.islice(itertools.combinations(articles, 2), 0, None, step)
+        if a.story != b.story
+    ]
+    same = [relate(a.doc, b.doc).relation for a, b in positives]
+    different = [relate(a.doc, b.doc).relation for a, b in others]
+    return {
+        "same_story_pairs": len(same),
+        "same_story_related": round(sum(r != "unrelated" for r in same) / len(same), 4),
+        "same_story_called_derived": round(sum(r in DERIVED for r in same) / len(same), 4),
+        "different_story_pairs": len(different),
+        "different_story_related": round(
+            sum(r != "unrelated" for r in different) / len(different), 4
+        ),
+    }
 
 
 def evaluate_baseline(articles: Sequence[LabelledArticle], threshold: float) -> StoryReport:
@@ -226,10 +264,57 @@ def tune_baseline(articles: Sequence[LabelledArticle]) -> float:
     )
 
 
-def by_corpus(
-    articles: Iterable[LabelledArticle], corpus_of: Callable[[LabelledArticle], str]
-) -> dict[str, list[LabelledArticle]]:
-    groups: dict[str, list[LabelledArticle]] = {}
-    for article in articles:
-        groups.setdefault(corpus_of(article), []).append(article)
-    return groups
+def measure(dev: Path = DEV, test: Path = TEST) -> dict[str, Any]:
+    """newsmon's stories and the baseline (threshold tuned on dev) on both parts."""
+    parts = {"dev": load_articles(dev), "test": load_articles(test)}
+    threshold = tune_baseline(parts["dev"])
+    return {
+        "newsmon": {name: evaluate_stories(arts).to_json() for name, arts in parts.items()},
+        "tfidf_baseline": {
+            name: evaluate_baseline(arts, threshold).to_json() for name, arts in parts.items()
+        }
+        | {"threshold": threshold},
+        "verdicts": {name: verdict_rates(arts) for name, arts in parts.items()},
+    }
+
+
+def floors(measured: Mapping[str, Any], margin: float = FLOOR_MARGIN) -> dict[str, Any]:
+    """Floors a little below newsmon's measured B-cubed figures, per part."""
+    return {
+        part: {
+            key: max(0.0, math.floor((report[key] - margin) * 100) / 100)
+            for key in ("precision", "recall", "f1")
+        }
+        for part, report in measured["newsmon"].items()
+    }
+
+
+def shortfalls(measured: Mapping[str, Any], pinned: Mapping[str, Any]) -> list[str]:
+    """One sentence per figure below its pinned floor."""
+    return [
+        f"story B-cubed {key} on {part} fell to {measured['newsmon'][part][key]:.3f} "
+        f"(floor {floor:.2f})"
+        for part, figures in pinned.items()
+        for key, floor in figures.items()
+        if measured["newsmon"][part][key] < floor
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-baseline", action="store_true", help="pin floors from this run")
+    args = parser.parse_args(argv)
+    measured = measure()
+    print(json.dumps(measured, indent=2))
+    if args.write_baseline:
+        result = measured | {"floors": floors(measured)}
+        BASELINE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
+    problems = shortfalls(measured, json.loads(BASELINE.read_text("utf-8"))["floors"])
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -73,8 +73,10 @@ def test_a_corpus_in_shared_wording_yields_a_bounded_set_of_the_closest_hits() -
         index.add(f"r{n}", signature(Doc(f"{SOURCE.text}\n\nUpdate {n}: filed from desk {n}.")))
     index.add("copy", signature(Doc(SOURCE.text + "\n\nAdvertisement")))
     hits = index.query(signature(SOURCE))
-    assert MAX_LSH_CANDIDATES <= len(hits) <= (
-        MAX_LSH_CANDIDATES + MAX_ANCHOR_CANDIDATES + MAX_TERM_CANDIDATES
+    assert (
+        MAX_LSH_CANDIDATES
+        <= len(hits)
+        <= (MAX_LSH_CANDIDATES + MAX_ANCHOR_CANDIDATES + MAX_TERM_CANDIDATES)
     )
     assert hits[0] == "copy"  # the closest text comes first
 

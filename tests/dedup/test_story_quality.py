@@ -1,0 +1,43 @@
+"""Quality gate for stories: real labelled news (ECB+), never below the pinned floors."""
+
+import json
+from pathlib import Path
+
+from dedup.story_evaluation import (
+    BASELINE,
+    DEV,
+    REGENERATE,
+    TEST,
+    bcubed,
+    evaluate_stories,
+    load_articles,
+    shortfalls,
+)
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_bcubed_rewards_pure_and_complete_clusters() -> None:
+    gold = {"a": "x", "b": "x", "c": "y"}
+    assert bcubed(gold, {"a": 1, "b": 1, "c": 2}) == (1.0, 1.0, 1.0)
+    assert bcubed(gold, {"a": 1, "b": 1, "c": 1}) == (0.5556, 1.0, 0.7143)
+    assert bcubed(gold, {"a": 1, "b": 2, "c": 3}) == (1.0, 0.6667, 0.8)
+
+
+def test_articles_are_replayed_in_publication_order_and_parts_share_no_story() -> None:
+    dev, test = load_articles(ROOT / DEV), load_articles(ROOT / TEST)
+    dated = [a.doc.published for a in dev if a.doc.published]
+    assert dated == sorted(dated)
+    assert not {a.story for a in dev} & {a.story for a in test}
+
+
+def test_stories_on_real_news_stay_above_their_floors() -> None:
+    pinned = json.loads((ROOT / BASELINE).read_text("utf-8"))
+    measured = {
+        "newsmon": {
+            part: evaluate_stories(load_articles(ROOT / path)).to_json()
+            for part, path in (("dev", DEV), ("test", TEST))
+        }
+    }
+    problems = shortfalls(measured, pinned["floors"])
+    assert not problems, "; ".join(problems) + f". If intended, regenerate with `{REGENERATE}`."
