@@ -15,16 +15,18 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import trafilatura
-from trafilatura.deduplication import LRUCache
+from trafilatura.metadata import extract_author
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from crawler import boilerplate
@@ -38,6 +40,9 @@ DEFAULT_MIN_WORDS = 50
 MAX_BYTES = 20_000_000
 #: A paragraph at least this long (in words) is prose, not a teaser or a link label.
 PROSE_WORDS = 25
+#: When our cleaning drops more than this share of trafilatura's words, a rule misfired on a
+#: page it was not written for, and trafilatura's text is kept instead (set on the dev pages).
+MAX_CLEANING_LOSS = 0.3
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -166,6 +171,18 @@ class _PageMeta:
         return bool(self.jsonld_types & _ARTICLE_TYPES) or self.og.get("og:type") == "article"
 
     @property
+    def declares_title(self) -> bool:
+        return bool(_ld_text(self.article_ld.get("headline")) or self.og.get("og:title"))
+
+    @property
+    def declares_author(self) -> bool:
+        return bool(self.article_ld.get("author") or self.meta.get("author"))
+
+    @property
+    def declares_date(self) -> bool:
+        return _published(self, None) is not None
+
+    @property
     def declares_listing(self) -> bool:
         return bool(self.jsonld_types & _LISTING_TYPES) or (
             self.og.get("og:type", "") in _LISTING_OG_TYPES
@@ -203,17 +220,19 @@ def _looks_misdecoded(text: str) -> bool:
 def decode_html(data: bytes, encoding: str | None = None) -> str | None:
     """Bytes → text, or None when the bytes are not text at all.
 
-    Order: a BOM; strict UTF-8 (a legacy page is almost never valid UTF-8 by accident, so this
-    also overrides a wrong legacy declaration); the HTTP ``encoding`` hint and ``<meta charset>``
-    if they decode cleanly and plausibly; then cp1252 (Latin-1 pages mislabelled as UTF-8 are
-    the commonest error) unless its output looks like mojibake; else statistical detection,
-    which rescues cp1251 and GB18030 pages served under a wrong label.
+    Sparse NUL bytes are dropped.  Order: a BOM; strict UTF-8 (a legacy page is almost never
+    valid UTF-8 by accident, so this also overrides a wrong legacy declaration); the HTTP
+    ``encoding`` hint and ``<meta charset>`` if they decode cleanly and plausibly; then cp1252
+    (Latin-1 pages mislabelled as UTF-8 are the commonest error) unless its output looks like
+    mojibake; else statistical detection, which rescues cp1251 and GB18030 pages served under
+    a wrong label.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
-    if b"\x00" in data or data.startswith(_BINARY_MAGIC):
+    if data.startswith(_BINARY_MAGIC) or _binary_bytes(data):
         return None
+    data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -232,6 +251,13 @@ def decode_html(data: bytes, encoding: str | None = None) -> str | None:
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     detected = _codec(best.encoding) if best is not None else None
     return data.decode(detected or "cp1252", errors="replace")
+
+
+def _binary_bytes(data: bytes) -> bool:
+    """NUL bytes are binary only in bulk: a real text page can carry a stray one (a CMS
+    glitch), and one NUL must not throw the article away."""
+    sample = data[:20_000]
+    return sample.count(b"\x00") > len(sample) / 100
 
 
 def _binary_text(text: str) -> bool:
@@ -414,35 +440,65 @@ def _language(page: _PageMeta, text: str) -> str | None:
     return guess_language(text)
 
 
-# --- tree pruning ---------------------------------------------------------------------------
+# --- furniture ------------------------------------------------------------------------------
+
+#: Furniture tags and every class/id value: reading attribute strings and creating an element
+#: only for the few that name furniture spares lxml an object per classed element.
+_FURNITURE_CANDIDATES = "|".join(
+    ["//@class", "//@id", *(f"//{tag}" for tag in sorted(boilerplate.FURNITURE_TAGS))]
+)
 
 
-def _text_length(element: Any) -> int:
-    return sum(len(chunk.strip()) for chunk in element.itertext())
+#: Blocks inside a furniture element whose own text trafilatura may emit as one line.
+_FURNITURE_BLOCKS = ("p", "li", "h2", "h3", "h4", "a", "span", "div", "figcaption", "dd", "td")
 
 
-def _prune_furniture(tree: Any) -> int:
-    """Drop caption/ad/related/share elements in place; returns the headline links left.
+@dataclass(frozen=True)
+class Furniture:
+    """The texts of the page's furniture elements (captions, share bars, related links, ...)
+    and of the blocks inside them, each with the rule that named the element.
 
-    An element holding most of the page's text is kept whatever its class says, so a stray
-    ``class="has-ads"`` on the article wrapper cannot empty the page.
+    trafilatura sees the whole page; afterwards an extracted paragraph is dropped when it *is*
+    one of these texts.  Judging paragraphs after the fact, rather than pruning the tree
+    before, means a furniture class on the article's own wrapper costs at most the paragraphs
+    the loss guard then restores, never the page; and exact matching means an article's lede
+    quoted inside a related-story teaser stays in the article.
     """
-    body = tree.find("body")
-    root = body if body is not None else tree
-    total = _text_length(root) or 1
-    doomed = []
-    for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        names = f"{_attr(element, 'class')} {_attr(element, 'id')}"
-        if boilerplate.is_furniture(tag.lower(), names) and _text_length(element) < 0.4 * total:
-            doomed.append(element)
-    for element in doomed:
-        parent = element.getparent()
-        if parent is not None:
-            element.drop_tree()
-    return sum(1 for heading in root.iter("h2", "h3", "h4") if heading.find(".//a") is not None)
+
+    texts: dict[str, str]
+
+    @classmethod
+    def of(cls, tree: Any) -> Furniture:
+        texts: dict[str, str] = {}
+        for found in tree.xpath(_FURNITURE_CANDIDATES):
+            if isinstance(found, str):  # a class or id value: lxml's string knows its element
+                element, names = cast(Any, found).getparent(), str(found)
+                if not boilerplate.names_furniture(names):
+                    continue
+            else:
+                element, names = found, ""
+            rule = boilerplate.furniture_rule(str(element.tag).lower(), names)
+            if rule is None:
+                continue
+            for block in element.iter(element.tag, *_FURNITURE_BLOCKS):
+                text = boilerplate.collapse_whitespace(" ".join(block.itertext()))
+                if text:
+                    texts.setdefault(text, rule)
+        return cls(texts)
+
+    def rule(self, line: str) -> str | None:
+        """The rule of the furniture element whose text (or a block's in it) is ``line``."""
+        return self.texts.get(line)
+
+
+def _headline_links(tree: Any, furniture: Furniture) -> int:
+    """Headings that are links, outside furniture (a related-stories box is not an index)."""
+    count = 0
+    for heading in tree.iter("h2", "h3", "h4"):
+        if heading.find(".//a") is not None:
+            text = boilerplate.collapse_whitespace(" ".join(heading.itertext()))
+            count += furniture.rule(text) is None
+    return count
 
 
 def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
@@ -467,19 +523,98 @@ def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
 # --- the stage ------------------------------------------------------------------------------
 
 
-def _trafilatura(tree: Any, url: str | None) -> Any:
-    """Precision-leaning trafilatura run.  The LRU cache is per call: trafilatura's default one
-    is process-wide and would drop paragraphs of a syndicated copy seen in an earlier page."""
-    return trafilatura.bare_extraction(
+@dataclass(frozen=True)
+class _Heuristics:
+    """trafilatura's metadata guesses, for what the page itself does not declare."""
+
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    description: str | None = None
+
+
+def _heuristic_metadata(tree: Any, url: str | None, page: _PageMeta) -> _Heuristics:
+    """trafilatura's metadata heuristics, all of them only for a page that declares no title
+    or no date: they (htmldate above all) cost half as much again as the main-text
+    extraction; the author heuristic alone is cheap."""
+    if page.declares_title and page.declares_date:
+        author = None if page.declares_author else extract_author(tree)  # copies the tree
+        return _Heuristics(author=author)
+    found = trafilatura.extract_metadata(copy(tree), default_url=url, extensive=False)
+    return _Heuristics(found.title, found.date, found.author, found.description)
+
+
+def main_text(tree: Any, url: str | None, *, fast: bool = True, recall: bool = False) -> list[str]:
+    """trafilatura's main text as paragraphs.
+
+    ``fast`` skips trafilatura's comparison of its result with its readability port and
+    jusText: on the real dev pages that costs a third of the time and changes the text of
+    two pages in a hundred — one where the fast run finds almost nothing (``_body`` then
+    asks again without ``fast``), one where the comparison adds a comment thread.
+    """
+    document = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
-        include_tables=False,
         include_images=False,
-        favor_precision=True,
-        deduplicate=LRUCache(maxsize=4096),
+        favor_recall=recall,
+        fast=fast,
     )
+    return (document.text or "").splitlines() if isinstance(document, Document) else []
+
+
+def _baseline_text(tree: Any) -> list[str]:
+    """trafilatura's last resort: the page's ``<p>``-like text, or its whole body text."""
+    return str(trafilatura.baseline(copy(tree))[1]).splitlines()
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The paragraphs of one extraction attempt, after cleaning, and how much it found."""
+
+    paragraphs: list[str]
+    found_words: int  # before our cleaning
+
+    @property
+    def words(self) -> int:
+        return boilerplate.word_count(" ".join(self.paragraphs))
+
+
+def clean_body(raw: list[str], title: str, furniture: Furniture) -> boilerplate.Cleaned:
+    """Our cleaning of trafilatura's paragraphs, unless it would lose a large share of them.
+
+    Over ``MAX_CLEANING_LOSS`` of the words gone means a rule misfired on a page it was not
+    written for (a furniture class on the article wrapper, a caption pattern matching prose);
+    then only the paragraph-level repeats and the headline repeat are dropped.
+    """
+    cleaned = boilerplate.clean_paragraphs(raw, title, furniture.rule)
+    found = boilerplate.word_count(" ".join(raw))
+    if boilerplate.word_count(" ".join(cleaned.kept)) >= (1 - MAX_CLEANING_LOSS) * found:
+        return cleaned
+    return boilerplate.clean_paragraphs(raw, title, line_rules=False)
+
+
+def _body(
+    tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
+) -> list[str]:
+    """The cleaned main text: trafilatura's fast run, then its full run (with its second
+    extractors, a readability port and jusText), then its recall mode, then its baseline,
+    stopping at the first that yields ``min_words``; a real article is never dropped as too
+    short while one of them finds its text."""
+    best: list[str] = []
+    attempts: tuple[Callable[[], list[str]], ...] = (
+        lambda: main_text(tree, url),
+        lambda: main_text(tree, url, fast=False),
+        lambda: main_text(tree, url, fast=False, recall=True),
+        lambda: _baseline_text(tree),
+    )
+    for attempt in attempts:
+        paragraphs = clean_body(attempt(), title, furniture).kept
+        if boilerplate.word_count(" ".join(paragraphs)) >= min_words:
+            return paragraphs
+        best = max(best, paragraphs, key=lambda p: boilerplate.word_count(" ".join(p)))
+    return best
 
 
 def _extract(
@@ -490,11 +625,12 @@ def _extract(
             return Skipped("too_large", f"{len(html)} bytes exceeds {MAX_BYTES}")
         text = decode_html(html, encoding)
         if text is None:
-            return Skipped("binary", "NUL bytes or a binary file signature")
+            return Skipped("binary", "a binary file signature or mostly control bytes")
     else:
         text = html
-    if "\x00" in text or _binary_text(text):
+    if _binary_text(text):
         return Skipped("binary", "control characters in the decoded text")
+    text = text.replace("\x00", "")
     if not text.strip():
         return Skipped("empty", "no content")
     if "<" not in text:
@@ -503,14 +639,14 @@ def _extract(
     if tree is None:
         return Skipped("empty", "no parsable HTML tree")
     page = _read_meta(tree)
-    page.headline_links = _prune_furniture(tree)
-    document = _trafilatura(tree, url)
-    if document is None or not (document.text or "").strip():
-        return Skipped("empty", "no main text found")
-
+    furniture = Furniture.of(tree)
+    page.headline_links = _headline_links(tree, furniture)
     hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
-    title = _title(page, document.title, hostname)
-    paragraphs = boilerplate.clean_paragraphs(document.text.splitlines(), title)
+    fallback = _heuristic_metadata(tree, url, page)
+    title = _title(page, fallback.title, hostname)
+    paragraphs = _body(tree, url, title, furniture, min_words)
+    if not paragraphs:
+        return Skipped("empty", "no main text found")
     reason = _not_article(page, paragraphs)
     if reason is not None:
         return Skipped("not_article", reason)
@@ -525,14 +661,14 @@ def _extract(
         _ld_text(page.article_ld.get("description"))
         or page.og.get("og:description")
         or page.meta.get("description")
-        or document.description
+        or fallback.description
         or None
     )
     return Extracted(
         title=title,
         text=body,
-        published=_published(page, document.date),
-        authors=_authors(page, document.author, site_names),
+        published=_published(page, fallback.date),
+        authors=_authors(page, fallback.author, site_names),
         language=_language(page, body),
         canonical_url=_absolute(page.canonical, base) or _absolute(page.og.get("og:url"), base),
         description=boilerplate.collapse_whitespace(description) if description else None,

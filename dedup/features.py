@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
+
+from anyascii import anyascii
 
 from dedup.anchors import anchor_weight, paragraph_anchors, quotes
 from dedup.language import detect_language
 from dedup.normalize import clean_lines, key_of_normalized, normalize_text
-from dedup.shingles import content_terms, shingles, tokenize
+from dedup.shingles import STEM_LENGTH, content_terms, shingles, tokenize
 
 MIN_PARAGRAPH_TOKENS = 5
 """Shorter lines (subheads, bylines, captions cut short) carry no alignment evidence."""
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_VOWELS = re.compile(r"[aeiouy]+")
+_SOUND_ALIKE = str.maketrans("cqwzj", "kkvsy")
+NAME_RARITY = 3.5
+"""Rarity (7.5 minus Zipf frequency, see `dedup.salience.rarity`) from which a word
+counts as name-like: Zipf 4 and below is "Popocatepetl", "Xochimilco", "tariff", not
+"president" or "Monday", which every article has in every language."""
+NAME_KEY_LENGTH = 4
+"""Letters of a transliterated name's skeleton: enough to keep names apart, few enough
+that inflections (Путина, Putins) and spelling variants (Tramp, Trump) agree."""
+
+
+@lru_cache(maxsize=1 << 17)
+def name_key(token: str) -> str | None:
+    """A script-independent skeleton of a word: transliterated, first letter plus consonants.
+
+    Translations keep names, which transliteration brings back to one spelling up
+    to vowels and sound-alike letters (Ποποκατέπετλ and Popocatepetl both give
+    "ppkt"). Ideographic scripts are left out: a name's Han transcription does
+    not transliterate back to its Latin spelling.
+    """
+    if len(token) < 4 or token.isdigit() or _IDEOGRAPHIC.search(token):
+        return None
+    latin = "".join(c for c in anyascii(token).lower() if c.isalpha())
+    if len(latin) < 4:
+        return None
+    latin = latin.replace("ph", "f").replace("ck", "k").translate(_SOUND_ALIKE)
+    return (latin[0] + _VOWELS.sub("", latin[1:]))[:NAME_KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -63,6 +94,51 @@ class Features:
     @cached_property
     def anchor_mass(self) -> float:
         return sum(anchor_weight(a) for a in self.anchor_set)
+
+    @cached_property
+    def term_rarity(self) -> dict[str, tuple[float, str]]:
+        """Rarity in the language and one surface form of each content term.
+
+        Shared rare terms ("popocatepetl", "tariff") say two reports cover one
+        event; shared common ones ("president", "monday") do not.
+        """
+        from dedup.salience import rarity  # salience reads Features: import at call time
+
+        found: dict[str, tuple[float, str]] = {}
+        for p in self.paragraphs:
+            for token in p.tokens:
+                stem = token[:STEM_LENGTH]
+                if stem not in found and stem in p.terms and not token.isdigit():
+                    found[stem] = (rarity(token, self.language), token)
+        return found
+
+    @cached_property
+    def names(self) -> tuple[tuple[str, ...], ...]:
+        """Per paragraph, in reading order: name skeletons of rare words and number anchors.
+
+        The language-independent sequence that a translation keeps in order.
+        """
+        rare = {term for term, (r, _) in self.term_rarity.items() if r >= NAME_RARITY}
+        result = []
+        for p in self.paragraphs:
+            keys = [
+                key
+                for token in p.tokens
+                if token[:STEM_LENGTH] in rare and (key := name_key(token)) is not None
+            ]
+            keys.extend(a for a in p.anchors if a[0] in "nd")
+            result.append(tuple(keys))
+        return tuple(result)
+
+    @cached_property
+    def token_counts(self) -> Counter[str]:
+        """Token frequencies: their cosine tells one language (function words) from two."""
+        return Counter(t for p in self.paragraphs for t in p.tokens)
+
+    @cached_property
+    def lengths(self) -> tuple[int, ...]:
+        """Characters (spaces left out) per paragraph, the measure of length-based alignment."""
+        return tuple(sum(len(t) for t in p.tokens) for p in self.paragraphs)
 
     @cached_property
     def body(self) -> tuple[tuple[int, Paragraph], ...]:

@@ -8,6 +8,7 @@ de, es) is enough and no model has to be shipped or downloaded.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 STOPWORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {
     "pt": frozenset(
@@ -237,9 +238,9 @@ def detect_language(text: str) -> str:
         return "und"
     if script != "latin":
         return _LANGUAGE_OF_SCRIPT.get(script, "und")
-    words = [word.casefold() for word in _WORD.findall(sample)]
+    words = Counter(word.casefold() for word in _WORD.findall(sample))
     scores = {
-        lang: sum(word in stop for word in words) for lang, stop in STOPWORDS_BY_LANGUAGE.items()
+        lang: sum(words[word] for word in stop) for lang, stop in STOPWORDS_BY_LANGUAGE.items()
     }
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] > 0 else "und"

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler import boilerplate
+from crawler import extract as extract_module
 from crawler.extract import EXTRACTOR_VERSION, Extracted, Skipped, decode_html, extract
 from tests.extraction_eval import (
     SEED_CASES,
@@ -195,12 +196,17 @@ def test_language_falls_back_to_script_guess() -> None:
         ("Xi and Putin in Beijing, May 16, 2024. (Xinhua/Ju Peng)", True),
         ("We use cookies to improve your experience.", True),
         ("Sign up for our daily newsletter today", True),
+        ("Get the latest updates. Subscribe to NJ.com’s newsletters.", True),
+        ("Tempo de leitura: 2 minutos", True),
+        ("posted on April 21, 2015, at 11:29 a.m.", True),
+        ("November 20, 2019 - 11:28 AMT", True),
+        ("Copyright 2019 Hawaii News Now. All rights reserved.", False),
         ("The Kremlin said the talks were warm and friendly.", False),
         ("Advertisement revenues at Chinese state media rose last year, the report said.", False),
     ],
 )
 def test_noise_lines(line: str, noise: bool) -> None:
-    assert boilerplate.is_noise_line(line) is noise
+    assert (boilerplate.noise_rule(line) is not None) is noise
 
 
 def test_clean_paragraphs_rules() -> None:
@@ -211,21 +217,71 @@ def test_clean_paragraphs_rules() -> None:
         "date 2022-06-16 BEIJING — Xi assured Putin of support, state media said.اضافة اعلان",
         "Leggi anche: Xi e Putin, amici senza limiti",
         "The two leaders   also spoke about trade and energy cooperation in detail.",
-        "Read more Region and World",
-        "Jordan News",
-    ]
-    assert boilerplate.clean_paragraphs(raw, title) == [
-        "BEIJING — Xi assured Putin of support, state media said.",
         "The two leaders also spoke about trade and energy cooperation in detail.",
     ]
+    cleaned = boilerplate.clean_paragraphs(raw, title)
+    assert cleaned.kept == [
+        "BEIJING — Xi assured Putin of support, state media said.",
+        "The two leaders also spoke about trade and energy cooperation in detail.",
+        "The two leaders also spoke about trade and energy cooperation in detail.",
+    ]
+    assert sorted(rule for rule, _line in cleaned.removed) == [
+        "line:dateline",
+        "line:related",
+        "line:title",
+    ]
+
+
+def test_furniture_rules_and_the_safe_mode() -> None:
+    raw = ["Xi and Putin spoke.", "Share this article", "Photo caption of the talks in Beijing"]
+    captions = {"Photo caption of the talks in Beijing": "tag:figcaption"}
+    cleaned = boilerplate.clean_paragraphs(raw, furniture=captions.get)
+    assert cleaned.kept == ["Xi and Putin spoke."]
+    assert boilerplate.clean_paragraphs(raw, furniture=captions.get, line_rules=False).kept == raw
+    assert boilerplate.furniture_rule("div", "story-share-bar") == "class:share"
+    assert boilerplate.furniture_rule("article", "share") is None
+    assert boilerplate.furniture_rule("div", "ad-wrapper main") is None  # dropped by the audit
 
 
 def test_read_more_inside_the_story_only_drops_its_line() -> None:
     long = "The two leaders agreed to expand cooperation in energy, finance and manufacturing " * 2
-    assert boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]) == [
-        "Intro text.",
-        long.strip(),
-    ]
+    kept = boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]).kept
+    assert kept == ["Intro text.", long.strip()]
+
+
+def test_a_furniture_class_on_the_article_wrapper_costs_nothing() -> None:
+    body = paragraphs(ITALIAN, 4)
+    plain = extract(page(body, lang="it"))
+    wrapped = extract(page(f'<div class="related-content">{body}</div>', lang="it"))
+    assert isinstance(plain, Extracted), plain
+    assert isinstance(wrapped, Extracted), wrapped
+    assert wrapped.text == plain.text
+
+
+def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:
+    html = page(paragraphs(ITALIAN), lang="it").encode("utf-8")
+    at = html.index(b"<p>") + 10
+    result = extract(html[:at] + b"\x00" + html[at:])
+    assert isinstance(result, Extracted), result
+    assert "\x00" not in result.text
+
+
+def test_a_page_the_fast_run_misses_falls_back_to_a_fuller_extractor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    html = page(paragraphs(ITALIAN), lang="it")
+    real = extract_module.main_text
+    calls: list[bool] = []
+
+    def fast_run_finds_nothing(tree: object, url: str | None, **mode: bool) -> list[str]:
+        calls.append(mode.get("fast", True))
+        return [] if mode.get("fast", True) else real(tree, url, **mode)
+
+    monkeypatch.setattr(extract_module, "main_text", fast_run_finds_nothing)
+    result = extract(html)
+    assert isinstance(result, Extracted), result
+    assert ITALIAN[:40] in result.text
+    assert calls == [True, False]
 
 
 @pytest.mark.slow
