@@ -254,8 +254,9 @@ class Linker:
         relatives = [
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
-        placement = place(relatives, profiles, sig.terms, sig.when, self.index.specificity)
-        profile = StoryProfile.of(sig.terms, sig.when)
+        own = StoryProfile.of(sig.terms, sig.when, sig.language)
+        placement = place(relatives, profiles, own, self.index.specificity)
+        profile = own
         for story in (placement.story, *placement.merge):
             if story in profiles:
                 profile = profiles[story].merged(profile)

@@ -11,8 +11,11 @@ no family in a story, it joins the story it is closest to *as a whole*: the
 cosine of its salient-term vector (`dedup.salience`) with the story's
 centroid, within a time window around the story's span. Closeness to one
 member is not enough: on a busy news day one loose link after another would
-chain distinct events into one story-of-everything. With no story close
-enough, the article opens a story of its own.
+chain distinct events into one story-of-everything. A confident same_story
+verdict (reports sharing wire passages) lowers that bar for its story, never
+removes it. With no story close enough, the article opens a story of its own;
+two stories whose centroids come to agree (one event first reported in words
+far apart) merge.
 
 A story keeps its centroid (the sum of its members' vectors, cut to its
 strongest terms) and its time span, so placing an article reads the profiles
@@ -37,7 +40,11 @@ Specificity = Callable[[str], float]
 STORY_JOIN = 0.35
 """Cosine of an article's vector with a story's centroid from which it joins the story.
 Tuned on the real development stories (`python -m dedup.evaluate --stories`)."""
-STORY_MERGE = 0.45
+STORY_VOUCH = 0.9
+"""A same_story verdict this confident (a calibrated probability) vouches for its story:"""
+STORY_JOIN_VOUCHED = 0.25
+"""the article then joins that story from this lower closeness to it as a whole."""
+STORY_MERGE = 0.55
 """Cosine of two stories' centroids from which they are one event and merge."""
 STORY_WINDOW_DAYS = 3
 """An article joins a story only if published within this many days of the story's span."""
@@ -54,17 +61,21 @@ class Article:
 
 @dataclass(frozen=True)
 class StoryProfile:
-    """What placing an article needs of a story: its centroid, size and time span."""
+    """What placing an article needs of a story: a centroid per language, size, time span.
 
-    centroid: Mapping[str, float]
+    Words are compared within one language only: a story that took in an
+    Italian translation must not look less English to the next English report.
+    """
+
+    centroids: Mapping[str, Mapping[str, float]]
     size: int
     first: datetime | None
     last: datetime | None
 
     @classmethod
-    def of(cls, vector: Mapping[str, float], when: datetime | None) -> StoryProfile:
+    def of(cls, vector: Mapping[str, float], when: datetime | None, language: str) -> StoryProfile:
         """The profile of a story of one article."""
-        return cls(dict(vector), 1, when, when)
+        return cls({language: dict(vector)}, 1, when, when)
 
     def within(self, when: datetime | None) -> bool:
         """Whether an article of this date can report the story's event."""
@@ -73,37 +84,37 @@ class StoryProfile:
         window = timedelta(days=STORY_WINDOW_DAYS)
         return self.first - window <= when <= self.last + window
 
-    def closeness(
-        self, vector: Mapping[str, float], when: datetime | None, specificity: Specificity
-    ) -> float:
-        """Cosine with the centroid, each term weighted by its `specificity` in the store;
-        0 outside the story's time window."""
-        if not self.within(when):
-            return 0.0
-        return cosine(_weighted(vector, specificity), _weighted(self.centroid, specificity))
-
-    def near(self, other: StoryProfile, specificity: Specificity) -> float:
-        """Closeness of two stories: their centroids' cosine, 0 if their spans are apart."""
+    def closeness(self, other: StoryProfile, specificity: Specificity) -> float:
+        """The cosine of the two stories' centroids in the language they share best, each
+        term weighted by its `specificity` in the store; 0 if their time spans are apart.
+        (An article is compared as a story of one.)"""
         if not (self.within(other.first) or self.within(other.last) or other.within(self.first)):
             return 0.0
-        return cosine(_weighted(self.centroid, specificity), _weighted(other.centroid, specificity))
+        return max(
+            (
+                cosine(_weighted(mine, specificity), _weighted(other.centroids[lang], specificity))
+                for lang, mine in self.centroids.items()
+                if lang in other.centroids
+            ),
+            default=0.0,
+        )
 
     def merged(self, other: StoryProfile) -> StoryProfile:
         """The profile of the two stories as one (an article's profile is a story of one)."""
-        summed = Counter(self.centroid)
-        summed.update(other.centroid)
-        strongest = sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:CENTROID_TERMS]
+        centroids = dict(self.centroids)
+        for lang, vector in other.centroids.items():
+            summed = Counter(centroids.get(lang, {}))
+            summed.update(vector)
+            strongest = sorted(summed.items(), key=lambda item: (-item[1], item[0]))
+            centroids[lang] = {term: round(w, 4) for term, w in strongest[:CENTROID_TERMS]}
         dates = [d for d in (self.first, self.last, other.first, other.last) if d is not None]
         return StoryProfile(
-            {term: round(w, 4) for term, w in strongest},
-            self.size + other.size,
-            min(dates, default=None),
-            max(dates, default=None),
+            centroids, self.size + other.size, min(dates, default=None), max(dates, default=None)
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "centroid": dict(self.centroid),
+            "centroids": {lang: dict(vector) for lang, vector in self.centroids.items()},
             "size": self.size,
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
@@ -114,9 +125,8 @@ class StoryProfile:
         def when(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value) if value else None
 
-        return cls(
-            dict(data["centroid"]), int(data["size"]), when(data["first"]), when(data["last"])
-        )
+        centroids = {lang: dict(vector) for lang, vector in data["centroids"].items()}
+        return cls(centroids, int(data["size"]), when(data["first"]), when(data["last"]))
 
 
 @dataclass(frozen=True)
@@ -164,11 +174,11 @@ def _weighted(vector: Mapping[str, float], specificity: Specificity) -> dict[str
 def place(
     relatives: Sequence[Relative],
     stories: Mapping[int, StoryProfile],
-    vector: Mapping[str, float],
-    when: datetime | None,
+    own: StoryProfile,
     specificity: Specificity = lambda term: 1.0,
 ) -> Placement:
-    """The story of an article, from its relatives and the profiles of candidate stories.
+    """The story of an article (``own``: its profile as a story of one), from its
+    relatives and the profiles of candidate stories.
 
     Its family decides first: the stories of all derived relatives become one.
     Else the candidate story closest as a whole, if close enough; else a new
@@ -178,7 +188,6 @@ def place(
     arriving later) become one. The largest story absorbs the others, so the
     fewest rows are rewritten.
     """
-    own = StoryProfile.of(vector, when)
     joined = {
         r.story
         for r in relatives
@@ -186,19 +195,25 @@ def place(
     }
     closeness = 1.0
     if not joined:
+        vouched = {
+            r.story for r in relatives if r.relation == "same_story" and r.score >= STORY_VOUCH
+        }
         scored = [
-            (profile.closeness(vector, when, specificity), -story)
-            for story, profile in stories.items()
+            (profile.closeness(own, specificity), -story) for story, profile in stories.items()
         ]
-        closeness, best = max(scored, default=(0.0, 0))
-        if closeness >= STORY_JOIN:
+        closeness = max((c for c, _ in scored), default=0.0)
+        eligible = [
+            (c, s) for c, s in scored if c >= (STORY_JOIN_VOUCHED if -s in vouched else STORY_JOIN)
+        ]
+        if eligible:
+            closeness, best = max(eligible)
             joined = {-best}
     grown = own
     for story in joined:
         grown = stories[story].merged(grown)
     if joined:
         for story, profile in stories.items():
-            if story not in joined and profile.near(grown, specificity) >= STORY_MERGE:
+            if story not in joined and profile.closeness(grown, specificity) >= STORY_MERGE:
                 joined.add(story)
     ordered = sorted(joined, key=lambda s: (-stories[s].size, s))
     return Placement(ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4))

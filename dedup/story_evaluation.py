@@ -150,14 +150,10 @@ def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int]
             if verdict.relation != "unrelated":
                 relatives.append(Relative(0, verdict.relation, verdict.score, story_of[other]))
         candidate_stories = {story_of[c] for c in candidates}
+        own = StoryProfile.of(sig.terms, sig.when, sig.language)
         placement = place(
-            relatives,
-            {s: profiles[s] for s in candidate_stories},
-            sig.terms,
-            sig.when,
-            index.specificity,
+            relatives, {s: profiles[s] for s in candidate_stories}, own, index.specificity
         )
-        own = StoryProfile.of(sig.terms, sig.when)
         if placement.story is None:
             story = next(opened)
             profiles[story] = own
