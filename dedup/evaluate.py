@@ -11,6 +11,10 @@ Parts (each a list of ``{"id", "text_a", "text_b", "relation", "kind"}``):
 - ``generated``: `tests/data/pairs/dev.jsonl` (built by tests/dedup/make_pairs.py),
   for what no real corpus has (exact copies, near duplicates, wire-sharing reports).
 
+Stories (`dedup.story_evaluation`) are measured too, on the ECB+ story corpus,
+beside a single-pass TF-IDF baseline; their floors live in
+``tests/data/stories_baseline.json``.
+
 Baselines: word 3-gram containment and MinHash Jaccard, each with one
 threshold tuned on real dev (their best case there) and applied unchanged to
 test. ``python -m dedup.evaluate --write-baseline`` pins floors slightly below
@@ -33,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dedup import story_evaluation
 from dedup.features import Doc
 from dedup.normalize import normalize_text
 from dedup.shingles import shingles, tokenize
@@ -386,16 +391,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", action="append", choices=PARTS, help="default: all")
     parser.add_argument("--baseline", type=Path, default=BASELINE)
     parser.add_argument("--write-baseline", action="store_true", help="pin floors from this run")
+    parser.add_argument(
+        "--no-stories", action="store_true", help="skip the story evaluation (stories_*.jsonl)"
+    )
     args = parser.parse_args(argv)
     result = run(args.part or PARTS)
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    stories = None if args.no_stories else story_evaluation.measure()
+    print(json.dumps(result | {"stories": stories}, indent=2, ensure_ascii=False))
     if args.write_baseline:
         args.baseline.write_text(json.dumps(_pinned(result), indent=2) + "\n", encoding="utf-8")
+        if stories is not None:
+            story_evaluation.pin(stories)
         return 0
+    problems = [] if stories is None else story_evaluation.check(stories)
     if not args.baseline.exists():
-        return 0
+        return 1 if problems else 0
     pinned = json.loads(args.baseline.read_text("utf-8"))["floors"]
-    problems = []
     for name, figures in result.items():
         f = figures["verdict"]
         report = Report(f["accuracy"], f["derived_f1"], {}, f["pairs"], _rates(f), {})

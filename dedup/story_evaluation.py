@@ -1,8 +1,8 @@
 """Stories measured on real labelled news, beside a single-pass TF-IDF baseline.
 
-Articles are JSON lines ``{"id", "story", "text", "published", "lang", ...}``
-(texts in the seed format; see ``tests/data/real/README.md`` for where they
-come from). They are linked one at a time in publication order, as a crawl
+Run by ``python -m dedup.evaluate`` beside the pair evaluation. Articles are
+JSON lines ``{"id", "story", "text", "published", "lang", ...}`` (texts in the
+seed format; see ``tests/data/real/README.md`` for where they come from). They are linked one at a time in publication order, as a crawl
 meets them, by the same pure stages the crawl uses: candidate search
 (`dedup.candidates`), verdicts (`dedup.verdict`) and placement
 (`dedup.lineage.place`). Stories are scored with B-cubed precision, recall and
@@ -13,12 +13,10 @@ that candidate search put in front of a verdict at all.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
 import re
-import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ TEST = DATA / "real" / "stories_test.jsonl"
 BASELINE = DATA / "stories_baseline.json"
 FLOOR_MARGIN = 0.02
 """Floors sit this far below the measured figures so that harmless changes pass."""
-REGENERATE = "python -m dedup.story_evaluation --write-baseline"
+REGENERATE = "python -m dedup.evaluate --write-baseline"
 
 
 @dataclass(frozen=True)
@@ -296,21 +294,12 @@ def shortfalls(measured: Mapping[str, Any], pinned: Mapping[str, Any]) -> list[s
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write-baseline", action="store_true", help="pin floors from this run")
-    args = parser.parse_args(argv)
-    measured = measure()
-    print(json.dumps(measured, indent=2))
-    if args.write_baseline:
-        result = measured | {"floors": floors(measured)}
-        BASELINE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        return 0
-    problems = shortfalls(measured, json.loads(BASELINE.read_text("utf-8"))["floors"])
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    return 1 if problems else 0
+def pin(measured: Mapping[str, Any]) -> None:
+    """Write the measured figures and floors below them to the story baseline file."""
+    result = dict(measured) | {"floors": floors(measured)}
+    BASELINE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def check(measured: Mapping[str, Any]) -> list[str]:
+    """The figures below the pinned floors, one sentence each."""
+    return shortfalls(measured, json.loads(BASELINE.read_text("utf-8"))["floors"])
