@@ -5,10 +5,11 @@ JSON lines ``{"id", "story", "text", "published", "lang", ...}`` (texts in the
 seed format; see ``tests/data/real/README.md`` for where they come from).
 They are linked one at a time in publication order, as a crawl meets them, by
 the same pure stages the crawl uses: candidate search (`dedup.candidates`),
-verdicts (`dedup.verdict`) and placement (`dedup.lineage.place`). Stories are scored with B-cubed precision, recall and
-F1 (Bagga & Baldwin 1998), the standard for clusterings with many small
-clusters, together with candidate recall: the share of true same-story pairs
-that candidate search put in front of a verdict at all.
+verdicts (`dedup.verdict`) and placement (`dedup.lineage.place`). Stories are
+scored with B-cubed precision, recall and F1 (Bagga & Baldwin 1998), the
+standard for clusterings with many small clusters, together with candidate
+recall: the share of true same-story pairs that candidate search put in front
+of a verdict at all.
 """
 
 from __future__ import annotations
