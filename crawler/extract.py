@@ -621,40 +621,27 @@ def _baseline_text(tree: Any) -> list[str]:
     return str(trafilatura.baseline(copy(tree))[1]).splitlines()
 
 
-@dataclass(frozen=True)
-class _Body:
-    """The paragraphs of one extraction attempt, after cleaning, and how much it found."""
-
-    paragraphs: list[str]
-    found_words: int  # before our cleaning
-
-    @property
-    def words(self) -> int:
-        return boilerplate.word_count(" ".join(self.paragraphs))
-
-
 def clean_body(raw: list[str], title: str, furniture: Furniture) -> boilerplate.Cleaned:
     """Our cleaning of trafilatura's paragraphs, unless it would lose a large share of them.
 
     Over ``MAX_CLEANING_LOSS`` of the words gone means a rule misfired on a page it was not
     written for (a furniture class on the article wrapper, a caption pattern matching prose);
-    then only the paragraph-level repeats and the headline repeat are dropped.
+    then only a repeated headline and a leading dateline are dropped.
     """
     cleaned = boilerplate.clean_paragraphs(raw, title, furniture.rule)
-    found = boilerplate.word_count(" ".join(raw))
-    if boilerplate.word_count(" ".join(cleaned.kept)) >= (1 - MAX_CLEANING_LOSS) * found:
+    if cleaned.words >= (1 - MAX_CLEANING_LOSS) * boilerplate.word_count(" ".join(raw)):
         return cleaned
     return boilerplate.clean_paragraphs(raw, title, line_rules=False)
 
 
 def _body(
     tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
-) -> list[str]:
+) -> boilerplate.Cleaned:
     """The cleaned main text: trafilatura's fast run, then its full run (with its second
     extractors, a readability port and jusText), then its recall mode, then its baseline,
     stopping at the first that yields ``min_words``; a real article is never dropped as too
     short while one of them finds its text."""
-    best: list[str] = []
+    best = boilerplate.Cleaned([], [], 0)
     attempts: tuple[Callable[[], list[str]], ...] = (
         lambda: main_text(tree, url),
         lambda: main_text(tree, url, fast=False),
@@ -662,10 +649,10 @@ def _body(
         lambda: _baseline_text(tree),
     )
     for attempt in attempts:
-        paragraphs = clean_body(attempt(), title, furniture).kept
-        if boilerplate.word_count(" ".join(paragraphs)) >= min_words:
-            return paragraphs
-        best = max(best, paragraphs, key=lambda p: boilerplate.word_count(" ".join(p)))
+        cleaned = clean_body(attempt(), title, furniture)
+        if cleaned.words >= min_words:
+            return cleaned
+        best = max(best, cleaned, key=lambda c: c.words)
     return best
 
 
@@ -696,16 +683,15 @@ def _extract(
     hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
     fallback = _heuristic_metadata(tree, page)
     title = _title(page, fallback.title, hostname)
-    paragraphs = _body(tree, url, title, furniture, min_words)
-    if not paragraphs:
+    cleaned = _body(tree, url, title, furniture, min_words)
+    if not cleaned.kept:
         return Skipped("empty", "no main text found")
-    reason = _not_article(page, paragraphs)
+    reason = _not_article(page, cleaned.kept)
     if reason is not None:
         return Skipped("not_article", reason)
-    body = "\n\n".join(paragraphs)
-    words = boilerplate.word_count(body)
-    if words < min_words:
-        return Skipped("too_short", f"{words} words, fewer than {min_words}")
+    if cleaned.words < min_words:
+        return Skipped("too_short", f"{cleaned.words} words, fewer than {min_words}")
+    body = "\n\n".join(cleaned.kept)
 
     site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
     base = url or page.og.get("og:url")
