@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- markup rules -------------------------------------------------------------------------
 
@@ -88,8 +89,10 @@ PROTECTED_TAGS: frozenset[str] = frozenset({"html", "body", "main", "article"})
 _NAME_SPLIT = re.compile(r"[-_\s]+")
 
 
+@lru_cache(maxsize=8192)
 def names_furniture(class_or_id: str) -> bool:
-    """The cheap first test of ``furniture_rule``: whether a class/id names furniture."""
+    """The cheap first test of ``furniture_rule``: whether a class/id names furniture (cached:
+    a site repeats the same few hundred class names on every page)."""
     return not FURNITURE_NAME_PARTS.isdisjoint(_NAME_SPLIT.split(class_or_id.lower()))
 
 
@@ -264,7 +267,12 @@ _AD_SUFFIX = re.compile(
     + r")\s*$"
 )
 _RELATED = _compile_any(RELATED_LINK_STARTS, prefix="^")
-_FURNITURE = _compile_any(FURNITURE_LINES)
+_FURNITURE_START = _compile_any(p for p in FURNITURE_LINES if p.startswith("^"))
+_FURNITURE_ANYWHERE = _compile_any(p for p in FURNITURE_LINES if not p.startswith("^"))
+#: Every FURNITURE_LINES pattern not anchored at the line start names cookies or a newsletter
+#: (a test holds new patterns to this).  Looking for these words first spares a regex scan of
+#: every prose paragraph, which cost more than trafilatura's own fast run on long articles.
+PROMPT_WORDS: tuple[str, ...] = ("cookie", "newsletter", "ملفات تعريف الارتباط")
 _CAPTION = _compile_any(CAPTION_LINES)
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
 _LOOSE_PUNCT = re.compile(r"[^\w\s]")
@@ -295,6 +303,11 @@ def strip_ad_suffix(paragraph: str) -> str:
     return _AD_SUFFIX.sub("", paragraph)
 
 
+def _is_prompt(line: str) -> bool:
+    folded = line.casefold()
+    return any(word in folded for word in PROMPT_WORDS) and bool(_FURNITURE_ANYWHERE.search(line))
+
+
 def noise_rule(line: str) -> str | None:
     """Which line rule calls a whole paragraph noise: an ad label, a caption/credit, a
     share/cookie/newsletter prompt or reading time, a bare dateline; None for a paragraph
@@ -303,7 +316,7 @@ def noise_rule(line: str) -> str | None:
         return "line:ad_label"
     if _CAPTION.search(line):
         return "line:caption"
-    if _FURNITURE.search(line):
+    if _FURNITURE_START.match(line) or _is_prompt(line):
         return "line:furniture"
     if DATELINE_ONLY.match(line):
         return "line:dateline"
@@ -316,10 +329,12 @@ def is_related_link(line: str) -> bool:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """The paragraphs a cleaning keeps, and each one it drops with the rule that dropped it."""
+    """The paragraphs a cleaning keeps (and their words), and each one it drops with the rule
+    that dropped it."""
 
     kept: list[str]
     removed: list[tuple[str, str]]
+    words: int
 
 
 def _drop_leading_title_and_dateline(
@@ -371,4 +386,5 @@ def clean_paragraphs(
             removed.append((rule, line))
         elif line:
             lines.append(line)
-    return Cleaned(_drop_leading_title_and_dateline(lines, title, removed), removed)
+    kept = _drop_leading_title_and_dateline(lines, title, removed)
+    return Cleaned(kept, removed, word_count(" ".join(kept)))

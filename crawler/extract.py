@@ -25,14 +25,15 @@ from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import trafilatura
-from trafilatura.metadata import extract_author
+from htmldate import find_date
+from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from crawler import boilerplate
 from dedup.language import detect_language, dominant_script
 
-EXTRACTOR_VERSION = f"newsmon-extract/1 trafilatura/{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"newsmon-extract/2 trafilatura/{trafilatura.__version__}"
 
 #: Fewer words than this (CJK characters count as words) and a page is ``too_short``.
 DEFAULT_MIN_WORDS = 50
@@ -43,6 +44,17 @@ PROSE_WORDS = 25
 #: When our cleaning drops more than this share of trafilatura's words, a rule misfired on a
 #: page it was not written for, and trafilatura's text is kept instead (set on the dev pages).
 MAX_CLEANING_LOSS = 0.3
+#: A paragraph that is the whole text of one link of at least this many words is a headline
+#: of another story (related, most read, next article), not prose of this one; a link that
+#: spells out its address is a cited source and stays.
+LINK_LINE_WORDS = 4
+#: Links of at least LINK_LINE_WORDS words, counted by spaces in XPath so lxml builds no
+#: object for the many short ones (menus, tags, "more").
+_LONG_LINKS = (
+    "//a[string-length(normalize-space()) - "
+    f"string-length(translate(normalize-space(), ' ', '')) >= {LINK_LINE_WORDS - 1}]"
+)
+_URL_TEXT = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -109,6 +121,8 @@ _LISTING_TYPES = frozenset(
     }
 )
 _LISTING_OG_TYPES = frozenset({"website", "profile"})
+#: A byline longer than this is a sentence, not names.
+_MAX_BYLINE = 120
 #: A page with no article declaration and this many headline links is an index page.
 _LISTING_HEADLINE_LINKS = 6
 
@@ -450,7 +464,9 @@ _FURNITURE_CANDIDATES = "|".join(
 
 
 #: Blocks inside a furniture element whose own text trafilatura may emit as one line.
-_FURNITURE_BLOCKS = ("p", "li", "h2", "h3", "h4", "a", "span", "div", "figcaption", "dd", "td")
+_FURNITURE_BLOCKS = frozenset(
+    {"p", "li", "h2", "h3", "h4", "a", "span", "div", "figcaption", "dd", "td"}
+)
 
 
 @dataclass(frozen=True)
@@ -470,6 +486,7 @@ class Furniture:
     @classmethod
     def of(cls, tree: Any) -> Furniture:
         texts: dict[str, str] = {}
+        covered: set[Any] = set()  # elements inside furniture already read
         for found in tree.xpath(_FURNITURE_CANDIDATES):
             if isinstance(found, str):  # a class or id value: lxml's string knows its element
                 element, names = cast(Any, found).getparent(), str(found)
@@ -477,18 +494,31 @@ class Furniture:
                     continue
             else:
                 element, names = found, ""
+            if element in covered:
+                continue
             rule = boilerplate.furniture_rule(str(element.tag).lower(), names)
             if rule is None:
                 continue
-            for block in element.iter(element.tag, *_FURNITURE_BLOCKS):
-                text = boilerplate.collapse_whitespace(" ".join(block.itertext()))
-                if text:
-                    texts.setdefault(text, rule)
+            for block in element.iter():
+                covered.add(block)
+                if block is element or block.tag in _FURNITURE_BLOCKS:
+                    text = boilerplate.collapse_whitespace(" ".join(block.itertext()))
+                    if text:
+                        texts.setdefault(text, rule)
+        for link in tree.xpath(_LONG_LINKS):
+            text = boilerplate.collapse_whitespace(" ".join(link.itertext()))
+            if not _URL_TEXT.match(text):
+                texts.setdefault(text, "link:whole_line")
         return cls(texts)
 
     def rule(self, line: str) -> str | None:
-        """The rule of the furniture element whose text (or a block's in it) is ``line``."""
-        return self.texts.get(line)
+        """The rule of the furniture element whose text (or a block's in it) is ``line``;
+        never for a prose paragraph, which a widget quoting the article (a share box with
+        the lede, a linked paragraph) may repeat but no furniture is made of."""
+        rule = self.texts.get(line)
+        if rule is None or boilerplate.word_count(line) >= PROSE_WORDS:
+            return None
+        return rule
 
 
 def _headline_links(tree: Any, furniture: Furniture) -> int:
@@ -506,12 +536,19 @@ def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
 
     A page that declares itself an article is trusted.  Otherwise it is a listing when it says
     so (og:type website, a CollectionPage) or carries many headline links, *and* its main text
-    has little prose — so a real article on a site with sloppy metadata is still kept.
+    is not mostly prose: at least three long paragraphs holding most of the main text's
+    words.  An index page's main text is headlines and short teasers, while an article on a
+    site that calls every page a ``website``, or under a portal's rows of headline links,
+    still reads as prose.
     """
     if page.declares_article:
         return None
-    prose = sum(1 for p in paragraphs if boilerplate.word_count(p) >= PROSE_WORDS)
+    counts = [boilerplate.word_count(p) for p in paragraphs]
+    long_ones = [n for n in counts if n >= PROSE_WORDS]
+    prose = len(long_ones)
     if prose >= 3 and page.headline_links < _LISTING_HEADLINE_LINKS:
+        return None
+    if prose >= 3 and 2 * sum(long_ones) >= sum(counts):
         return None
     if page.declares_listing:
         return f"declared as a listing page with {prose} prose paragraphs"
@@ -525,23 +562,38 @@ def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class _Heuristics:
-    """trafilatura's metadata guesses, for what the page itself does not declare."""
+    """Guesses for what the page itself does not declare."""
 
     title: str | None = None
     date: str | None = None
     author: str | None = None
-    description: str | None = None
 
 
-def _heuristic_metadata(tree: Any, url: str | None, page: _PageMeta) -> _Heuristics:
-    """trafilatura's metadata heuristics, all of them only for a page that declares no title
-    or no date: they (htmldate above all) cost half as much again as the main-text
-    extraction; the author heuristic alone is cheap."""
-    if page.declares_title and page.declares_date:
-        author = None if page.declares_author else extract_author(tree)  # copies the tree
-        return _Heuristics(author=author)
-    found = trafilatura.extract_metadata(copy(tree), default_url=url, extensive=False)
-    return _Heuristics(found.title, found.date, found.author, found.description)
+def _heuristic_metadata(tree: Any, page: _PageMeta) -> _Heuristics:
+    """trafilatura's title and htmldate's fast date search, each only when the page declares
+    none, and a byline read for an undeclared author.  trafilatura's full metadata pass costs
+    half as much again as the main-text extraction, mostly in its author search."""
+    title = None if page.declares_title else extract_title(tree)
+    date = (
+        None if page.declares_date else find_date(tree, extensive_search=False, original_date=True)
+    )
+    author = None if page.declares_author else _byline(tree)
+    return _Heuristics(title, date, author)
+
+
+_BYLINE = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or "
+    "contains(@class, 'author-name') or contains(@class, 'author__name')]"
+)
+
+
+def _byline(tree: Any) -> str | None:
+    """The first byline's text, if it is short enough to be names."""
+    for element in tree.xpath(_BYLINE):
+        text = boilerplate.collapse_whitespace(" ".join(element.itertext()))
+        if text and len(text) <= _MAX_BYLINE:
+            return text
+    return None
 
 
 def main_text(tree: Any, url: str | None, *, fast: bool = True, recall: bool = False) -> list[str]:
@@ -569,40 +621,27 @@ def _baseline_text(tree: Any) -> list[str]:
     return str(trafilatura.baseline(copy(tree))[1]).splitlines()
 
 
-@dataclass(frozen=True)
-class _Body:
-    """The paragraphs of one extraction attempt, after cleaning, and how much it found."""
-
-    paragraphs: list[str]
-    found_words: int  # before our cleaning
-
-    @property
-    def words(self) -> int:
-        return boilerplate.word_count(" ".join(self.paragraphs))
-
-
 def clean_body(raw: list[str], title: str, furniture: Furniture) -> boilerplate.Cleaned:
     """Our cleaning of trafilatura's paragraphs, unless it would lose a large share of them.
 
     Over ``MAX_CLEANING_LOSS`` of the words gone means a rule misfired on a page it was not
     written for (a furniture class on the article wrapper, a caption pattern matching prose);
-    then only the paragraph-level repeats and the headline repeat are dropped.
+    then only a repeated headline and a leading dateline are dropped.
     """
     cleaned = boilerplate.clean_paragraphs(raw, title, furniture.rule)
-    found = boilerplate.word_count(" ".join(raw))
-    if boilerplate.word_count(" ".join(cleaned.kept)) >= (1 - MAX_CLEANING_LOSS) * found:
+    if cleaned.words >= (1 - MAX_CLEANING_LOSS) * boilerplate.word_count(" ".join(raw)):
         return cleaned
     return boilerplate.clean_paragraphs(raw, title, line_rules=False)
 
 
 def _body(
     tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
-) -> list[str]:
+) -> boilerplate.Cleaned:
     """The cleaned main text: trafilatura's fast run, then its full run (with its second
     extractors, a readability port and jusText), then its recall mode, then its baseline,
     stopping at the first that yields ``min_words``; a real article is never dropped as too
     short while one of them finds its text."""
-    best: list[str] = []
+    best = boilerplate.Cleaned([], [], 0)
     attempts: tuple[Callable[[], list[str]], ...] = (
         lambda: main_text(tree, url),
         lambda: main_text(tree, url, fast=False),
@@ -610,10 +649,10 @@ def _body(
         lambda: _baseline_text(tree),
     )
     for attempt in attempts:
-        paragraphs = clean_body(attempt(), title, furniture).kept
-        if boilerplate.word_count(" ".join(paragraphs)) >= min_words:
-            return paragraphs
-        best = max(best, paragraphs, key=lambda p: boilerplate.word_count(" ".join(p)))
+        cleaned = clean_body(attempt(), title, furniture)
+        if cleaned.words >= min_words:
+            return cleaned
+        best = max(best, cleaned, key=lambda c: c.words)
     return best
 
 
@@ -642,18 +681,17 @@ def _extract(
     furniture = Furniture.of(tree)
     page.headline_links = _headline_links(tree, furniture)
     hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
-    fallback = _heuristic_metadata(tree, url, page)
+    fallback = _heuristic_metadata(tree, page)
     title = _title(page, fallback.title, hostname)
-    paragraphs = _body(tree, url, title, furniture, min_words)
-    if not paragraphs:
+    cleaned = _body(tree, url, title, furniture, min_words)
+    if not cleaned.kept:
         return Skipped("empty", "no main text found")
-    reason = _not_article(page, paragraphs)
+    reason = _not_article(page, cleaned.kept)
     if reason is not None:
         return Skipped("not_article", reason)
-    body = "\n\n".join(paragraphs)
-    words = boilerplate.word_count(body)
-    if words < min_words:
-        return Skipped("too_short", f"{words} words, fewer than {min_words}")
+    if cleaned.words < min_words:
+        return Skipped("too_short", f"{cleaned.words} words, fewer than {min_words}")
+    body = "\n\n".join(cleaned.kept)
 
     site_names = {name.casefold() for name in (page.og.get("og:site_name"), hostname) if name}
     base = url or page.og.get("og:url")
@@ -661,7 +699,6 @@ def _extract(
         _ld_text(page.article_ld.get("description"))
         or page.og.get("og:description")
         or page.meta.get("description")
-        or fallback.description
         or None
     )
     return Extracted(

@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
+
 __all__ = [
     "ENV_VAR",
     "SIDES",
@@ -78,23 +80,17 @@ def _term_pattern(term: str, *, cased: bool) -> str:
     return rf"{body}(?!\w)"
 
 
-def _alternation(terms: list[str], *, cased: bool) -> re.Pattern[str] | None:
-    # Longest first, so that one occurrence counts once: 俄罗斯 before 俄.
+def _spellings(terms: list[str], *, cased: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each term's literal head (its first word, without a trailing "*") and its pattern,
+    longest term first, so that one occurrence counts once: 俄罗斯 before 俄."""
     ordered = sorted(terms, key=len, reverse=True)
-    return re.compile("|".join(_term_pattern(t, cased=cased) for t in ordered)) if ordered else None
-
-
-def _starts(pattern: re.Pattern[str] | None, text: str) -> set[int]:
-    """Where the pattern matches at the start of a word (anywhere for CJK/Arabic terms)."""
-    if pattern is None:
-        return set()
-    return {
-        match.start()
-        for match in pattern.finditer(text)
-        if match.start() == 0
-        or _UNSPACED.match(match.group())
-        or not _WORD_CHAR.match(text, match.start() - 1)
-    }
+    spellings = []
+    for term in ordered:
+        folded = _fold(term.strip())
+        head = (folded if cased else folded.casefold()).split()[0].removesuffix("*")
+        if head:
+            spellings.append((head, re.compile(_term_pattern(term, cased=cased))))
+    return tuple(spellings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +100,75 @@ class Concept:
     name: str
     side: str
     weight: float
-    uncased: re.Pattern[str] | None  # matched against casefolded text
-    cased: re.Pattern[str] | None  # matched against the text as written
+    uncased: tuple[tuple[str, re.Pattern[str]], ...]  # matched against casefolded text
+    cased: tuple[tuple[str, re.Pattern[str]], ...]  # matched against the text as written
 
     @classmethod
     def build(
         cls, name: str, side: str, weight: float, terms: list[str], cased: list[str]
     ) -> Concept:
         return cls(
-            name, side, weight, _alternation(terms, cased=False), _alternation(cased, cased=True)
+            name, side, weight, _spellings(terms, cased=False), _spellings(cased, cased=True)
         )
 
-    def count(self, folded: str, casefolded: str) -> int:
-        """Matches that start a word (any start for CJK/Arabic); a cased spelling that
-        the uncased ones also match (Xi Jinping) counts once."""
-        uncased = _starts(self.uncased, casefolded)
-        cased = _starts(self.cased, folded)
-        if uncased and cased and len(folded) == len(casefolded):
-            return len(uncased | cased)
-        return len(uncased) + len(cased)
+
+#: Per automaton key: the key's length and every (concept, rank, pattern) whose head it is.
+_Entries = tuple[int, list[tuple[int, int, re.Pattern[str]]]]
+
+
+class _Lexicon:
+    """Every spelling of every concept, found in one pass over the text.
+
+    An Aho–Corasick automaton (pyahocorasick) finds where any spelling's literal head occurs;
+    only there is the spelling's own pattern tried, in the concept's longest-first order, so
+    the matches are exactly those ``re.finditer`` over each concept's alternation would give,
+    at a fraction of the cost of scanning the text once per concept and case.
+    """
+
+    def __init__(self, concepts: tuple[Concept, ...]) -> None:
+        self.size = len(concepts)
+        self.uncased = self._automaton([c.uncased for c in concepts])
+        self.cased = self._automaton([c.cased for c in concepts])
+
+    @staticmethod
+    def _automaton(spellings: list[tuple[tuple[str, re.Pattern[str]], ...]]) -> Any:
+        automaton = ahocorasick.Automaton()
+        for index, concept in enumerate(spellings):
+            for rank, (head, pattern) in enumerate(concept):
+                entries: _Entries = automaton.get(head, (len(head), []))
+                entries[1].append((index, rank, pattern))
+                automaton.add_word(head, entries)
+        if len(automaton):
+            automaton.make_automaton()
+            return automaton
+        return None
+
+    def starts(self, automaton: Any, text: str) -> list[set[int]]:
+        """Per concept, where its spellings match at the start of a word (anywhere for
+        CJK/Arabic spellings)."""
+        found: list[list[tuple[int, int, re.Pattern[str]]]] = [[] for _ in range(self.size)]
+        if automaton is not None:
+            for end, (length, entries) in automaton.iter(text):
+                for index, rank, pattern in entries:
+                    found[index].append((end - length + 1, rank, pattern))
+        result = []
+        for candidates in found:
+            candidates.sort(key=lambda c: (c[0], c[1]))
+            starts: set[int] = set()
+            reach = 0
+            for start, _rank, pattern in candidates:
+                match = pattern.match(text, start) if start >= reach else None
+                if match is None:
+                    continue
+                reach = max(match.end(), start + 1)
+                if (
+                    start == 0
+                    or _UNSPACED.match(match.group())
+                    or not _WORD_CHAR.match(text, start - 1)
+                ):
+                    starts.add(start)
+            result.append(starts)
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +184,7 @@ class Topic:
     """A compiled topic definition."""
 
     concepts: tuple[Concept, ...]
+    lexicon: _Lexicon
     threshold: float
     languages: frozenset[str]
     pair_weight: float = 0.8
@@ -145,10 +192,19 @@ class Topic:
     saturation: float = 2.0
 
     def _matches(self, text: str) -> dict[str, int]:
+        """Matches per concept; a cased spelling that the uncased ones also match at the
+        same place (Xi Jinping) counts once."""
         folded = _fold(text)
         casefolded = folded.casefold()
-        counts = {concept.name: concept.count(folded, casefolded) for concept in self.concepts}
-        return {name: count for name, count in counts.items() if count}
+        same_places = len(folded) == len(casefolded)
+        uncased = self.lexicon.starts(self.lexicon.uncased, casefolded)
+        cased = self.lexicon.starts(self.lexicon.cased, folded)
+        counts = {}
+        for concept, lower, written in zip(self.concepts, uncased, cased, strict=True):
+            count = len(lower | written) if same_places else len(lower) + len(written)
+            if count:
+                counts[concept.name] = count
+        return counts
 
     def score(self, text: str) -> TopicScore:
         """Score a text: both sides must be present for a non-zero score."""
@@ -265,6 +321,7 @@ def _build(document: Mapping[str, Any], source: str) -> Topic:
         raise TopicConfigError(problems)
     return Topic(
         concepts=tuple(concepts),
+        lexicon=_Lexicon(tuple(concepts)),
         threshold=threshold,
         languages=frozenset(languages),
         pair_weight=pair_weight,

@@ -16,6 +16,9 @@ from benchmarks.__main__ import call, discover, flatten, main
 from benchmarks.crawl_bench import ratios, sample
 
 RATIOS = {
+    "newsmon_extract_cost_over_trafilatura",
+    "page_stage_cost_over_trafilatura",
+    "topic_score_cost_over_extract",
     "e2e_workers",
     "e2e_over_raw_fetch",
     "e2e_over_trafilatura_alone",
@@ -68,9 +71,13 @@ def test_ratios_take_the_best_run_and_compare_pool_with_inline() -> None:
             "trafilatura_pages_per_second": 100.0,
             "newsmon_extract_pages_per_second": 50.0,
             "newsmon_page_stage_pages_per_second": 20.0,
+            "topic_score_pages_per_second": 1000.0,
         },
     }
     assert ratios(results) == {
+        "newsmon_extract_cost_over_trafilatura": 2.0,
+        "page_stage_cost_over_trafilatura": 5.0,
+        "topic_score_cost_over_extract": 0.05,
         "e2e_workers": 2,
         "e2e_over_raw_fetch": 0.25,
         "e2e_over_trafilatura_alone": 0.1,

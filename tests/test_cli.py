@@ -134,7 +134,7 @@ def test_export_jsonl_csv_and_txt(crawled: CrawledStore, tmp_path: Path) -> None
 
 
 def test_extract_runs_the_crawler_extraction_on_local_files(tmp_path: Path) -> None:
-    fixtures = Path(__file__).parent / "fixtures" / "outlets" / "cnn"
+    fixtures = Path(__file__).parent / "fixtures" / "outlets" / "tass"
     result = run_cli("extract", str(fixtures), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]

@@ -209,6 +209,13 @@ def test_noise_lines(line: str, noise: bool) -> None:
     assert (boilerplate.noise_rule(line) is not None) is noise
 
 
+def test_every_unanchored_furniture_pattern_is_gated_by_a_prompt_word() -> None:
+    anywhere = [p for p in boilerplate.FURNITURE_LINES if not p.startswith("^")]
+    assert anywhere
+    ungated = [p for p in anywhere if not any(w in p for w in boilerplate.PROMPT_WORDS)]
+    assert not ungated, f"patterns the PROMPT_WORDS pre-check would never reach: {ungated}"
+
+
 def test_clean_paragraphs_rules() -> None:
     title = "Xi assures Putin of support"
     raw = [

@@ -1,5 +1,9 @@
-"""The extraction quality gate: newsmon stays above its pinned floor and beats plain trafilatura,
-and every recorded outlet page extracts right (fundus-style, one test per page)."""
+"""The extraction quality gate.
+
+On the real recorded pages (gold text by others, ``tests/fixtures/realpages``) newsmon stays
+within its pinned floors and ceilings on both parts and is never worse than plain trafilatura
+where it counts; on the hand-written outlet pages it stays above its floor, and every one of
+them extracts right (fundus-style, one test per page)."""
 
 from __future__ import annotations
 
@@ -16,14 +20,69 @@ from tests.extraction_eval import (
     _normal,
     all_cases,
     evaluate,
+    evaluate_real,
     fixture_paths,
     load_fixture,
+    loosened,
 )
+from tests.realpages import SPLITS, RealScore, load_split
 
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, dict[str, float]]:
     return evaluate(all_cases())
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, dict[str, RealScore]]:
+    return {split: evaluate_real(split) for split in SPLITS}
+
+
+def test_loosening_a_bound_is_detected() -> None:
+    old = {"floors": {"f1": 0.95, "recall": 0.96}, "ceilings": {"empties": 0.0}}
+    new = {"floors": {"f1": 0.94, "recall": 0.97}, "ceilings": {"empties": 1.0}}
+    assert loosened(old, new) == ["f1", "empties"]
+    assert loosened(new, old) == ["recall"]
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_real_pages_stay_within_the_pinned_bounds(
+    real: dict[str, dict[str, RealScore]], split: str
+) -> None:
+    pinned = json.loads(BASELINE.read_text("utf-8"))["real"][split]
+    measured = real[split]["newsmon"].figures()
+    below = {k: (round(measured[k], 3), v) for k, v in pinned["floors"].items() if measured[k] < v}
+    above = {
+        k: (round(measured[k], 3), v) for k, v in pinned["ceilings"].items() if measured[k] > v
+    }
+    left = {**below, **above}
+    assert not left, (
+        f"newsmon on the real {split} pages left its pinned bounds (measured, bound): "
+        f"{left}; fix the regression (see `python -m tests.extraction_eval`); loosening "
+        f"needs --lower-floors with a reason"
+    )
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_real_pages_newsmon_is_as_good_as_trafilatura_and_half_as_noisy(
+    real: dict[str, dict[str, RealScore]], split: str
+) -> None:
+    ours, plain = real[split]["newsmon"].figures(), real[split]["trafilatura"].figures()
+    assert ours["f1"] >= plain["f1"], (ours["f1"], plain["f1"])
+    assert ours["must_not_contain"] <= plain["must_not_contain"] / 2, (
+        ours["must_not_contain"],
+        plain["must_not_contain"],
+    )
+    assert not real[split]["newsmon"].empty, f"real articles lost: {real[split]['newsmon'].empty}"
+
+
+def test_real_dev_pages_keep_every_snippet_trafilatura_finds(
+    real: dict[str, dict[str, RealScore]],
+) -> None:
+    """On dev, where the rules were weighed; the test part's figure is pinned, not compared
+    (see the closing note of the real-page work in docs/extraction.md)."""
+    ours, plain = real["dev"]["newsmon"].figures(), real["dev"]["trafilatura"].figures()
+    assert ours["must_contain"] >= plain["must_contain"], (ours, plain)
 
 
 def test_newsmon_stays_above_the_pinned_floor(results: dict[str, dict[str, float]]) -> None:
@@ -72,12 +131,24 @@ def test_outlet_page(path: Path) -> None:
 
 
 def test_every_registry_outlet_has_a_recorded_page() -> None:
+    """A real recording in the real-page corpus where a public copy exists, else a
+    hand-written page (marked synthetic) in tests/fixtures/outlets/."""
     outlets = pytest.importorskip(
         "crawler.outlets", reason="the outlet registry (crawler/outlets.py) is not in place yet"
     )
     names = set(outlets.load_registry())
-    recorded = {path.parent.name for path in fixture_paths()}
-    assert not names - recorded, (
-        f"registry outlets without a recorded page in tests/fixtures/outlets/: "
-        f"{sorted(names - recorded)}; add <outlet>/<slug>.html and .json for each"
+    real = {page.outlet for split in SPLITS for page in load_split(split) if page.outlet}
+    hand_written = {path.parent.name for path in fixture_paths()}
+    assert not names - real - hand_written, (
+        f"registry outlets without a recorded page: {sorted(names - real - hand_written)}; "
+        f"add <outlet>/<slug>.html and .json in tests/fixtures/outlets/"
     )
+    assert not real & hand_written, (
+        f"hand-written pages kept for outlets with a real recording: {sorted(real & hand_written)}"
+    )
+
+
+def test_hand_written_pages_say_so() -> None:
+    for path in fixture_paths():
+        recorded = json.loads(path.with_suffix(".json").read_text("utf-8"))["recorded"]
+        assert recorded.startswith("synthetic:"), path
