@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-RunStatus = Literal["running", "succeeded", "failed", "interrupted", "skipped"]
+RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted", "skipped"]
 RunTrigger = Literal["manual", "scheduled", "demo"]
 
 
