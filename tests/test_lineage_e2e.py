@@ -15,6 +15,7 @@ from pathlib import Path
 
 from crawler.urls import canonicalize
 from demoweb import SEED_PAGES
+from newsmon.lineage_cli import PARALLEL_FROM
 from tests.conftest import CrawledStore, run_cli
 
 SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
@@ -139,6 +140,29 @@ def test_relate_pairs_contract_on_all_ten_seed_pairs(tmp_path: Path) -> None:
             assert line["relation"] in {"same_story", "unrelated"}, line
         else:
             assert line["relation"] == "same_story", line
+
+
+def test_relate_pairs_spreads_large_inputs_over_workers_and_keeps_their_order(
+    tmp_path: Path,
+) -> None:
+    texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    seeds = sorted(texts)
+    pairs = [(seeds[n % 5], seeds[(n * 3 + 1) % 5]) for n in range(PARALLEL_FROM + 6)]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"{n}:{a}-{b}", "text_a": texts[a], "text_b": texts[b]}) + "\n"
+            for n, (a, b) in enumerate(pairs)
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("relate", "--pairs", str(path))
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in out] == [f"{n}:{a}-{b}" for n, (a, b) in enumerate(pairs)]
+    first = {line["id"].split(":")[1]: line["relation"] for line in out}
+    assert first["000-001"] == "rewrite"
+    assert first["002-002"] == "exact"
 
 
 def test_relate_two_files_explains_the_verdict() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crawler.linking import Linker, relink_all
 from dedup.candidates import CandidateIndex
+from storage.db import make_engine, session_factory, upgrade
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, store_article
 from storage.records import ArticleRecord
@@ -29,10 +30,14 @@ HOURS = {"000": 0, "002": 1, "003": 2, "001": 5, "004": 9}
 LANGUAGES = {"004": "it"}
 
 
-def _store_seeds(session: Session, make_record: Callable[..., ArticleRecord]) -> dict[str, int]:
-    """Store the seeds in the reverse of their publication order."""
+def _store_seeds(
+    session: Session,
+    make_record: Callable[..., ArticleRecord],
+    order: Callable[[int], int] = lambda hours: -hours,
+) -> dict[str, int]:
+    """Store the seeds, by default in the reverse of their publication order."""
     ids = {}
-    for path in sorted(SEEDS.glob("*.txt"), key=lambda p: -HOURS[p.name[:3]]):
+    for path in sorted(SEEDS.glob("*.txt"), key=lambda p: order(HOURS[p.name[:3]])):
         seed = path.name[:3]
         title, _, text = path.read_text("utf-8").partition("\n\n")
         outlet = f"outlet{seed}"
@@ -103,15 +108,46 @@ def test_a_story_opens_with_its_first_published_member(
         assert story.first_article_id == ids[min(seeds, key=HOURS.__getitem__)]
 
 
-def test_relinking_the_store_gives_the_same_lineage(
+def _stories(session: Session, ids: dict[str, int]) -> set[frozenset[str]]:
+    """The seeds' stories as sets of seed names (story ids differ from store to store)."""
+    by_story: dict[int | None, set[str]] = {}
+    for seed, (story, _) in _lineage(session, ids).items():
+        by_story.setdefault(story, set()).add(seed)
+    return {frozenset(members) for members in by_story.values()}
+
+
+def test_relinking_keeps_every_family_and_is_repeatable(
     linked: tuple[Session, dict[str, int]],
 ) -> None:
+    """Relink replays the store in publication order, not in the order the crawl met it:
+    families come out the same, and a second relink changes nothing."""
     session, ids = linked
     before = _lineage(session, ids)
     relink_all(session)
     session.commit()
     after = _lineage(session, ids)
-    sources = {seed: source for seed, (_, source) in before.items()}
-    assert {seed: source for seed, (_, source) in after.items()} == sources
-    same_story = {(a, b) for a in before for b in before if before[a][0] == before[b][0]}
-    assert {(a, b) for a in after for b in after if after[a][0] == after[b][0]} == same_story
+    assert {seed: source for seed, (_, source) in after.items()} == {
+        seed: source for seed, (_, source) in before.items()
+    }
+    stories = _stories(session, ids)
+    relink_all(session)
+    session.commit()
+    assert _stories(session, ids) == stories
+
+
+def test_relink_reaches_the_same_stories_whatever_order_the_crawl_stored_them_in(
+    linked: tuple[Session, dict[str, int]],
+    make_record: Callable[..., ArticleRecord],
+    tmp_path: Path,
+) -> None:
+    session, ids = linked
+    relink_all(session)
+    session.commit()
+    engine = make_engine(f"sqlite:///{tmp_path / 'other-order.db'}")
+    upgrade(engine)
+    with session_factory(engine)() as other:
+        other_ids = _store_seeds(other, make_record, order=lambda hours: hours)
+        relink_all(other)
+        other.commit()
+        assert _stories(other, other_ids) == _stories(session, ids)
+    engine.dispose()
