@@ -6,7 +6,7 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
@@ -167,6 +167,21 @@ def rewrites(article_id: int, db: DbOption = None) -> None:
     console.print(table)
     if len(members) == 1:
         console.print("No copies, spins or translations of it are stored.")
+    for member in members:
+        r = relations.get((member, source)) or relations.get((source, member))
+        if member != source and r is not None and r.relation in {"near_duplicate", "rewrite"}:
+            _print_paragraph_changes(member, r.evidence)
+
+
+def _print_paragraph_changes(member: int, evidence: Mapping[str, Any], width: int = 110) -> None:
+    """What a copy left out of its source and what it added, as the paragraphs themselves."""
+    for key, verb in (("dropped_text", "left out"), ("added_text", "added")):
+        paragraphs = evidence.get(key) or []
+        if paragraphs:
+            console.print(f"#{member} {verb} {len(paragraphs)} paragraph(s):")
+            for text in paragraphs:
+                shown = text if len(text) <= width else text[: width - 1] + "…"
+                console.print(f"  {'-' if verb == 'left out' else '+'} {shown}", markup=False)
 
 
 def stories(

@@ -94,6 +94,9 @@ def test_cli_lineage_commands(crawled: CrawledStore) -> None:
     assert family.returncode == 0, family.stderr
     assert "rewrite" in family.stdout
     assert "translation" in family.stdout
+    # The spin (001) left three paragraphs of the original out; they are shown as text.
+    assert f"#{ids['001']} left out 3 paragraph(s):" in family.stdout
+    assert "- earlier this year, weeks before the russian invasion" in family.stdout
     listed = run_cli("stories", "--db", crawled.db_url)
     assert listed.returncode == 0, listed.stderr
     with sqlite3.connect(crawled.db_path) as con:
