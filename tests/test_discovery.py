@@ -322,3 +322,139 @@ def test_homepage_hints() -> None:
     assert hints.title == "Le Journal - Actualités"
     assert hints.language == "fr"
     assert hints.feeds == ["https://www.journal.fr/rss/une.xml", "https://feeds.journal.fr/atom"]
+
+
+# ------------------------------------------------------- tolerance, safely
+
+#: One short headline per legacy encoding the real web still serves feeds in.
+LEGACY = {
+    "big5": "中俄元首會談",
+    "euc-jp": "日露首脳会談のニュース",
+    "euc-kr": "한러 정상회담 소식",
+    "gb2312": "中俄元首会谈",
+    "koi8-r": "Путин и Си Цзиньпин провели переговоры",
+    "shift_jis": "日露首脳会談のニュース",
+    "tis-620": "ข่าวการประชุมสุดยอด",
+    "windows-1255": "פוטין ושי נפגשו",
+    "windows-1252": "Café, naïve résumé — «Xi»",
+}
+
+
+def _feed(title: str, *, declare: str | None = None) -> str:
+    prolog = f'<?xml version="1.0" encoding="{declare}"?>' if declare else ""
+    return (
+        f"{prolog}<rss version='2.0'><channel><item><title>{title}</title>"
+        "<link>https://x.example/a</link></item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize("encoding", sorted(LEGACY))
+@pytest.mark.parametrize("declared_by", ["xml", "http"])
+def test_legacy_encodings_are_decoded(encoding: str, declared_by: str) -> None:
+    title = LEGACY[encoding]
+    if declared_by == "xml":
+        body, content_type = _feed(title, declare=encoding).encode(encoding), None
+    else:
+        body, content_type = _feed(title).encode(encoding), f"text/xml; charset={encoding}"
+    (link,) = parse_feed(body, "https://x.example/", content_type).links
+    assert link.title == title
+
+
+def test_a_wrong_http_charset_loses_to_what_decodes() -> None:
+    body = _feed(LEGACY["koi8-r"], declare="koi8-r").encode("koi8-r")
+    (link,) = parse_feed(body, "https://x.example/", "text/xml; charset=utf-8").links
+    assert link.title == LEGACY["koi8-r"]
+
+
+def test_an_undeclared_encoding_is_detected() -> None:
+    title = "Президенты России и Китая обсудили торговлю, энергетику и безопасность в регионе"
+    body = _feed(" ".join([title] * 4)).encode("cp1251")
+    (link,) = parse_feed(body, "https://x.example/").links
+    assert link.title == " ".join([title] * 4)
+
+
+def test_byte_order_marks_win() -> None:
+    body = "\ufeff" + _feed("Путин и Си")
+    for encoding in ("utf-16", "utf-32", "utf-8"):
+        data = body.encode(encoding) if encoding != "utf-8" else body.encode("utf-8-sig")
+        (link,) = parse_feed(data, "https://x.example/", "text/xml; charset=latin-1").links
+        assert link.title == "Путин и Си"
+
+
+def test_sloppy_markup_costs_only_what_it_touches() -> None:
+    body = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY desk "World desk &#8212; Asia">]>
+<rss version="2.0"><channel><title>News & views</title>
+ <item><title>Xi & Putin &bogus; (&desk;)</title><link>https://x.example/a?id=1&page=2</link></item>
+ <item><title>CDATA keeps &amp;</title><link><![CDATA[https://x.example/b?x=1&y=2]]></link></item>
+ <item><title>Broken link</title><link>http://[::1/oops</link></item>
+ <item><title>Stray < bracket</title><link>https://x.example/c</link></item>
+</channel></rss>"""
+    listing = parse_feed(body, "https://x.example/")
+    assert [(link.url, link.title) for link in listing.links] == [
+        ("https://x.example/a?id=1&page=2", "Xi & Putin &bogus; (World desk — Asia)"),
+        ("https://x.example/b?x=1&y=2", "CDATA keeps &"),
+        ("https://x.example/c", "Stray bracket"),
+    ]
+    assert listing.dropped == {"malformed": 1}
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        b'<!ENTITY xxe SYSTEM "file:///etc/passwd">',
+        b'<!ENTITY xxe PUBLIC "-//x//EN" "http://127.0.0.1:9/x.dtd">',
+        b'<!ENTITY % pe SYSTEM "http://127.0.0.1:9/x.dtd"> %pe;',
+        b'<!ENTITY a "x"><!ENTITY b "&a;&a;&a;">',
+    ],
+)
+def test_external_parameter_and_nested_entities_are_refused(declaration: bytes) -> None:
+    body = b"<!DOCTYPE rss [" + declaration + b"]><rss><channel><item><link>https://x.example/a"
+    with pytest.raises(DiscoveryError, match="nested XML entities"):
+        parse_feed(body + b"</link></item></channel></rss>", BASE)
+
+
+def test_an_entity_declaration_cannot_hide_in_another_encoding() -> None:
+    body = ("\ufeff" + XXE.decode()).encode("utf-16")
+    with pytest.raises(DiscoveryError, match="nested XML entities"):
+        parse_sitemap(body, BASE)
+
+
+def test_internal_entities_cannot_expand_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crawler.discovery.MAX_XML_BYTES", 10_000)
+    body = (
+        '<!DOCTYPE urlset [<!ENTITY big "'
+        + "x" * 1000
+        + '">]><urlset>'
+        + "<url><loc>https://x.example/&big;</loc></url>" * 20
+        + "</urlset>"
+    )
+    with pytest.raises(DiscoveryError, match="entity-expansion"):
+        parse_sitemap(body.encode(), BASE)
+
+
+def test_text_sitemap() -> None:
+    body = b"https://x.example/a\r\n\r\n  https://x.example/b  \nnot a url\nftp://x.example/c\n"
+    listing = parse_sitemap(body, "https://x.example/sitemap.txt")
+    assert [link.url for link in listing.links] == ["https://x.example/a", "https://x.example/b"]
+    assert listing.dropped == {"not_a_url": 2}
+
+
+def test_sitemap_locs_are_resolved_and_cleaned() -> None:
+    body = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>/2022/06/15/relative</loc></url>
+  <url><loc>
+      https://news.example.com/2022/06/15/a-very-long-
+      wrapped-address
+  </loc></url>
+  <url><loc>javascript:alert(1)</loc></url>
+  <url><loc>   </loc></url>
+  <url><lastmod>2022-06-15</lastmod></url>
+</urlset>"""
+    listing = parse_sitemap(body, "https://news.example.com/sitemaps/news.xml")
+    assert [link.url for link in listing.links] == [
+        "https://news.example.com/2022/06/15/relative",
+        "https://news.example.com/2022/06/15/a-very-long-wrapped-address",
+    ]
+    assert listing.dropped == {"not_http": 1, "empty": 2}
+    assert listing.found == 5
