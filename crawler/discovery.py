@@ -613,7 +613,8 @@ def section_links(html_body: bytes, base_url: str) -> Listing:
     body (an image where the section used to be) is an error rather than a
     page with no links, so a broken section shows up as a failed listing.
     """
-    if _BINARY.search(html_body[:1024]):
+    utf16 = html_body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and _BINARY.search(html_body[:1024]):
         raise DiscoveryError("The section page is binary data, not HTML.")
     root = _html_root(html_body)
     if root is None:

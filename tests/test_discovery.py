@@ -300,6 +300,12 @@ def test_section_links() -> None:
     assert listing.dropped == {"not_http": 2, "empty": 1}
 
 
+def test_a_utf16_section_page_is_no_binary() -> None:
+    page = "\ufeff<html><body><a href='/world/a'>Путин</a></body></html>".encode("utf-16")
+    (link,) = section_links(page, "https://x.example/").links
+    assert link.url == "https://x.example/world/a"
+
+
 def test_a_page_without_links_is_an_empty_listing() -> None:
     assert section_links(b"<<<>>>", "https://x.example/").links == []
 

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from crawler.discovery import Link, LinkSource
 from crawler.outlets import Outlet
@@ -156,3 +158,15 @@ def test_a_section_that_is_no_page_is_a_failed_listing(body: bytes) -> None:
     assert stats["failed/discovery"] == 1
     assert stats["listings"][url]["kind"] == "section"
     assert stats["listings"][url]["error"]
+
+
+def test_a_listing_that_answers_with_an_error_is_recorded_as_failed() -> None:
+    spider = _spider()
+    url = "https://news.example/rss.xml"
+    request = spider._discovery_request(url, spider.parse_feed, "feed")
+    failure = Failure(HttpError(Response(url, status=404, request=request), "Ignoring 404"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy's errbacks get it
+    spider.on_error(failure)
+    stats = _stats(spider)
+    assert stats["failed/discovery_http_404"] == 1
+    assert stats["listings"][url] == {"kind": "feed", "error": "Ignoring 404"}

@@ -99,11 +99,11 @@ class OutletSpider(scrapy.Spider):
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
         self.state = load_state(self.settings, self.outlet.name, listings)
         for url in self.outlet.feeds:
-            yield self._discovery_request(url, self.parse_feed)
+            yield self._discovery_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
-            yield self._discovery_request(url, self.parse_sitemap)
+            yield self._discovery_request(url, self.parse_sitemap, "sitemap")
         for url in self.outlet.sections:
-            yield self._discovery_request(url, self.parse_section)
+            yield self._discovery_request(url, self.parse_section, "section")
         if not self.outlet.sitemaps:
             # An entry that names sitemaps has chosen them (robots.txt often announces
             # whole-archive indexes); one that names none lets robots.txt speak.
@@ -116,14 +116,18 @@ class OutletSpider(scrapy.Spider):
                     meta={"newsmon_kind": "discovery"},
                 )
 
-    def _discovery_request(self, url: str, callback: Any) -> scrapy.Request:
+    def _discovery_request(self, url: str, callback: Any, listing: ListingKind) -> scrapy.Request:
         # Feeds and sitemaps are asked conditionally; a 304 means nothing new is listed.
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             headers=conditional_headers(self.state, url),
-            meta={"newsmon_kind": "discovery", "handle_httpstatus_list": [304]},
+            meta={
+                "newsmon_kind": "discovery",
+                "newsmon_listing": listing,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def _listing_unchanged(self, response: Response) -> bool:
@@ -190,7 +194,7 @@ class OutletSpider(scrapy.Spider):
             elif not child_sitemap_due(self.state, child):
                 self._inc("skipped/sitemap_unchanged")
             elif self._may_fetch(child.url):
-                yield self._discovery_request(child.url, self.parse_sitemap)
+                yield self._discovery_request(child.url, self.parse_sitemap, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         self._inc("discovery/sections")
@@ -350,6 +354,10 @@ class OutletSpider(scrapy.Spider):
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
         error = failure.value
         message = failure.getErrorMessage()
+        if request is not None and "newsmon_listing" in request.meta:
+            self._note_listing(
+                request.url, {"kind": request.meta["newsmon_listing"], "error": message}
+            )
         if isinstance(error, HttpError):  # an IgnoreRequest too, so it goes first
             status = error.response.status
             if (
