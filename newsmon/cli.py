@@ -25,9 +25,11 @@ import typer
 from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
+from crawler.linking import link_unlinked
 from crawler.outlets import (
     Outlet,
     OutletConfigError,
@@ -54,10 +56,10 @@ from newsmon.render import outlets_table, run_summary_table, summary_counts
 from newsmon.report import build_report, to_json, to_markdown
 from newsmon.runner import CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
-from scheduler.lock import LockBusy
+from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
-from storage.lineage import lineage_of
+from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
     article_raw_html,
     check_integrity,
@@ -67,9 +69,10 @@ from storage.queries import (
     iter_articles,
     list_articles,
     list_runs,
+    running_runs,
     update_extraction,
 )
-from storage.records import as_trigger
+from storage.records import RunSummary, as_trigger
 from storage.recrawl import outlets_in_backoff
 
 app = typer.Typer(
@@ -579,8 +582,9 @@ def runs(
         "stored",
         "updated",
         "failed",
+        "reason",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for run in rows:
         totals: dict[str, int] = {}
         for stats in (run.stats or {}).values():
@@ -597,6 +601,7 @@ def runs(
             str(totals.get("stored", 0)),
             str(totals.get("updated", 0)),
             str(totals.get("failed", 0)),
+            run.error or "",
         )
     console.print(table)
 
@@ -617,15 +622,64 @@ def report(
 
 
 @db_app.command("check")
-def db_check(db: DbOption = None) -> None:
-    """Check the store's integrity: foreign keys, orphans, full-text index in sync."""
+def db_check(
+    db: DbOption = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Link the articles an interrupted crawl left unlinked and close the runs "
+            "whose crawl process died.",
+        ),
+    ] = False,
+) -> None:
+    """Check the store: foreign keys, orphans, full-text index, unlinked articles, stale runs."""
+    if repair:
+        _repair(db)
     with store(db, write=True) as session:
         problems = check_integrity(session)
+        problems += [
+            f"run {run.id} is still `running` but no process is crawling its outlets: its "
+            "crawl process died; `newsmon db check --repair` records it as failed"
+            for run in _abandoned_runs(session, db)
+        ]
+        unlinked = unlinked_articles(session)
+        if unlinked:
+            more = ", ..." if len(unlinked) > 5 else ""
+            shown = ", ".join(f"#{i}" for i in unlinked[:5]) + more
+            problems.append(
+                f"{len(unlinked)} article(s) stored but not linked to their relatives ({shown}): "
+                "a crawl was interrupted or ran without linking; the next crawl of their "
+                "outlets or `newsmon db check --repair` links them"
+            )
     if problems:
         for problem in problems:
             err.print(f"[red]problem:[/] {problem}")
         raise typer.Exit(1)
     console.print("The store is consistent.")
+
+
+def _abandoned_runs(session: Session, db: str | None) -> list[RunSummary]:
+    """Runs left `running` by a process that died (it would hold its outlets' locks)."""
+    return [run for run in running_runs(session) if not crawling(db, run.outlets)]
+
+
+def _repair(db: str | None) -> None:
+    """What an interrupted or killed crawl leaves behind, completed the way the next crawl would."""
+    with store(db, write=True) as session:
+        abandoned = _abandoned_runs(session, db)
+        for run in abandoned:
+            finish_run(
+                session, run.id, "failed", error="its crawl process died before recording the end"
+            )
+        session.commit()
+        outlets = unlinked_outlets(session)
+    with outlet_locks(db, outlets), store(db, write=True) as session:
+        linked = link_unlinked(session, outlets)
+        session.commit()
+    console.print(
+        f"Repaired: {len(abandoned)} run(s) closed as failed, {linked} article(s) linked."
+    )
 
 
 def main() -> None:

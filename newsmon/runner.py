@@ -10,8 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -21,6 +20,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler.extensions import run_outcome
 from crawler.linking import link_unlinked
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
@@ -158,11 +158,13 @@ def run_crawl(
     status: RunStatus = "failed"
     reason: str | None = None
     stop = StopOnSignal()
+    settings = crawl_settings(options, run_id)
     try:
         with stop, outlet_locks(options.db_url, [o.name for o in outlets]):
-            with storage_errors(engine), sessions.begin() as session:
-                link_unlinked(session, [o.name for o in outlets], run_id)
-            crawlers = _crawl(outlets, options, run_id, on_crawler, stop)
+            if settings.getbool("NEWSMON_LINK"):
+                with storage_errors(engine), sessions.begin() as session:
+                    link_unlinked(session, [o.name for o in outlets], run_id)
+            crawlers = _crawl(outlets, settings, on_crawler, stop)
         _raise_storage_error(crawlers)
         if stop.signum is not None:
             raise Interrupted(stop.signum)
@@ -208,12 +210,11 @@ def _raise_storage_error(crawlers: list[Crawler]) -> None:
 
 def _crawl(
     outlets: Sequence[Outlet],
-    options: CrawlOptions,
-    run_id: int,
+    settings: Settings,
     on_crawler: CrawlerHook | None,
     stop: StopOnSignal,
 ) -> list[Crawler]:
-    process = CrawlerProcess(crawl_settings(options, run_id))
+    process = CrawlerProcess(settings)
     crawlers = []
     for outlet in outlets:
         crawler = process.create_crawler(spider_class(outlet))
@@ -227,50 +228,3 @@ def _crawl(
     finally:
         stop.process = None
     return crawlers
-
-
-# What a spider got from its outlet: listings read (or unchanged since last time) and pages.
-READ_COUNTERS = (
-    "discovery/feeds",
-    "discovery/sitemaps",
-    "discovery/sections",
-    "discovery/not_modified",
-    "pages_fetched",
-)
-# A listing that was fetched (counted above) but could not be parsed.
-UNREADABLE = "failed/discovery"
-FAILED = "failed/"
-
-
-def run_outcome(
-    per_outlet: Mapping[str, Mapping[str, Any]], outlets: Sequence[str]
-) -> tuple[RunStatus, str | None]:
-    """The status of a run that was not interrupted, and why when it is not `succeeded`.
-
-    `failed` when nothing at all could be fetched, `partial` when some listings or
-    pages failed or an outlet's spider did not finish, `succeeded` otherwise.
-    """
-    failures: Counter[str] = Counter()
-    read = 0
-    unfinished = []
-    for name in outlets:
-        stats = per_outlet.get(name, {})
-        if stats.get("finish_reason") != "finished":
-            unfinished.append(f"{name} ({stats.get('finish_reason', 'never started')})")
-        read += sum(int(stats.get(key, 0)) for key in READ_COUNTERS)
-        read -= int(stats.get(UNREADABLE, 0))
-        failures.update(
-            {k[len(FAILED) :]: int(v) for k, v in stats.items() if k.startswith(FAILED) and v}
-        )
-    if not failures and not unfinished:
-        return "succeeded", None
-    parts = []
-    if failures:
-        shown = ", ".join(f"{kind} x{n}" for kind, n in failures.most_common(4))
-        more = "" if len(failures) <= 4 else ", ..."
-        parts.append(f"{failures.total()} listing(s) or page(s) failed ({shown}{more})")
-    if unfinished:
-        parts.append(f"did not finish: {', '.join(unfinished)}")
-    if read <= 0:
-        return "failed", "nothing could be fetched: " + "; ".join(parts)
-    return "partial", "; ".join(parts)

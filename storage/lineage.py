@@ -123,6 +123,20 @@ def unlinked_articles(session: Session, outlets: Collection[str] | None = None) 
     return list(session.scalars(query))
 
 
+def unlinked_outlets(session: Session) -> list[str]:
+    """The outlets with articles still to link (see `unlinked_articles`)."""
+    return list(
+        session.scalars(
+            select(Outlet.name)
+            .join(Article, Article.outlet_id == Outlet.id)
+            .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+            .where(ArticleSignature.article_id.is_(None))
+            .distinct()
+            .order_by(Outlet.name)
+        )
+    )
+
+
 def save_signature(
     session: Session,
     article_id: int,
