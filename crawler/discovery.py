@@ -8,7 +8,8 @@ many news sitemaps carry, so sitemaps are parsed here.
 
 Every body is untrusted, and the real web is sloppy, so discovery is as
 tolerant as a feed reader and as strict as a firewall.  Bodies are decoded the
-way feed readers decode them (BOM, HTTP charset, XML declaration, detection),
+way feed readers decode them (BOM, valid UTF-8, HTTP charset, XML declaration,
+detection),
 then parsed by libxml2's recovering parser with entity resolution, DTD loading
 and network access off: one bad byte, a bare ``&``, an undefined entity or a
 download cut short costs the entries it touches, not the document.  Entities
@@ -200,8 +201,6 @@ _SUPERSETS = {
     "iso-8859-11": "cp874",
     "iso-8859-1": "cp1252",
     "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
 }
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 #: One general entity declared with an internal value: ``<!ENTITY name "value">``.
@@ -253,12 +252,15 @@ def _codec(label: str | None) -> str | None:
 def _decode(body: bytes, content_type: str | None, limit: int) -> str:
     """The document as text: gunzipped, then decoded the way feed readers decode.
 
-    The order is a byte-order mark, the HTTP charset, the XML declaration,
-    then UTF-8, then detection (charset-normalizer); each candidate must
-    decode the whole body strictly, so a server that mislabels a legacy
-    encoding as UTF-8 (or the reverse) still gets it right.  Decoding here
-    rather than in libxml2 is also what lets the entity checks below see
-    every document, whatever its encoding.
+    A byte-order mark settles it.  Otherwise valid UTF-8 is taken as UTF-8
+    whatever the labels say (a legacy text is almost never valid UTF-8, while
+    servers that call every file ISO-8859-1 are common), then the HTTP
+    charset, the XML declaration and detection (charset-normalizer) are tried
+    in that order, each only if it decodes the whole body strictly, so a
+    mislabelled body still lands on its real encoding.  A UTF-16 or UTF-32
+    label without a byte-order mark is ignored: such a document needs one.
+    Decoding here rather than in libxml2 is also what lets the entity checks
+    below see every document, whatever its encoding.
     """
     if body[:2] == _GZIP_MAGIC:
         body = _inflate(body, limit)
@@ -270,14 +272,16 @@ def _decode(body: bytes, content_type: str | None, limit: int) -> str:
     http = _CHARSET_PARAM.search(content_type or "")
     declared = _DECLARED_ENCODING.match(body)
     labels = (
+        "utf-8",
         http.group(1) if http else None,
         declared.group(1).decode("ascii") if declared else None,
-        "utf-8",
     )
     for codec in dict.fromkeys(filter(None, map(_codec, labels))):
+        if codec.startswith(("utf-16", "utf-32")):
+            continue
         try:
             return body.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
             continue
     best = charset_normalizer.from_bytes(body).best()
     return str(best) if best is not None else body.decode("utf-8", errors="replace")

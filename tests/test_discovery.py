@@ -372,6 +372,18 @@ def test_a_wrong_http_charset_loses_to_what_decodes() -> None:
     assert link.title == LEGACY["koi8-r"]
 
 
+@pytest.mark.parametrize(
+    ("declare", "content_type"),
+    [(None, "text/xml; charset=iso-8859-1"), ("utf-16", None), ("windows-1251", "text/xml")],
+)
+def test_valid_utf8_is_utf8_whatever_the_labels_say(
+    declare: str | None, content_type: str | None
+) -> None:
+    body = _feed("Café — Путин", declare=declare).encode("utf-8")
+    (link,) = parse_feed(body, "https://x.example/", content_type).links
+    assert link.title == "Café — Путин"
+
+
 def test_an_undeclared_encoding_is_detected() -> None:
     title = "Президенты России и Китая обсудили торговлю, энергетику и безопасность в регионе"
     body = _feed(" ".join([title] * 4)).encode("cp1251")
