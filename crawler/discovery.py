@@ -455,6 +455,9 @@ def _rss_href(item: etree._Element) -> str | None:
     return about
 
 
+_FEED_ROOTS = frozenset({"feed", "rss", "rdf", "channel"})
+
+
 def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> Listing:
     """Links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in document order.
 
@@ -466,9 +469,13 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> L
     text = _document(body, content_type)
     root = _parse_xml(text, base_url, MAX_XML_BYTES)
     kind = _local(root)
-    atom = kind == "feed"
-    if not atom and kind not in ("rss", "rdf", "channel"):
+    if kind not in _FEED_ROOTS:
         raise DiscoveryError(f"The document is a <{kind}> element, not an RSS or Atom feed.")
+    return _feed_entries(root, text, base_url)
+
+
+def _feed_entries(root: etree._Element, text: str, base_url: str) -> Listing:
+    atom = _local(root) == "feed"
     name = "entry" if atom else "item"
     entries = [element for element in root.iter() if _local(element) == name]
     complete = _complete_entries(entries, text, name)
@@ -517,7 +524,10 @@ def _text_sitemap(text: str, base_url: str) -> Listing:
 
 
 def parse_sitemap(body: bytes, base_url: str, content_type: str | None = None) -> Listing:
-    """Parse a ``urlset``, a ``sitemapindex`` or a text sitemap, plain or gzipped.
+    """Parse a ``urlset``, a ``sitemapindex``, a text sitemap or a feed, plain or gzipped.
+
+    The sitemap protocol allows an RSS or Atom feed in a sitemap's place, and
+    robots.txt files announce feeds as sitemaps, so a feed is read as one.
 
     Google News entries (``news:news``) yield ``news-sitemap`` links dated by
     ``news:publication_date`` and titled by ``news:title``; other entries are
@@ -529,8 +539,10 @@ def parse_sitemap(body: bytes, base_url: str, content_type: str | None = None) -
         return _text_sitemap(text, base_url)
     root = _parse_xml(text, base_url, MAX_XML_BYTES)
     kind = _local(root)
+    if kind in _FEED_ROOTS:
+        return _feed_entries(root, text, base_url)
     if kind not in ("sitemapindex", "urlset"):
-        raise DiscoveryError(f"The document is a <{kind}> element, not a sitemap.")
+        raise DiscoveryError(f"The document is a <{kind}> element, not a sitemap or feed.")
     name = "sitemap" if kind == "sitemapindex" else "url"
     entries = list(_children(root, name))
     complete = _complete_entries(entries, text, name)

@@ -232,9 +232,9 @@ def test_invalid_xml_raises_one_sentence(body: bytes) -> None:
     assert str(info.value).endswith(".")
 
 
-def test_sitemap_parser_rejects_a_feed() -> None:
-    with pytest.raises(DiscoveryError, match="not a sitemap"):
-        parse_sitemap(RSS, BASE)
+def test_a_feed_in_a_sitemap_s_place_is_read_as_one() -> None:
+    assert parse_sitemap(RSS, BASE) == parse_feed(RSS, BASE)
+    assert len(parse_sitemap(gzip.compress(ATOM), BASE).links) == 2
 
 
 @pytest.mark.parametrize(
