@@ -8,6 +8,7 @@ within one process.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -208,6 +209,14 @@ def _raise_storage_error(crawlers: list[Crawler]) -> None:
             raise StorageError(str(message), reason)
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Scrapy's robots.txt middleware logs an unreachable site with the whole traceback;
+    the message already says what happened (the retry middleware says it again)."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
 def _crawl(
     outlets: Sequence[Outlet],
     settings: Settings,
@@ -215,6 +224,7 @@ def _crawl(
     stop: StopOnSignal,
 ) -> list[Crawler]:
     process = CrawlerProcess(settings)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawlers = []
     for outlet in outlets:
         crawler = process.create_crawler(spider_class(outlet))

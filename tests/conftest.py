@@ -108,7 +108,9 @@ def no_process_left_behind() -> Iterator[None]:
         assert not left, f"processes left behind by the tests: {left}"
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real `newsmon` entry point in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "newsmon", *args],
@@ -116,6 +118,7 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
         text=True,
         timeout=timeout,
         check=False,
+        env=env,
     )
 
 
