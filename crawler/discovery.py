@@ -290,8 +290,9 @@ def _decode(body: bytes, content_type: str | None, limit: int) -> str:
 def _expand_entities(text: str, limit: int) -> str:
     """Replace entity references by text before libxml2 sees them; refuse what is dangerous.
 
-    External entities (XXE), parameter entities and entities built from other
-    entities (the "billion laughs" bomb) are refused.  A plain internal entity
+    External entities (XXE), parameter entities, entities built from other
+    entities (the "billion laughs" bomb) and values over 1,000 characters are
+    refused.  A plain internal entity
     (``<!ENTITY site "Example News">``) is expanded here, once and against the
     size cap, so libxml2 never expands anything; HTML entities become
     character references; an undefined entity or a bare ``&`` is kept as
@@ -302,8 +303,8 @@ def _expand_entities(text: str, limit: int) -> str:
         declared.setdefault(match.group(1), match.group(2) or match.group(3) or "")
     if len(_ENTITY_DECL.findall(text)) != len(_INTERNAL_ENTITY.findall(text)):
         raise DiscoveryError(
-            "The document declares external, parameter or nested XML entities, which newsmon "
-            "refuses (external-entity and entity-expansion attacks)."
+            "The document declares external, parameter, nested or oversized XML entities, "
+            "which newsmon refuses (external-entity and entity-expansion attacks)."
         )
     size = len(text)
 
@@ -482,7 +483,8 @@ def _feed_entries(root: etree._Element, text: str, base_url: str) -> Listing:
     found = _Collector()
     found.drop("truncated", len(entries) - complete)
     for entry in entries[:complete]:
-        href = _atom_href(entry) if atom else _rss_href(entry)
+        # FeedBurner's origLink is the article itself; the item's link is its redirector.
+        href = _child_text(entry, "origlink") or (_atom_href(entry) if atom else _rss_href(entry))
         if href is None:
             found.drop("no_link")
             continue
@@ -576,7 +578,7 @@ def robots_sitemaps(robots_txt: bytes, base_url: str) -> Listing:
     A byte that is not UTF-8 is kept as its ``%XX`` escape (what the server
     has on disk), never replaced by U+FFFD.
     """
-    text = robots_txt.decode("utf-8", errors="surrogateescape")
+    text = robots_txt.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
     found = _Collector()
     seen: set[str] = set()
     for raw in Protego.parse(text).sitemaps:

@@ -148,6 +148,15 @@ def test_rdf() -> None:
     assert link.published == datetime(2022, 6, 15, 12, tzinfo=UTC)
 
 
+def test_feedburner_origlink_names_the_article() -> None:
+    body = b"""<rss xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><item>
+      <link>https://feeds.example.net/~r/news/~3/abc/</link>
+      <feedburner:origLink>https://news.example.com/2022/06/15/a</feedburner:origLink>
+    </item></channel></rss>"""
+    (link,) = parse_feed(body, BASE).links
+    assert link.url == "https://news.example.com/2022/06/15/a"
+
+
 def test_undeclared_namespace_prefix_is_tolerated() -> None:
     body = (
         b"<rss><channel><item><link>https://x.example/a</link>"
@@ -209,7 +218,7 @@ def test_gzip_bomb_is_refused() -> None:
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE])
 def test_entity_declarations_are_refused(body: bytes) -> None:
-    with pytest.raises(DiscoveryError, match="nested XML entities") as info:
+    with pytest.raises(DiscoveryError, match="nested or oversized XML entities") as info:
         parse_feed(body, BASE) if b"rss" in body else parse_sitemap(body, BASE)
     assert "root:" not in str(info.value)
     assert "\n" not in str(info.value)
@@ -283,6 +292,8 @@ def test_robots_sitemaps() -> None:
     ]
     assert listing.links == []
     assert listing.dropped == {"not_http": 1}
+    bom = robots_sitemaps(b"\xef\xbb\xbfSitemap: /news.xml\n", "https://news.example.com/")
+    assert [child.url for child in bom.children] == ["https://news.example.com/news.xml"]
 
 
 def test_section_links() -> None:
@@ -420,6 +431,7 @@ def test_sloppy_markup_costs_only_what_it_touches() -> None:
 @pytest.mark.parametrize(
     "declaration",
     [
+        b'<!ENTITY big "' + b"x" * 1001 + b'">',
         b'<!ENTITY xxe SYSTEM "file:///etc/passwd">',
         b'<!ENTITY xxe PUBLIC "-//x//EN" "http://127.0.0.1:9/x.dtd">',
         b'<!ENTITY % pe SYSTEM "http://127.0.0.1:9/x.dtd"> %pe;',
@@ -428,13 +440,13 @@ def test_sloppy_markup_costs_only_what_it_touches() -> None:
 )
 def test_external_parameter_and_nested_entities_are_refused(declaration: bytes) -> None:
     body = b"<!DOCTYPE rss [" + declaration + b"]><rss><channel><item><link>https://x.example/a"
-    with pytest.raises(DiscoveryError, match="nested XML entities"):
+    with pytest.raises(DiscoveryError, match="nested or oversized XML entities"):
         parse_feed(body + b"</link></item></channel></rss>", BASE)
 
 
 def test_an_entity_declaration_cannot_hide_in_another_encoding() -> None:
     body = ("\ufeff" + XXE.decode()).encode("utf-16")
-    with pytest.raises(DiscoveryError, match="nested XML entities"):
+    with pytest.raises(DiscoveryError, match="nested or oversized XML entities"):
         parse_sitemap(body, BASE)
 
 
