@@ -506,6 +506,8 @@ def _feed_entries(root: etree._Element, text: str, base_url: str) -> Listing:
 
 
 _TEXT_URL = re.compile(r"^\s*https?://", re.IGNORECASE)
+#: A robots.txt given where a sitemap was expected: its Sitemap lines are what was meant.
+_ROBOTS_LINE = re.compile(r"^[ \t]*(?:user-agent|sitemap)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
 def _text_sitemap(text: str, base_url: str) -> Listing:
@@ -529,7 +531,8 @@ def parse_sitemap(body: bytes, base_url: str, content_type: str | None = None) -
     """Parse a ``urlset``, a ``sitemapindex``, a text sitemap or a feed, plain or gzipped.
 
     The sitemap protocol allows an RSS or Atom feed in a sitemap's place, and
-    robots.txt files announce feeds as sitemaps, so a feed is read as one.
+    robots.txt files announce feeds as sitemaps, so a feed is read as one; a
+    robots.txt given as a sitemap yields its ``Sitemap:`` lines as children.
 
     Google News entries (``news:news``) yield ``news-sitemap`` links dated by
     ``news:publication_date`` and titled by ``news:title``; other entries are
@@ -538,6 +541,8 @@ def parse_sitemap(body: bytes, base_url: str, content_type: str | None = None) -
     """
     text = _document(body, content_type)
     if not text.startswith("<"):
+        if _ROBOTS_LINE.search(text):
+            return robots_sitemaps(text.encode("utf-8"), base_url)
         return _text_sitemap(text, base_url)
     root = _parse_xml(text, base_url, MAX_XML_BYTES)
     kind = _local(root)

@@ -288,8 +288,7 @@ class Listed(NamedTuple):
     drop: DropReason | None
 
 
-#: Line breaks with the indentation around them: a long ``<loc>`` wrapped by a generator.
-_WRAPPED = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 #: What WHATWG's URL parser strips from both ends: C0 controls and space.
 _EDGE = "".join(chr(c) for c in range(0x21))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -305,7 +304,10 @@ def listed_url(raw: str | None, base: str) -> Listed:
     undecodable byte), which no real address contains.  Only http(s) URLs
     with a host are kept, without their fragment.
     """
-    text = _WRAPPED.sub("", (raw or "").strip(_EDGE)).replace("\t", "")
+    # A long <loc> wrapped by a generator: the breaks go with the indentation around them
+    # (split and strip rather than one regex, which would be quadratic on long runs of spaces).
+    lines = _LINE_BREAKS.split((raw or "").strip(_EDGE))
+    text = "".join(line.strip(" \t") for line in lines).replace("\t", "")
     if not text:
         return Listed(None, "empty")
     if _CONTROL.search(text):

@@ -470,6 +470,13 @@ def test_text_sitemap() -> None:
     assert listing.dropped == {"not_a_url": 2}
 
 
+def test_a_robots_txt_in_a_sitemap_s_place_gives_its_sitemaps() -> None:
+    robots = b"User-agent: *\nDisallow: /search\nSitemap: /news.xml\n"
+    listing = parse_sitemap(robots, "https://x.example/robots.txt")
+    assert [child.url for child in listing.children] == ["https://x.example/news.xml"]
+    assert listing.links == []
+
+
 def test_sitemap_locs_are_resolved_and_cleaned() -> None:
     body = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
   <url><loc>/2022/06/15/relative</loc></url>
