@@ -9,6 +9,8 @@ The CLI and the scheduler open the run and pass NEWSMON_RUN_ID; a bare
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -17,7 +19,7 @@ from scrapy.crawler import Crawler
 from crawler.database import engine_for, sessions_for
 from storage.db import StorageError, storage_errors
 from storage.queries import add_run_stats, finish_run, start_run
-from storage.records import as_trigger
+from storage.records import RunStatus, as_trigger
 from storage.recrawl import update_health
 
 PREFIX = "newsmon/"
@@ -78,9 +80,59 @@ class CrawlRunRecorder:
                 add_run_stats(session, self.run_id, spider.name, stats)
                 update_health(session, spider.name, stats, getattr(spider, "newest_listed", None))
                 if self.owns_run:
-                    finish_run(
-                        session, self.run_id, "succeeded" if reason == "finished" else "interrupted"
+                    status, why = (
+                        run_outcome({spider.name: stats}, [spider.name])
+                        if reason == "finished"
+                        else ("interrupted", f"stopped: {reason}")
                     )
+                    finish_run(session, self.run_id, status, error=why)
         except StorageError as error:
             # The crawl's figures are lost with the store, not the command: it reports this.
             logger.info("run %s: figures of %s not recorded: %s", self.run_id, spider.name, error)
+
+
+# What a spider got from its outlet: listings read (or unchanged since last time) and pages.
+READ_COUNTERS = (
+    "discovery/feeds",
+    "discovery/sitemaps",
+    "discovery/sections",
+    "discovery/not_modified",
+    "pages_fetched",
+)
+# A listing that was fetched (counted above) but could not be parsed.
+UNREADABLE = "failed/discovery"
+FAILED = "failed/"
+
+
+def run_outcome(
+    per_outlet: Mapping[str, Mapping[str, Any]], outlets: Sequence[str]
+) -> tuple[RunStatus, str | None]:
+    """The status of a run that was not interrupted, and why when it is not `succeeded`.
+
+    `failed` when nothing at all could be fetched, `partial` when some listings or
+    pages failed or an outlet's spider did not finish, `succeeded` otherwise.
+    """
+    failures: Counter[str] = Counter()
+    read = 0
+    unfinished = []
+    for name in outlets:
+        stats = per_outlet.get(name, {})
+        if stats.get("finish_reason") != "finished":
+            unfinished.append(f"{name} ({stats.get('finish_reason', 'never started')})")
+        read += sum(int(stats.get(key, 0)) for key in READ_COUNTERS)
+        read -= int(stats.get(UNREADABLE, 0))
+        failures.update(
+            {k[len(FAILED) :]: int(v) for k, v in stats.items() if k.startswith(FAILED) and v}
+        )
+    if not failures and not unfinished:
+        return "succeeded", None
+    parts = []
+    if failures:
+        shown = ", ".join(f"{kind} x{n}" for kind, n in failures.most_common(4))
+        more = "" if len(failures) <= 4 else ", ..."
+        parts.append(f"{failures.total()} listing(s) or page(s) failed ({shown}{more})")
+    if unfinished:
+        parts.append(f"did not finish: {', '.join(unfinished)}")
+    if read <= 0:
+        return "failed", "nothing could be fetched: " + "; ".join(parts)
+    return "partial", "; ".join(parts)

@@ -9,7 +9,7 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +36,7 @@ from storage.lineage import (
     stories_of,
     story_firsts,
     story_profiles,
+    unlinked_articles,
 )
 
 METHOD = "newsmon-dedup/1"
@@ -316,7 +317,31 @@ def relink_all(session: Session) -> tuple[int, dict[str, int]]:
     """
     clear_lineage(session)
     linker = Linker(CandidateIndex())
-    order = sorted(iter_linkable(session), key=lambda a: (_when(a)[0], a.title, a.text))
+    order = sorted(iter_linkable(session), key=_replay_order)
     for article in order:
         linker.link(session, article.id)
     return len(order), count_relations(session)
+
+
+def link_unlinked(
+    session: Session, outlets: Collection[str] | None = None, run_id: int | None = None
+) -> int:
+    """Link the articles a crawl stored but did not get to link (it was interrupted
+    or killed between the two); returns how many.
+
+    Run before the next crawl of their outlets, so its candidate index has them;
+    replayed in the same order as `relink_all`, against everything already linked.
+    """
+    ids = unlinked_articles(session, outlets)
+    if not ids:
+        return 0
+    linker = Linker.from_store(session)
+    order = sorted(linkable_articles(session, ids), key=_replay_order)
+    for article in order:
+        linker.link(session, article.id, run_id)
+    return len(order)
+
+
+def _replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:
+    """Publication order (else first seen), ties broken by the text, not the crawl order."""
+    return (_when(article)[0], article.title, article.text)

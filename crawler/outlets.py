@@ -575,7 +575,7 @@ def _slug_for(host: str) -> str:
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:·]\s+")
 
 
-def draft_outlet(homepage_url: str, homepage_html: bytes, robots_txt: str | None) -> Outlet:
+def draft_outlet(homepage_url: str, homepage_html: bytes, robots_txt: bytes | None) -> Outlet:
     """A draft registry entry from a homepage and its robots.txt.
 
     Feeds come from the page's ``<link rel="alternate">`` declarations and
@@ -591,7 +591,11 @@ def draft_outlet(homepage_url: str, homepage_html: bytes, robots_txt: str | None
             [f"{homepage_url!r} is not an absolute http(s) URL; give the outlet's homepage."]
         )
     hints = homepage_hints(homepage_html, homepage)
-    sitemaps = robots_sitemaps(robots_txt, homepage) if robots_txt else []
+    sitemaps = (
+        [child.url for child in robots_sitemaps(robots_txt, homepage).children]
+        if robots_txt
+        else []
+    )
     domains = list(_default_domains(homepage))
     for url in [*hints.feeds, *sitemaps]:
         extra = host_of(url)

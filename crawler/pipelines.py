@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -28,6 +25,7 @@ from crawler.database import engine_for, sessions_for
 from crawler.incremental import ListingValidators
 from crawler.linking import Linker, LinkJob, judge
 from crawler.pages import FetchedPage, PageSkip, build_record
+from crawler.workers import WorkerPool
 from dedup.verdict import Verdict
 from storage.db import StorageError, storage_errors
 from storage.queries import ensure_outlet, record_skip, store_article
@@ -35,7 +33,6 @@ from storage.records import ArticleRecord
 from storage.recrawl import recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # One candidate index per store per crawl process, shared by its spiders.
 _linkers: dict[str, Linker] = {}
@@ -48,41 +45,6 @@ _last_prepared: dict[str, asyncio.Event] = {}
 def _stats(crawler: Crawler) -> StatsCollector:
     assert crawler.stats is not None
     return crawler.stats
-
-
-class WorkerPool:
-    """The crawl's one process pool, shared by every spider and both pipelines.
-
-    Extraction and lineage verdicts are CPU-bound and Scrapy runs in one
-    process; the reactor keeps downloading and storing while the workers work.
-    """
-
-    executor: ClassVar[ProcessPoolExecutor | None] = None
-    users: ClassVar[int] = 0
-
-    @classmethod
-    def acquire(cls) -> None:
-        cls.users += 1
-
-    @classmethod
-    def release(cls) -> None:
-        cls.users -= 1
-        if cls.users == 0 and cls.executor is not None:
-            cls.executor.shutdown(wait=True)
-            cls.executor = None
-
-    @classmethod
-    async def run(cls, workers: int, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in a worker; BrokenProcessPool when a worker died."""
-        if cls.executor is None:
-            # forkserver: never fork the reactor's threads into a worker.
-            context = multiprocessing.get_context("forkserver")
-            cls.executor = ProcessPoolExecutor(workers, mp_context=context)
-        try:
-            return await asyncio.wrap_future(cls.executor.submit(function, *args))
-        except BrokenProcessPool:
-            cls.executor = None  # the next call starts a fresh pool
-            raise
 
 
 class ProcessPagePipeline:

@@ -21,16 +21,20 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from typing import Literal, NamedTuple
+from urllib.parse import SplitResult, urldefrag, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
 __all__ = [
+    "DropReason",
+    "Listed",
     "amp_to_canonical",
     "canonicalize",
     "fetch_refusal",
     "host_of",
     "is_fetchable",
+    "listed_url",
     "same_site",
 ]
 
@@ -271,3 +275,53 @@ def same_site(url: str, allowed_domains: Iterable[str]) -> bool:
         if _parse_ip(allowed) is None and host.endswith("." + allowed):
             return True
     return False
+
+
+#: Why a URL written in a feed, sitemap, robots.txt or page was not kept.
+DropReason = Literal["empty", "control_characters", "invalid_characters", "malformed", "not_http"]
+
+
+class Listed(NamedTuple):
+    """A listed URL made absolute (``url``), or the reason it was dropped (``drop``)."""
+
+    url: str | None
+    drop: DropReason | None
+
+
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+#: What WHATWG's URL parser strips from both ends: C0 controls and space.
+_EDGE = "".join(chr(c) for c in range(0x21))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def listed_url(raw: str | None, base: str) -> Listed:
+    """Turn a URL as a listing wrote it into an absolute http(s) URL, or say why not.
+
+    Listings are written by hand and by buggy generators: the URL may be
+    relative (resolved against ``base``, the listing's own URL or its
+    ``xml:base``), padded or wrapped over lines (removed, as browsers remove
+    tabs and newlines), or carry other control characters or U+FFFD (an
+    undecodable byte), which no real address contains.  Only http(s) URLs
+    with a host are kept, without their fragment.
+    """
+    # A long <loc> wrapped by a generator: the breaks go with the indentation around them
+    # (split and strip rather than one regex, which would be quadratic on long runs of spaces).
+    lines = _LINE_BREAKS.split((raw or "").strip(_EDGE))
+    text = "".join(line.strip(" \t") for line in lines).replace("\t", "")
+    if not text:
+        return Listed(None, "empty")
+    if _CONTROL.search(text):
+        return Listed(None, "control_characters")
+    if "\ufffd" in text:
+        return Listed(None, "invalid_characters")
+    try:
+        url = urldefrag(urljoin(base, text))[0]
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return Listed(None, "malformed")
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        return Listed(None, "not_http")
+    if not parts.hostname:
+        return Listed(None, "malformed")
+    return Listed(url, None)

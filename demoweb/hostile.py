@@ -120,6 +120,16 @@ def _articles(language: str) -> Iterator[ArticleSpec]:
     return iter(a for a in load_articles() if a.language == language and a.role == Role.ARTICLE)
 
 
+def _first_of_their_kind(language: str, *, skip: int) -> Iterator[ArticleSpec]:
+    """Articles past the first `skip` whose text no earlier one had (wire copies repeat texts,
+    and an exact duplicate is collapsed rather than stored under its own URL)."""
+    seen: set[str] = set()
+    for n, spec in enumerate(_articles(language)):
+        if n >= skip and spec.text.title not in seen:
+            yield spec
+        seen.add(spec.text.title)
+
+
 MIXED_PARAGRAPH = (
     "Reactions quoted in three scripts: «Россия и Китай — стратегические партнёры», "
     "“中俄关系处于历史最高水平”, and «روسيا والصين شريكان» — all from the same briefing."
@@ -358,8 +368,13 @@ def _discovery(origin: str, listed: list[tuple[Case, str]]) -> Iterator[tuple[Ca
     )
     yield Case("feed_main", "/rss/main.xml", Expect.READ, requests=1), _resource(rss, xml)
     here = origin.encode()
+    # Broken halfway: the entries before the break are still listed.
+    broken = rss[: len(rss) // 2] + b"<item><<</channel>"
+    yield (
+        Case("feed_invalid_xml", "/rss/invalid.xml", Expect.READ, requests=1),
+        _resource(broken, xml),
+    )
     for name, path, body in (
-        ("feed_invalid_xml", "/rss/invalid.xml", rss[: len(rss) // 2] + b"<item><<</channel>"),
         ("feed_billion_laughs", "/rss/laughs.xml", BILLION_LAUGHS.replace(b"ORIGIN", here)),
         ("feed_xxe", "/rss/xxe.xml", XXE_FEED.replace(b"ORIGIN", here)),
         ("sitemap_xxe", "/sitemap-xxe.xml", XXE_SITEMAP.replace(b"ORIGIN", here)),
@@ -392,6 +407,86 @@ def _discovery(origin: str, listed: list[tuple[Case, str]]) -> Iterator[tuple[Ca
     yield Case("sitemap_50k", "/sitemap-50k.xml", Expect.READ, requests=1), (_resource(big, xml))
 
 
+#: Sections that answer with no page at all: each is a failed listing, never "0 links".
+BROKEN_SECTIONS = ("/world/png", "/world/empty")
+
+
+def _recoverable(origin: str) -> Iterator[tuple[Case, Resource]]:
+    """Listings that are broken but readable, each the only way to an article of its own.
+
+    A legacy-encoded feed declared only in HTTP, a windows-1252 feed, a feed with a bare
+    ``&``, an undefined and a harmless internal entity and a corrupted link, a sitemap cut
+    off mid-download, a text sitemap, and a sitemap of relative, wrapped and bad ``<loc>``s.
+    The entry cut off mid-URL must never be fetched as the fragment that arrived.
+    """
+    fresh = _first_of_their_kind("en", skip=6)  # `_stored_cases` serves the first six
+    for name in (
+        "from_big5_feed",
+        "from_sloppy_feed",
+        "from_cut_urlset",
+        "from_text_list",
+        "from_relative_loc",
+        "from_wrapped_loc",
+    ):
+        page = article_html(next(fresh)).encode()
+        yield (
+            Case(name, f"/news/{name}", Expect.STORED, clean_html=page),
+            _resource(page, _HTML),
+        )
+    url = origin + "/news/"
+    item = "<item><title>{}</title><link>{}</link></item>"
+    big5 = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>\u4e2d\u6587</title>'
+        + item.format("Putin and Xi talks: \u4e2d\u4fc4\u6703\u8ac7", url + "from_big5_feed")
+        + "</channel></rss>"
+    ).encode("big5")
+    cp1252 = (
+        '<rss version="2.0"><channel><title>Caf\u00e9 \u00abnews\u00bb</title>'
+        + item.format("Putin and Xi talks \u2014 r\u00e9sum\u00e9", url + "mixed_scripts")
+        + "</channel></rss>"
+    ).encode("cp1252")
+    sloppy = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY desk "Hostile desk">]>'
+        '<rss version="2.0"><channel><title>&desk; & friends &bogus;</title>'
+        + item.format("Putin & Xi talks &bogus; &desk;", url + "from_sloppy_feed")
+        + item.format("Corrupted", "http://[::1/broken")
+        + "</channel></rss>"
+    ).encode()
+    loc = "<url><loc>{}</loc></url>"
+    cut = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + loc.format(url + "from_cut_urlset")
+        + loc.format(url + "from_cut_off_story")[: -len("_off_story</loc></url>")]
+    ).encode()
+    text = f"{url}from_text_list\n\n# not a URL\n".encode()
+    locs = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + loc.format("/news/from_relative_loc")
+        + loc.format(f"\n   {url}from_\n      wrapped_loc\n  ")
+        + loc.format("ftp://example.org/news/x")
+        + "</urlset>"
+    ).encode()
+    xml = "application/xml"
+    for name, path, body, content_type in (
+        ("feed_big5_http_charset", "/rss/big5.xml", big5, "text/xml; charset=big5"),
+        ("feed_windows_1252", "/rss/cp1252.xml", cp1252, "text/xml; charset=windows-1252"),
+        ("feed_sloppy", "/rss/sloppy.xml", sloppy, xml),
+        ("sitemap_truncated", "/sitemap-cut.xml", cut, xml),
+        ("sitemap_text", "/sitemap.txt", text, "text/plain"),
+        ("sitemap_sloppy_locs", "/sitemap-locs.xml", locs, xml),
+    ):
+        yield Case(name, path, Expect.READ, requests=1), _resource(body, content_type)
+    yield (
+        Case("cut_off_entry", "/news/from_cut", Expect.NOT_FOLLOWED, requests=0),
+        _resource(b"<html><body>never</body></html>", _HTML),
+    )
+    png = b"\x89PNG\r\n\x1a\n" + random.Random(12).randbytes(2_000)
+    for name, path, body in zip(
+        ("section_png", "section_empty"), BROKEN_SECTIONS, (png, b""), strict=True
+    ):
+        yield Case(name, path, Expect.FAILED, "discovery", requests=1), _resource(body, _HTML)
+
+
 def _section(origin: str, cases: list[Case]) -> bytes:
     links = [origin + case.path for case in cases]
     links += [*FORBIDDEN_URLS, placeholder_origin(ELSEWHERE) + "/news/landing"]
@@ -413,7 +508,7 @@ def build_hostile_web() -> HostileWeb:
         for case, _ in pairs
         if case.path.startswith(("/news/", "/search/")) and case.name != "redirect_loop_b"
     ]
-    pairs += list(_discovery(origin, titles))
+    pairs += [*_discovery(origin, titles), *_recoverable(origin)]
     resources = {case.path: res for case, res in pairs}
     section_cases = [case for case, _ in titles]
     resources["/world/"] = _resource(_section(origin, section_cases), _HTML)
@@ -422,7 +517,12 @@ def build_hostile_web() -> HostileWeb:
     resources["/robots.txt"] = _resource(robots, "text/plain")
     feeds_ = tuple(case.path for case, _ in pairs if case.name.startswith("feed_"))
     hostile = _outlet(
-        OUTLET, HOSTILE_IP, resources, feeds_=feeds_, sitemaps=sitemaps, sections=("/world/",)
+        OUTLET,
+        HOSTILE_IP,
+        resources,
+        feeds_=feeds_,
+        sitemaps=sitemaps,
+        sections=("/world/", *BROKEN_SECTIONS),
     )
     landing = article_html(next(_articles("en"))).encode()
     elsewhere = _outlet(ELSEWHERE, ELSEWHERE_IP, {"/news/landing": _resource(landing, _HTML)})
@@ -442,6 +542,7 @@ def build_hostile_web() -> HostileWeb:
 
 
 __all__ = [
+    "BROKEN_SECTIONS",
     "ELSEWHERE",
     "FORBIDDEN_URLS",
     "OUTLET",

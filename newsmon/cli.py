@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,15 +18,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
+from crawler.linking import link_unlinked
 from crawler.outlets import (
     Outlet,
     OutletConfigError,
@@ -35,6 +39,7 @@ from crawler.outlets import (
     registry_paths_from_env,
 )
 from crawler.pages import PageSkip
+from crawler.topic import TopicConfigError, load_topic
 from newsmon import lineage_cli
 from newsmon.common import (
     DbOption,
@@ -49,12 +54,12 @@ from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
 from newsmon.render import outlets_table, run_summary_table, summary_counts
 from newsmon.report import build_report, to_json, to_markdown
-from newsmon.runner import CrawlOptions, run_crawl
+from newsmon.runner import CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
-from scheduler.lock import LockBusy
+from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
-from storage.lineage import lineage_of
+from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
     article_raw_html,
     check_integrity,
@@ -64,9 +69,10 @@ from storage.queries import (
     iter_articles,
     list_articles,
     list_runs,
+    running_runs,
     update_extraction,
 )
-from storage.records import as_trigger
+from storage.records import RunSummary, as_trigger
 from storage.recrawl import outlets_in_backoff
 
 app = typer.Typer(
@@ -86,9 +92,10 @@ app.command()(lineage_cli.stories)
 app.command()(lineage_cli.story)
 app.command()(lineage_cli.relink)
 
+# Configuration a crawl cannot start with: one sentence before anything is fetched.
+CONFIG_ERRORS: tuple[type[Exception], ...] = (UserError, OutletConfigError, TopicConfigError)
 USER_ERRORS: tuple[type[Exception], ...] = (
-    UserError,
-    OutletConfigError,
+    *CONFIG_ERRORS,
     StorageError,
     DiscoveryError,
     FetchError,
@@ -109,13 +116,22 @@ def _crawl_and_report(
 ) -> int:
     from newsmon.progress import CrawlProgress  # imports Scrapy signals; keep `--help` fast
 
-    with CrawlProgress(console) as progress:
-        run_id = run_crawl(outlets, options, on_crawler=progress.attach, run_id=run_id)
+    try:
+        with CrawlProgress(console) as progress:
+            run_id = run_crawl(outlets, options, on_crawler=progress.attach, run_id=run_id)
+    except Interrupted as stop:
+        err.print(
+            f"Crawl {stop}; what was stored is kept, and the next crawl of these outlets "
+            "completes it."
+        )
+        raise typer.Exit(stop.exit_code) from None
     with store(options.db_url) as session:
         run = get_run(session, run_id)
         assert run is not None
         console.print(run_summary_table(run_id, run.stats or {}))
-        console.print(f"Run {run_id}: {run.status}.")
+        console.print(f"Run {run_id}: {run.status}" + (f" ({run.error})." if run.error else "."))
+    if run.status == "failed":
+        raise typer.Exit(1)
     return run_id
 
 
@@ -200,9 +216,33 @@ def _demo_crawl(db: str | None, outlets_file: Path) -> None:
     from scheduler.jobs import child_env, crawl_command, describe_exit
 
     cmd = crawl_command([], [str(outlets_file)], trigger="demo", builtin=False, allow_private=True)
-    code = subprocess.run(cmd, check=False, env=child_env(db)).returncode  # noqa: S603
+    code = _wait_through_interrupts(subprocess.Popen(cmd, env=child_env(db)))  # noqa: S603
+    if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        raise typer.Exit(code)  # the crawl printed its one line; the demo web stops with us
     if code != 0:
         raise UserError(f"The demo crawl ended with {describe_exit(code)}; see the messages above.")
+
+
+def _wait_through_interrupts(child: subprocess.Popen[bytes]) -> int:
+    """Wait for a child crawl, letting it handle Ctrl-C and SIGTERM itself.
+
+    Ctrl-C reaches the whole process group, the child included; a SIGTERM sent to
+    us alone is passed on. Either way we keep serving the demo web until the child
+    has stored, linked and recorded what it had in flight, and return its exit status.
+    """
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        child.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                continue  # the child got the same Ctrl-C
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -239,14 +279,24 @@ def crawl(
     ] = None,
 ) -> None:
     """Crawl outlets from the registry into the store."""
-    files = [*(outlets_file or []), *registry_paths_from_env()]
-    known = load_registry(files, builtin=not no_builtin)
-    names = outlet or sorted(known)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UserError(
-            f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
-        )
+    extra = _settings(setting or [])
+    try:
+        files = [*(outlets_file or []), *registry_paths_from_env()]
+        known = load_registry(files, builtin=not no_builtin)
+        names = outlet or sorted(known)
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UserError(
+                f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
+            )
+        topic = extra.get("NEWSMON_TOPIC")
+        load_topic(Path(topic) if topic else None)  # a bad topic file stops us before any fetch
+    except CONFIG_ERRORS as exc:
+        if run_id is not None:  # the scheduler opened a run for us: say why it failed
+            with store(db, write=True) as session:
+                finish_run(session, run_id, "failed", error=str(exc))
+                session.commit()
+        raise
     if as_trigger(trigger) == "scheduled":
         # An outlet that keeps failing rests (exponential back-off) instead of being hammered.
         with store(db) as session:
@@ -271,7 +321,7 @@ def crawl(
         trigger=as_trigger(trigger),
         extract_workers=workers,
         log_level=log_level,
-        extra_settings=_settings(setting or []),
+        extra_settings=extra,
     )
     _crawl_and_report([known[n] for n in names], options, run_id)
 
@@ -297,11 +347,9 @@ def outlets_add(
     """Discover a site's feeds and sitemaps and append a draft entry to your outlets file."""
     home = fetch(url, allow_private=allow_private)
     robots_url = home.url.split("/", 3)
-    robots: str | None
+    robots: bytes | None
     try:
-        robots = fetch(
-            "/".join(robots_url[:3]) + "/robots.txt", allow_private=allow_private
-        ).body.decode("utf-8", "replace")
+        robots = fetch("/".join(robots_url[:3]) + "/robots.txt", allow_private=allow_private).body
     except FetchError:
         robots = None
     outlet = draft_outlet(home.url, home.body, robots)
@@ -534,8 +582,9 @@ def runs(
         "stored",
         "updated",
         "failed",
+        "reason",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for run in rows:
         totals: dict[str, int] = {}
         for stats in (run.stats or {}).values():
@@ -552,6 +601,7 @@ def runs(
             str(totals.get("stored", 0)),
             str(totals.get("updated", 0)),
             str(totals.get("failed", 0)),
+            run.error or "",
         )
     console.print(table)
 
@@ -572,10 +622,36 @@ def report(
 
 
 @db_app.command("check")
-def db_check(db: DbOption = None) -> None:
-    """Check the store's integrity: foreign keys, orphans, full-text index in sync."""
+def db_check(
+    db: DbOption = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Link the articles an interrupted crawl left unlinked and close the runs "
+            "whose crawl process died.",
+        ),
+    ] = False,
+) -> None:
+    """Check the store: foreign keys, orphans, full-text index, unlinked articles, stale runs."""
+    if repair:
+        _repair(db)
     with store(db, write=True) as session:
         problems = check_integrity(session)
+        problems += [
+            f"run {run.id} is still `running` but no process is crawling its outlets: its "
+            "crawl process died; `newsmon db check --repair` records it as failed"
+            for run in _abandoned_runs(session, db)
+        ]
+        unlinked = unlinked_articles(session)
+        if unlinked:
+            more = ", ..." if len(unlinked) > 5 else ""
+            shown = ", ".join(f"#{i}" for i in unlinked[:5]) + more
+            problems.append(
+                f"{len(unlinked)} article(s) stored but not linked to their relatives ({shown}): "
+                "a crawl was interrupted or ran without linking; the next crawl of their "
+                "outlets or `newsmon db check --repair` links them"
+            )
     if problems:
         for problem in problems:
             err.print(f"[red]problem:[/] {problem}")
@@ -583,9 +659,39 @@ def db_check(db: DbOption = None) -> None:
     console.print("The store is consistent.")
 
 
+def _abandoned_runs(session: Session, db: str | None) -> list[RunSummary]:
+    """Runs left `running` by a process that died (it would hold its outlets' locks)."""
+    return [run for run in running_runs(session) if not crawling(db, run.outlets)]
+
+
+def _repair(db: str | None) -> None:
+    """What an interrupted or killed crawl leaves behind, completed the way the next crawl would."""
+    with store(db, write=True) as session:
+        abandoned = _abandoned_runs(session, db)
+        for run in abandoned:
+            finish_run(
+                session, run.id, "failed", error="its crawl process died before recording the end"
+            )
+        session.commit()
+        outlets = unlinked_outlets(session)
+    with outlet_locks(db, outlets), store(db, write=True) as session:
+        linked = link_unlinked(session, outlets)
+        session.commit()
+    console.print(
+        f"Repaired: {len(abandoned)} run(s) closed as failed, {linked} article(s) linked."
+    )
+
+
 def main() -> None:
     try:
         app()
+    except KeyboardInterrupt:
+        # Ctrl-C outside a crawl (a crawl handles it itself, see `runner.StopOnSignal`).
+        err.print("Interrupted.")
+        sys.exit(130)
+    except Interrupted as stop:
+        err.print(f"Stopped: {stop}.")
+        sys.exit(stop.exit_code)
     except USER_ERRORS as exc:
         # Escaped: messages quote URLs and pip extras like newsmon[postgres], not markup.
         err.print(f"[red]error:[/] {escape(str(exc))}")

@@ -39,10 +39,20 @@ class OutletLine:
 
 
 @dataclass(frozen=True)
+class RunLine:
+    """How a run ended, and why when it did not succeed (`crawl_runs.error`)."""
+
+    id: int
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     generated_at: datetime
     run_ids: tuple[int, ...]
+    runs: list[RunLine]
     new_articles: list[NewArticle]
     updated_articles: list[UpdatedArticle]
     new_rewrites: list[NewRelation]
@@ -88,6 +98,7 @@ def build_report(session: Session, run_id: int | None, since: datetime | None) -
         title=title,
         generated_at=datetime.now(UTC),
         run_ids=tuple(r.id for r in runs),
+        runs=[RunLine(r.id, r.status, r.error) for r in runs],
         new_articles=new_articles(session, window),
         updated_articles=updated_articles(session, window),
         new_rewrites=new_relations(session, window, REWRITE_RELATIONS),
@@ -120,6 +131,12 @@ def _jsonable(value: object) -> object:
 
 def to_markdown(report: Report) -> str:
     lines = [f"# {report.title}", ""]
+    troubled = [r for r in report.runs if r.status != "succeeded"]
+    if troubled:
+        lines += [
+            f"- run {r.id}: {r.status}" + (f": {r.reason}" if r.reason else "") for r in troubled
+        ]
+        lines.append("")
     lines += _section(
         f"New articles ({len(report.new_articles)})",
         [

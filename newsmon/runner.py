@@ -7,19 +7,25 @@ within one process.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
-from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.extensions import run_outcome
+from crawler.linking import link_unlinked
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
+from crawler.workers import WorkerPool
 from scheduler.lock import LockBusy, outlet_locks
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 from storage.queries import finish_run, get_run, start_run
@@ -68,6 +74,65 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
 CrawlerHook = Callable[[Crawler, Outlet], None]
 
 
+class Interrupted(BaseException):
+    """The crawl was stopped by SIGINT or SIGTERM; raised once the run is recorded as such.
+
+    A BaseException like KeyboardInterrupt: nothing on the way up may swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention: 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)."""
+        return 128 + self.signum
+
+
+class StopOnSignal:
+    """SIGINT and SIGTERM stop the crawl the way Scrapy's own handlers do, but remembered.
+
+    The first signal stops every crawler gracefully (no new requests; the items in
+    flight are stored and linked, the worker pool finishes its tasks); a second one
+    stops the reactor at once and leaves unfinished linking to the next run. Outside
+    the reactor a signal unwinds the command as `Interrupted`.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.process: CrawlerProcess | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignal:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        first = self.signum is None
+        if first:
+            self.signum = signum
+        if self.process is None:
+            raise Interrupted(signum)
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self.process.stop if first else _stop_reactor)
+
+
+def _stop_reactor() -> None:
+    from twisted.internet import reactor
+
+    with contextlib.suppress(RuntimeError):  # already stopping
+        reactor.stop()  # type: ignore[misc]  # the module is typed as its interface class
+
+
 def run_crawl(
     outlets: Sequence[Outlet],
     options: CrawlOptions,
@@ -80,7 +145,9 @@ def run_crawl(
     crawler's signals before it starts. ``run_id`` continues a run row that
     the caller (the scheduler) opened; otherwise a new one is opened here.
     Raises LockBusy, after closing the run as skipped, when another process
-    is crawling one of the outlets.
+    is crawling one of the outlets, and Interrupted, after recording the run
+    as interrupted, on SIGINT or SIGTERM. Articles an earlier run of these
+    outlets stored but did not link are linked first.
     """
     engine = make_engine(options.db_url)
     sessions = session_factory(engine)
@@ -90,23 +157,43 @@ def run_crawl(
             with sessions.begin() as session:
                 run_id = start_run(session, [o.name for o in outlets], options.trigger)
     status: RunStatus = "failed"
-    error: str | None = None
+    reason: str | None = None
+    stop = StopOnSignal()
+    settings = crawl_settings(options, run_id)
     try:
-        with outlet_locks(options.db_url, [o.name for o in outlets]):
-            crawlers = _crawl(outlets, options, run_id, on_crawler)
+        with stop, outlet_locks(options.db_url, [o.name for o in outlets]):
+            if settings.getbool("NEWSMON_LINK"):
+                with storage_errors(engine), sessions.begin() as session:
+                    link_unlinked(session, [o.name for o in outlets], run_id)
+            crawlers = _crawl(outlets, settings, on_crawler, stop)
         _raise_storage_error(crawlers)
-        with storage_errors(engine):
-            status = _status_from_stats(sessions, run_id, len(outlets))
+        if stop.signum is not None:
+            raise Interrupted(stop.signum)
+        with storage_errors(engine), sessions() as session:
+            run = get_run(session, run_id)
+            status, reason = run_outcome(
+                run.stats if run is not None else {}, [o.name for o in outlets]
+            )
     except LockBusy as exc:
-        status, error = "skipped", str(exc)
+        status, reason = "skipped", str(exc)
+        raise
+    except Interrupted as exc:
+        status, reason = "interrupted", str(exc)
+        raise
+    except KeyboardInterrupt:
+        status, reason = "interrupted", "interrupted by SIGINT"
+        raise
+    except StorageError as exc:
+        reason = str(exc)
         raise
     except BaseException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        WorkerPool.close()
         try:
             with storage_errors(engine), sessions.begin() as session:
-                finish_run(session, run_id, status, error=error)
+                finish_run(session, run_id, status, error=reason)
         finally:
             engine.dispose()
     return run_id
@@ -122,10 +209,22 @@ def _raise_storage_error(crawlers: list[Crawler]) -> None:
             raise StorageError(str(message), reason)
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Scrapy's robots.txt middleware logs an unreachable site with the whole traceback;
+    the message already says what happened (the retry middleware says it again)."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
 def _crawl(
-    outlets: Sequence[Outlet], options: CrawlOptions, run_id: int, on_crawler: CrawlerHook | None
+    outlets: Sequence[Outlet],
+    settings: Settings,
+    on_crawler: CrawlerHook | None,
+    stop: StopOnSignal,
 ) -> list[Crawler]:
-    process = CrawlerProcess(crawl_settings(options, run_id))
+    process = CrawlerProcess(settings)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawlers = []
     for outlet in outlets:
         crawler = process.create_crawler(spider_class(outlet))
@@ -133,16 +232,9 @@ def _crawl(
             on_crawler(crawler, outlet)
         process.crawl(crawler)
         crawlers.append(crawler)
-    process.start()
+    stop.process = process
+    try:
+        process.start(install_signal_handlers=False)  # StopOnSignal handles them
+    finally:
+        stop.process = None
     return crawlers
-
-
-def _status_from_stats(sessions: sessionmaker[Session], run_id: int, expected: int) -> RunStatus:
-    """A run succeeded when every outlet's spider finished normally."""
-    with sessions() as session:
-        run = get_run(session, run_id)
-        stats = run.stats or {} if run is not None else {}
-    finished = [s for s in stats.values() if s.get("finish_reason") == "finished"]
-    if len(finished) == expected:
-        return "succeeded"
-    return "interrupted" if stats else "failed"

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from newsmon.common import DbOption, console
+from crawler.outlets import load_registry, registry_paths_from_env
+from newsmon.common import DbOption, UserError, console, store
 from scheduler.jobs import crawl_job
 from scheduler.service import (
     add_crawl,
@@ -19,6 +20,7 @@ from scheduler.service import (
     make_trigger,
     serve_forever,
 )
+from storage.queries import get_run
 
 schedule_app = typer.Typer(help="Schedule daily (or any) re-crawls; jobs persist in the store.")
 
@@ -117,6 +119,22 @@ def run_now(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Run a scheduled-style crawl immediately, in a child process, and wait for it."""
+    """Run a scheduled-style crawl immediately, in a child process, and wait for it.
+
+    Exits non-zero when the run failed or was interrupted, so a cron line or a
+    deployment check can tell.
+    """
+    known = load_registry(registry_paths_from_env())
+    unknown = [name for name in outlet or [] if name not in known]
+    if unknown:
+        raise UserError(
+            f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
+        )
     run_id = crawl_job(db_url=db, outlets=outlet or [])
-    console.print(f"Crawl run {run_id} finished; `newsmon runs` shows its figures.")
+    with store(db) as session:
+        run = get_run(session, run_id)
+    assert run is not None
+    reason = f" ({run.error})" if run.error else ""
+    console.print(f"Crawl run {run_id}: {run.status}{reason}; `newsmon runs` shows its figures.")
+    if run.status in ("failed", "interrupted"):
+        raise typer.Exit(1)

@@ -61,3 +61,29 @@ def outlet_locks(db_url: str | None, outlets: Sequence[str]) -> Iterator[None]:
             fh.write(f"pid {os.getpid()}")
             fh.flush()
         yield
+
+
+def crawling(db_url: str | None, outlets: Sequence[str]) -> bool:
+    """Whether a live process holds the lock of any of these outlets ("*": of any outlet).
+
+    A run row still `running` whose outlets nobody holds was left by a process that
+    died before it could record how the run ended.
+    """
+    folder = lock_dir(db_url)
+    if not folder.is_dir():
+        return False
+    paths = (
+        sorted(folder.glob("*.lock"))
+        if "*" in outlets
+        else [folder / f"{outlet}.lock" for outlet in outlets]
+    )
+    for path in paths:
+        if not path.exists():
+            continue
+        with path.open("a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return False

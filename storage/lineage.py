@@ -106,6 +106,37 @@ def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableA
         after = batch[-1].id
 
 
+def unlinked_articles(session: Session, outlets: Collection[str] | None = None) -> list[int]:
+    """Articles stored without a signature: their linking was cut short (an
+    interrupted or killed crawl) and is still to be done; ``outlets`` narrows
+    the search to those outlets, oldest first."""
+    query = (
+        select(Article.id)
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(ArticleSignature.article_id.is_(None))
+        .order_by(Article.id)
+    )
+    if outlets is not None:
+        query = query.join(Outlet, Outlet.id == Article.outlet_id).where(
+            Outlet.name.in_(list(outlets))
+        )
+    return list(session.scalars(query))
+
+
+def unlinked_outlets(session: Session) -> list[str]:
+    """The outlets with articles still to link (see `unlinked_articles`)."""
+    return list(
+        session.scalars(
+            select(Outlet.name)
+            .join(Article, Article.outlet_id == Outlet.id)
+            .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+            .where(ArticleSignature.article_id.is_(None))
+            .distinct()
+            .order_by(Outlet.name)
+        )
+    )
+
+
 def save_signature(
     session: Session,
     article_id: int,

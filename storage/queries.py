@@ -498,6 +498,12 @@ def check_integrity(session: Session) -> list[str]:
     return problems
 
 
+def running_runs(session: Session) -> list[RunSummary]:
+    """Runs not (yet) closed: crawling now, or left by a process that died."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == "running"))
+    return [_run_summary(run) for run in runs]
+
+
 def _url_problems(session: Session) -> list[str]:
     """Articles must have exactly one canonical URL row, equal to their own URL.
 

@@ -296,7 +296,7 @@ HOMEPAGE = b"""<!doctype html><html lang="de-DE"><head><meta charset="utf-8">
 
 
 def test_draft_outlet(tmp_path: Path) -> None:
-    robots = "User-agent: *\nDisallow:\nSitemap: https://www.tagesblatt.de/sitemap-news.xml\n"
+    robots = b"User-agent: *\nDisallow:\nSitemap: https://www.tagesblatt.de/sitemap-news.xml\n"
     draft = draft_outlet("https://WWW.Tagesblatt.de/?utm_source=x", HOMEPAGE, robots)
     assert draft.name == "tagesblatt"
     assert draft.title == "Tagesblatt"

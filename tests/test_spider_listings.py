@@ -8,12 +8,18 @@ clean one.
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import permutations
+from typing import Any
 
 import pytest
 import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from crawler.discovery import Link, LinkSource
 from crawler.outlets import Outlet
@@ -33,9 +39,9 @@ ON_TOPIC = "Xi and Putin talk by phone on Ukraine and trade"
 OFF_TOPIC = "Trucks decorated with ribbons crossed the bridge"
 
 
-def _spider() -> OutletSpider:
-    spider_class = OutletSpider.for_outlet(OUTLET)
-    crawler = get_crawler(spider_class)
+def _spider(outlet: Outlet = OUTLET) -> OutletSpider:
+    spider_class = OutletSpider.for_outlet(outlet)
+    crawler = get_crawler(spider_class, {"NEWSMON_INCREMENTAL": False})
     crawler.spider = spider = spider_class.from_crawler(crawler)
     assert crawler.stats is not None
     crawler.stats.open_spider()
@@ -73,3 +79,94 @@ def test_what_is_fetched_does_not_depend_on_the_order_of_listings(
         urls, title_skips = _fetched(order)
         assert urls == ([URL] if fetched else []), order
         assert title_skips == (0 if fetched else 1), order
+
+
+def _stats(spider: OutletSpider) -> dict[str, Any]:
+    stats = spider.crawler.stats
+    assert stats is not None
+    return {k.removeprefix("newsmon/"): v for k, v in stats.get_stats().items()}
+
+
+def _started(spider: OutletSpider) -> list[str]:
+    async def collect() -> list[str]:
+        return [request.url async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def _response(url: str, body: bytes, content_type: str = "text/html") -> Response:
+    return Response(
+        url, body=body, headers={"Content-Type": content_type}, request=scrapy.Request(url)
+    )
+
+
+def test_robots_txt_sitemaps_are_read_when_the_entry_names_none() -> None:
+    spider = _spider()
+    assert _started(spider) == ["https://news.example/robots.txt"]
+    robots = _response(
+        "https://news.example/robots.txt",
+        b"User-agent: *\nSitemap: /sitemap-news.xml\nSitemap: https://elsewhere.example/s.xml\n"
+        b"Sitemap: ftp://news.example/x.xml\n",
+        "text/plain",
+    )
+    requests = list(spider.parse_robots(robots))
+    assert [r.url for r in requests] == ["https://news.example/sitemap-news.xml"]
+    assert all(
+        isinstance(r, scrapy.Request) and r.callback == spider.parse_sitemap for r in requests
+    )
+    stats = _stats(spider)
+    assert stats["listings"]["https://news.example/robots.txt"] == {
+        "kind": "robots",
+        "found": 3,
+        "kept": 2,
+        "dropped": {"not_http": 1},
+    }
+    assert stats["skipped/offsite"] == 1
+
+
+def test_an_entry_that_names_sitemaps_keeps_to_them() -> None:
+    sitemap = "https://news.example/sitemap-news.xml"
+    assert _started(_spider(replace(OUTLET, sitemaps=(sitemap,)))) == [sitemap]
+
+
+def test_a_feed_records_what_it_listed() -> None:
+    spider = _spider()
+    feed = (
+        "<rss><channel><item><title>Путин и Си</title><link>/world/2022/06/15/a</link></item>"
+        "<item><title>x</title><link>javascript:void(0)</link></item></channel></rss>"
+    ).encode("koi8-r")
+    response = _response("https://news.example/rss.xml", feed, "text/xml; charset=koi8-r")
+    requests = [r for r in spider.parse_feed(response) if isinstance(r, scrapy.Request)]
+    assert [r.url for r in requests] == ["https://news.example/world/2022/06/15/a"]
+    assert requests[0].cb_kwargs["link"].title == "Путин и Си"
+    stats = _stats(spider)
+    assert stats["listings"]["https://news.example/rss.xml"] == {
+        "kind": "feed",
+        "found": 2,
+        "kept": 1,
+        "dropped": {"not_http": 1},
+    }
+    assert (stats["links/found"], stats["links/kept"], stats["links/dropped/not_http"]) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("body", [b"", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"])
+def test_a_section_that_is_no_page_is_a_failed_listing(body: bytes) -> None:
+    spider = _spider()
+    url = "https://news.example/world/"
+    assert list(spider.parse_section(_response(url, body))) == []
+    stats = _stats(spider)
+    assert stats["failed/discovery"] == 1
+    assert stats["listings"][url]["kind"] == "section"
+    assert stats["listings"][url]["error"]
+
+
+def test_a_listing_that_answers_with_an_error_is_recorded_as_failed() -> None:
+    spider = _spider()
+    url = "https://news.example/rss.xml"
+    request = spider._discovery_request(url, spider.parse_feed, "feed")
+    failure = Failure(HttpError(Response(url, status=404, request=request), "Ignoring 404"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy's errbacks get it
+    spider.on_error(failure)
+    stats = _stats(spider)
+    assert stats["failed/discovery_http_404"] == 1
+    assert stats["listings"][url] == {"kind": "feed", "error": "Ignoring 404"}

@@ -14,6 +14,7 @@ from crawler.urls import (
     fetch_refusal,
     host_of,
     is_fetchable,
+    listed_url,
     same_site,
 )
 
@@ -182,3 +183,43 @@ def test_same_site() -> None:
 def test_host_of() -> None:
     assert host_of("https://WWW.Ex.com.:8080/x") == "www.ex.com"
     assert host_of("/relative") is None
+
+
+LISTING = "https://news.example.com/feeds/world.xml"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("/2022/06/15/a", ("https://news.example.com/2022/06/15/a", None)),
+        ("b.html#top", ("https://news.example.com/feeds/b.html", None)),
+        ("//cdn.example.org/x", ("https://cdn.example.org/x", None)),
+        (
+            "\n   https://news.example.com/a-long-\n      address\t\n  ",
+            ("https://news.example.com/a-long-address", None),
+        ),
+        ("\x00\x1f https://news.example.com/x \x01", ("https://news.example.com/x", None)),
+        ("https://news.example.com/a b", ("https://news.example.com/a b", None)),
+        ("https://news.example.com/a\x00b", (None, "control_characters")),
+        ("https://news.example.com/\x1b[31m", (None, "control_characters")),
+        ("https://news.example.com/\ufffd.xml", (None, "invalid_characters")),
+        ("javascript:alert(1)", (None, "not_http")),
+        ("file:///etc/passwd", (None, "not_http")),
+        ("mailto:desk@example.com", (None, "not_http")),
+        ("http://[::1/x", (None, "malformed")),
+        ("https://news.example.com:99999/x", (None, "malformed")),
+        ("   ", (None, "empty")),
+        (None, (None, "empty")),
+    ],
+)
+def test_listed_url(raw: str | None, expected: tuple[str | None, str | None]) -> None:
+    assert tuple(listed_url(raw, LISTING)) == expected
+
+
+@given(st.text(max_size=60))
+def test_listed_url_is_total_and_keeps_only_http(raw: str) -> None:
+    url, drop = listed_url(raw, LISTING)
+    assert (url is None) != (drop is None)
+    if url is not None:
+        assert urlsplit(url).scheme in ("http", "https")
+        assert not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url)

@@ -4,15 +4,20 @@ An outlet's registry entry says where to discover articles (feeds, sitemaps,
 section pages) and which URLs are articles; this spider turns that into
 requests. Everything it decides is delegated to pure functions in
 ``crawler.discovery``, ``crawler.urls`` and ``crawler.topic``; an outlet that
-needs more overrides one hook (``article_url`` or ``section_urls``) in a small
+needs more overrides one hook (``article_url`` or ``section_listing``) in a small
 subclass named by the entry's ``spider`` field.
+
+What each listing gave is kept in the run's stats: ``links/found``,
+``links/kept`` and ``links/dropped/REASON`` in total, and per listing URL
+under ``listings`` (kind, found, kept, dropped by reason, or the error).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -25,8 +30,10 @@ from twisted.python.failure import Failure
 from crawler.discovery import (
     DiscoveryError,
     Link,
+    Listing,
     parse_feed,
     parse_sitemap,
+    robots_sitemaps,
     section_links,
     within_lookback,
 )
@@ -46,6 +53,12 @@ from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 STAT = "newsmon"
 
 
+def _content_type(response: Response) -> str | None:
+    """The Content-Type header, whose charset discovery weighs against the document's own."""
+    content_type = response.headers.get("Content-Type")
+    return content_type.decode("latin-1") if content_type else None
+
+
 def _origin(request: scrapy.Request) -> str:
     """The URL the spider asked for, before any redirect (what the user recognises)."""
     redirects = request.meta.get("redirect_urls") or []
@@ -54,6 +67,7 @@ def _origin(request: scrapy.Request) -> str:
 
 # What a discovery callback yields: requests, and validators to keep for the next run.
 Discovered = scrapy.Request | ListingValidators
+ListingKind = Literal["feed", "sitemap", "section", "robots"]
 
 
 class OutletSpider(scrapy.Spider):
@@ -85,20 +99,35 @@ class OutletSpider(scrapy.Spider):
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
         self.state = load_state(self.settings, self.outlet.name, listings)
         for url in self.outlet.feeds:
-            yield self._discovery_request(url, self.parse_feed)
+            yield self._discovery_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
-            yield self._discovery_request(url, self.parse_sitemap)
+            yield self._discovery_request(url, self.parse_sitemap, "sitemap")
         for url in self.outlet.sections:
-            yield self._discovery_request(url, self.parse_section)
+            yield self._discovery_request(url, self.parse_section, "section")
+        if not self.outlet.sitemaps:
+            # An entry that names sitemaps has chosen them (robots.txt often announces
+            # whole-archive indexes); one that names none lets robots.txt speak.
+            robots = urljoin(self.outlet.homepage, "/robots.txt")
+            if self._may_fetch(robots):
+                yield scrapy.Request(
+                    robots,
+                    callback=self.parse_robots,
+                    errback=self.on_robots_error,
+                    meta={"newsmon_kind": "discovery"},
+                )
 
-    def _discovery_request(self, url: str, callback: Any) -> scrapy.Request:
+    def _discovery_request(self, url: str, callback: Any, listing: ListingKind) -> scrapy.Request:
         # Feeds and sitemaps are asked conditionally; a 304 means nothing new is listed.
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             headers=conditional_headers(self.state, url),
-            meta={"newsmon_kind": "discovery", "handle_httpstatus_list": [304]},
+            meta={
+                "newsmon_kind": "discovery",
+                "newsmon_listing": listing,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def _listing_unchanged(self, response: Response) -> bool:
@@ -121,44 +150,88 @@ class OutletSpider(scrapy.Spider):
         if self._listing_unchanged(response):
             return
         self._inc("discovery/feeds")
-        try:
-            links = parse_feed(response.body, response.url)
-        except DiscoveryError as exc:
-            self._fail("discovery", response.url, str(exc))
+        listing = self._read(
+            "feed",
+            response,
+            lambda: parse_feed(response.body, response.url, _content_type(response)),
+        )
+        if listing is None:
             return
-        yield from self.follow(links)
+        yield from self.follow(listing.links)
         yield from self._validators(response)
 
     def parse_sitemap(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
         self._inc("discovery/sitemaps")
-        try:
-            sitemap = parse_sitemap(response.body, response.url)
-        except DiscoveryError as exc:
-            self._fail("discovery", response.url, str(exc))
+        sitemap = self._read(
+            "sitemap",
+            response,
+            lambda: parse_sitemap(response.body, response.url, _content_type(response)),
+        )
+        if sitemap is None:
             return
-        for child in sitemap.children:
+        yield from self._child_sitemaps(sitemap.children)
+        yield from self.follow(sitemap.links)
+        yield from self._validators(response)
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        listing = self._read(
+            "robots", response, lambda: robots_sitemaps(response.body, response.url)
+        )
+        if listing is not None:
+            yield from self._child_sitemaps(listing.children)
+
+    def on_robots_error(self, failure: Failure) -> None:
+        """A robots.txt that cannot be read announces no sitemaps; that is not a failure."""
+        self._inc("discovery/robots_unavailable")
+        self.logger.info("robots.txt not read: %s", failure.getErrorMessage())
+
+    def _child_sitemaps(self, children: Iterable[Link]) -> Iterator[scrapy.Request]:
+        for child in children:
             if not within_lookback(child, self._now, self.outlet.lookback_days):
                 self._inc("skipped/too_old")
             elif not child_sitemap_due(self.state, child):
                 self._inc("skipped/sitemap_unchanged")
             elif self._may_fetch(child.url):
-                yield self._discovery_request(child.url, self.parse_sitemap)
-        yield from self.follow(sitemap.links)
-        yield from self._validators(response)
+                yield self._discovery_request(child.url, self.parse_sitemap, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         self._inc("discovery/sections")
-        links = [
-            Link(url=url, title=None, published=None, source="section")
-            for url in self.section_urls(response)
-        ]
-        yield from self.follow(links)
+        listing = self._read("section", response, lambda: self.section_listing(response))
+        if listing is not None:
+            yield from self.follow(listing.links)
 
-    def section_urls(self, response: Response) -> Iterable[str]:
-        """Hook: the candidate article URLs on a section page."""
+    def section_listing(self, response: Response) -> Listing:
+        """Hook: the candidate article links on a section page (raises `DiscoveryError`)."""
         return section_links(response.body, response.url)
+
+    def _read(
+        self, kind: ListingKind, response: Response, parse: Callable[[], Listing]
+    ) -> Listing | None:
+        """Parse one listing and record what it gave, or count it failed and say why."""
+        try:
+            listing = parse()
+        except DiscoveryError as exc:
+            self._fail("discovery", response.url, str(exc))
+            self._note_listing(response.url, {"kind": kind, "error": str(exc)})
+            return None
+        kept = len(listing.links) + len(listing.children)
+        self._inc("links/found", listing.found)
+        self._inc("links/kept", kept)
+        for reason, count in listing.dropped.items():
+            self._inc(f"links/dropped/{reason}", count)
+        self._note_listing(
+            response.url,
+            {"kind": kind, "found": listing.found, "kept": kept, "dropped": listing.dropped},
+        )
+        return listing
+
+    def _note_listing(self, url: str, figures: dict[str, Any]) -> None:
+        assert self.crawler.stats is not None
+        listings = self.crawler.stats.get_value(f"{STAT}/listings") or {}
+        listings[url] = figures
+        self.crawler.stats.set_value(f"{STAT}/listings", listings)
 
     def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
@@ -281,6 +354,10 @@ class OutletSpider(scrapy.Spider):
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
         error = failure.value
         message = failure.getErrorMessage()
+        if request is not None and "newsmon_listing" in request.meta:
+            self._note_listing(
+                request.url, {"kind": request.meta["newsmon_listing"], "error": message}
+            )
         if isinstance(error, HttpError):  # an IgnoreRequest too, so it goes first
             status = error.response.status
             if (

@@ -51,7 +51,7 @@ def test_a_stalling_server_times_out_without_stopping_the_crawl(tmp_path: Path) 
         with sqlite3.connect(db) as con:
             ((status, stats),) = con.execute("SELECT status, stats FROM crawl_runs").fetchall()
             urls = {row[0] for row in con.execute("SELECT url FROM articles")}
-        assert status == "succeeded"
+        assert status == "partial"  # one page failed, the rest of the outlet was crawled
         counters = json.loads(stats)[OUTLET]
         assert counters["failed/article"] == 1
         assert counters["retry/max_reached"] == 1  # retried, then given up
