@@ -73,12 +73,6 @@ def doc_of(article: _Text) -> Doc:
     )
 
 
-def text_signature(article: _Text) -> bytes:
-    """The persisted candidate signature, computed where the text is: in an extraction
-    worker, so the crawl process only looks it up."""
-    return signature(doc_of(article)).to_bytes()
-
-
 # Parsed documents kept for verdicts in this process (the crawl process or an extraction
 # worker): features are the expensive part of a verdict, and the same stored articles come
 # up as candidates again and again. Keyed by the whole article, text included, so that

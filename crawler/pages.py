@@ -14,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from crawler.extract import Extracted, Skipped, extract
-from crawler.linking import text_signature
 from crawler.topic import Topic, load_topic
 from crawler.urls import canonicalize, host_of, same_site
+from dedup.candidates import signature
+from dedup.features import Doc
 from dedup.normalize import content_key
 from storage.records import ArticleRecord
 
@@ -84,27 +85,32 @@ def build_record(
     if not topic.is_relevant(relevance):
         detail = f"relevance {relevance.score:.2f}"
         return PageSkip(page.outlet, page.url, "off_topic", detail, page.recheck_of)
+    published = result.published or page.discovered_published
+    # A re-check is compared with its own stored text, not linked again. A signed page's
+    # features hold its exact-duplicate key already: one normalisation pass, not two.
+    doc = (
+        Doc(result.seed_text, result.language, published, page.outlet)
+        if sign and page.recheck_of is None
+        else None
+    )
     record = ArticleRecord(
         outlet=page.outlet,
         url=_article_url(page, result),
         fetched_url=page.fetched_url,
         title=result.title,
         text=result.text,
-        published=result.published or page.discovered_published,
+        published=published,
         authors=result.authors,
         language=result.language,
         extractor_version=result.extractor_version,
         topic_score=relevance.score,
-        content_key=content_key(result.seed_text),
+        content_key=doc.features.key if doc else content_key(result.seed_text),
         raw_html=page.body,
         fetched_at=page.fetched_at,
         listed_modified=page.discovered_published,
         recheck_of=page.recheck_of,
     )
-    # A re-check is compared with its own stored text, not linked again.
-    if not sign or page.recheck_of is not None:
-        return record
-    return replace(record, signature=text_signature(record))
+    return replace(record, signature=signature(doc).to_bytes()) if doc else record
 
 
 def rebuild_record(

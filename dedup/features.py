@@ -12,7 +12,7 @@ from anyascii import anyascii
 
 from dedup.anchors import anchor_weight, paragraph_anchors, quotes
 from dedup.language import detect_language
-from dedup.normalize import clean_lines, key_of_normalized, normalize_text
+from dedup.normalize import clean_lines, key_of_normalized, normalize_lines
 from dedup.shingles import STEM_LENGTH, content_terms, shingles, tokenize
 
 MIN_PARAGRAPH_TOKENS = 5
@@ -171,7 +171,7 @@ def extract_features(text: str, language: str | None = None) -> Features:
                 anchors=tuple(paragraph_anchors(line)),
             )
         )
-    normalized = normalize_text(text)
+    normalized = normalize_lines(lines)
     return Features(
         key=key_of_normalized(normalized),
         language=language or detect_language(normalized),

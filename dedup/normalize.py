@@ -96,8 +96,8 @@ def clean_lines(text: str) -> list[str]:
     return lines
 
 
-def _normalize_once(text: str) -> str:
-    return _ANY_SPACE.sub(" ", " ".join(clean_lines(text))).strip()
+def _joined(lines: list[str]) -> str:
+    return _ANY_SPACE.sub(" ", " ".join(lines)).strip()
 
 
 def normalize_text(text: str) -> str:
@@ -106,9 +106,14 @@ def normalize_text(text: str) -> str:
     Applied to its own output it is a no-op: cleaning is repeated until nothing
     changes, because removing one stamp or label can expose another.
     """
-    current = _normalize_once(text)
+    return normalize_lines(clean_lines(text))
+
+
+def normalize_lines(lines: list[str]) -> str:
+    """`normalize_text` of a text whose `clean_lines` are already known (saves a pass)."""
+    current = _joined(lines)
     while True:
-        again = _normalize_once(current)
+        again = _joined(clean_lines(current))
         if again == current:
             return current
         current = again
