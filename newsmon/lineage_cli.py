@@ -188,12 +188,15 @@ def stories(
     since: Annotated[
         str | None, typer.Option(help="Stories first published since (YYYY-MM-DD).")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many stories.")] = 50,
+    limit: Annotated[int, typer.Option(help="At most this many stories.", min=1)] = 50,
+    min_size: Annotated[
+        int, typer.Option(help="Only stories of at least this many articles.", min=1)
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """Stories: articles about one event, with their size, languages, outlets, first publisher."""
     with store(db) as session:
-        found = list_stories(session, parse_since(since), limit)
+        found = list_stories(session, parse_since(since), limit, min_size)
     table = Table(title=f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}")
     for column in (
         "id",

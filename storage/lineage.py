@@ -375,11 +375,20 @@ def story_members(session: Session, story_id: int) -> list[int]:
 
 
 def list_stories(
-    session: Session, since: datetime | None = None, limit: int = 50
+    session: Session, since: datetime | None = None, limit: int = 50, min_size: int = 1
 ) -> list[StorySummary]:
+    """Stories, newest first; ``min_size`` leaves out events fewer articles reported."""
     query = select(Story).order_by(Story.first_published.desc().nulls_last(), Story.id.desc())
     if since is not None:
         query = query.where(Story.first_published >= since)
+    if min_size > 1:
+        sized = (
+            select(Lineage.story_id)
+            .group_by(Lineage.story_id)
+            .having(func.count() >= min_size)
+            .scalar_subquery()
+        )
+        query = query.where(Story.id.in_(sized))
     return [_summary(session, story) for story in session.scalars(query.limit(limit))]
 
 

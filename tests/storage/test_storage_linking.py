@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crawler.linking import Linker, relink_all
 from dedup.candidates import CandidateIndex
 from storage.db import make_engine, session_factory, upgrade
+from storage.lineage import list_stories
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, store_article
 from storage.records import ArticleRecord
@@ -151,3 +152,11 @@ def test_relink_reaches_the_same_stories_whatever_order_the_crawl_stored_them_in
         other.commit()
         assert _stories(other, other_ids) == _stories(session, ids)
     engine.dispose()
+
+
+def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -> None:
+    session, ids = linked
+    sizes = sorted(len(s) for s in _stories(session, ids))
+    assert [s.size for s in list_stories(session, min_size=sizes[-1])] == [sizes[-1]]
+    assert list_stories(session, min_size=sizes[-1] + 1) == []
+    assert len(list_stories(session)) == len(sizes)
