@@ -1,0 +1,108 @@
+"""Every `newsmon` command the README shows runs as shown, after a crawl of the demo web.
+
+The commands are read from the README's ``bash`` blocks and run in a folder holding a copy
+of the crawled store as ``./newsmon.db``, as a reader who has just run ``newsmon demo``
+would. A command that cannot run here is listed in `NOT_RUN` with the reason and the test
+that covers it, so a new command in the README fails this test until it is either runnable
+or listed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CrawledStore
+
+README = Path(__file__).parents[1] / "README.md"
+SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
+
+NOT_RUN = {
+    "newsmon demo": "the main job itself; the crawled fixture stands in (tests/test_demoweb.py)",
+    "newsmon demo --next-day": "a second demo crawl (tests/test_demoweb.py covers day two)",
+    "newsmon schedule start": "a foreground service (tests/test_scheduler_jobs.py)",
+    "newsmon schedule run-now --outlet tass": "crawls a real outlet: no network in tests",
+    "newsmon crawl --outlet tass --outlet xinhua_en": "crawls real outlets: no network in tests",
+    "newsmon crawl": "crawls every real outlet: no network in tests",
+    "newsmon report [RUN_ID | --since 2022-06-15] [--format md|json]": "a synopsis; its forms "
+    "are run below as `report 1`, `report --since 2022-06-15` and `report --format json`",
+}
+SYNOPSIS_FORMS = (
+    "newsmon report 1",
+    "newsmon report --since 2022-06-15",
+    "newsmon report --format json",
+)
+
+
+def readme_commands() -> list[str]:
+    """The `newsmon` commands of the README's bash blocks (also after `&&`), comments cut off."""
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    lines = (line.split("  #")[0] for block in blocks for line in block.splitlines())
+    commands = (part.strip() for line in lines for part in line.split("&&"))
+    return [c for c in commands if c.startswith("newsmon ") or c == "newsmon"]
+
+
+def test_every_readme_command_is_run_or_says_why_not() -> None:
+    commands = readme_commands()
+    assert "newsmon articles" in commands
+    assert set(NOT_RUN) <= set(commands), set(NOT_RUN) - set(commands)
+
+
+@pytest.fixture(scope="module")
+def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder as a reader has it after the demo: ./newsmon.db, two texts and a pairs file."""
+    folder = tmp_path_factory.mktemp("reader")
+    with sqlite3.connect(crawled.db_path) as src, sqlite3.connect(folder / "newsmon.db") as dst:
+        src.backup(dst)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    (folder / "a.txt").write_text(seeds[0].read_text("utf-8"), encoding="utf-8")
+    (folder / "b.txt").write_text(seeds[1].read_text("utf-8"), encoding="utf-8")
+    pairs = [
+        {
+            "id": f"{a.stem[:3]}-{b.stem[:3]}",
+            "text_a": a.read_text("utf-8"),
+            "text_b": b.read_text("utf-8"),
+        }
+        for a, b in itertools.pairwise(seeds)
+    ]
+    (folder / "pairs.jsonl").write_text(
+        "".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8"
+    )
+    return folder
+
+
+def _as_run_here(command: str, folder: Path) -> list[str]:
+    """The command's arguments; a story id is the one the reader sees in `newsmon stories`."""
+    args = command.split()[1:]
+    if args[:1] == ["story"]:
+        with sqlite3.connect(folder / "newsmon.db") as con:
+            (first,) = con.execute("SELECT min(id) FROM stories").fetchone()
+        args = ["story", str(first)]
+    return args
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in readme_commands() if c not in NOT_RUN] + list(SYNOPSIS_FORMS)
+)
+def test_readme_command_runs(command: str, reader_folder: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsmon", *_as_run_here(command, reader_folder)],
+        cwd=reader_folder,
+        # The checkout under test, whatever the folder the command runs in.
+        env={**os.environ, "PYTHONPATH": str(README.parent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, f"`{command}` exited {result.returncode}: {result.stderr}"
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip() or result.stderr.strip(), f"`{command}` printed nothing"
