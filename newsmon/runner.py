@@ -226,15 +226,18 @@ def _crawl(
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawlers = []
-    for outlet in outlets:
-        crawler = process.create_crawler(spider_class(outlet))
-        if on_crawler is not None:
-            on_crawler(crawler, outlet)
-        process.crawl(crawler)
-        crawlers.append(crawler)
+    # From here a signal stops the crawlers: setting them up imports the components (seconds),
+    # and an exception raised inside Scrapy's set-up would only be logged.
     stop.process = process
     try:
-        process.start(install_signal_handlers=False)  # StopOnSignal handles them
+        for outlet in outlets:
+            crawler = process.create_crawler(spider_class(outlet))
+            if on_crawler is not None:
+                on_crawler(crawler, outlet)
+            process.crawl(crawler)
+            crawlers.append(crawler)
+        if stop.signum is None:
+            process.start(install_signal_handlers=False)  # StopOnSignal handles them
     finally:
         stop.process = None
     return crawlers
