@@ -55,6 +55,8 @@ def decide(state: CrawlState, url: str, link: Link, now: datetime) -> Decision:
         ):
             return "before_watermark"
         return "new"
+    if page.retry:
+        return "new"  # lost to a temporary failure last time, whatever the watermark says
     if page.article_id is None:
         return "known"  # skipped before (off-topic, not an article): not worth a refetch
     if (

@@ -30,7 +30,7 @@ from dedup.verdict import Verdict
 from storage.db import StorageError, storage_errors
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
-from storage.recrawl import recheck_article, save_validator
+from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class StorePipeline:
         self.linking = crawler.settings.getbool("NEWSMON_LINK", True)
         self.broken: str | None = None  # why the store refused a write, once it has
         self.validators: list[ListingValidators] = []  # saved when the crawl completes
+        self.retry_later = False  # a page was lost to a temporary failure
         self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
         self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
 
@@ -114,9 +115,15 @@ class StorePipeline:
 
         Saved earlier, a crawl killed half-way would leave validators for
         listings whose articles it never fetched; the next run would get 304
-        for them and never see those articles.
+        for them and never see those articles. The same holds for a crawl that
+        lost pages to temporary failures: the next run must list them again.
         """
-        if reason != "finished" or not self.validators or self.broken is not None:
+        if (
+            reason != "finished"
+            or not self.validators
+            or self.broken is not None
+            or self.retry_later
+        ):
             return
         try:
             with storage_errors(self.engine), self.sessions.begin() as session:
@@ -188,6 +195,7 @@ class StorePipeline:
                 return f"recheck/skipped/{item.reason}", None
             elif isinstance(item, PageSkip):
                 record_skip(session, item.outlet, item.url, item.reason, run_id)
+                self.retry_later |= item.reason in TEMPORARY_SKIPS
                 return f"skipped/{item.reason}", None
             elif isinstance(item, ArticleRecord) and item.recheck_of is not None:
                 recheck = recheck_article(session, replace(item, run_id=run_id))

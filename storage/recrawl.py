@@ -8,12 +8,13 @@ article whose text changed keeps its earlier text as a version with a diff.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -31,11 +32,13 @@ from storage.records import ArticleRecord
 
 @dataclass(frozen=True)
 class KnownPage:
-    """What the store knows of a URL; ``article_id`` is None for a page skipped before."""
+    """What the store knows of a URL; ``article_id`` is None for a page skipped before,
+    ``retry`` is set when that skip was a temporary failure worth another attempt."""
 
     article_id: int | None
     published: datetime | None
     listed_modified: datetime | None
+    retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,20 @@ class HealthReport:
     flags: tuple[str, ...]
 
 
+# Skip reasons that say nothing about the page itself: a bot challenge instead of the
+# page, a worker that died on it, an extraction that raised. The page is fetched again
+# by later runs, each attempt a `skipped_pages` row, until MAX_PAGE_ATTEMPTS of them.
+TEMPORARY_SKIPS = frozenset({"challenge", "worker_crashed", "extraction_error"})
+MAX_PAGE_ATTEMPTS = 3
+
+
 def known_pages(session: Session, outlet: str) -> dict[str, KnownPage]:
-    """Every URL of this outlet the store has seen, stored or skipped."""
+    """Every URL of this outlet the store has seen, stored or skipped.
+
+    Off-topic, non-article and duplicate pages are known for good; a page lost to a
+    temporary failure (`TEMPORARY_SKIPS`) is marked for a retry until it has failed
+    MAX_PAGE_ATTEMPTS times.
+    """
     known: dict[str, KnownPage] = {}
     rows = session.execute(
         select(
@@ -75,11 +90,21 @@ def known_pages(session: Session, outlet: str) -> dict[str, KnownPage]:
         # A syndicated copy's changes are not the original's: known, never re-checked.
         own = kind != "syndicated"
         known[url] = KnownPage(article_id if own else None, published, listed)
-    skipped = session.scalars(
-        select(SkippedPageRow.url).join(Outlet).where(Outlet.name == outlet).distinct()
+    skipped = session.execute(
+        select(SkippedPageRow.url, SkippedPageRow.reason, func.count())
+        .join(Outlet)
+        .where(Outlet.name == outlet)
+        .group_by(SkippedPageRow.url, SkippedPageRow.reason)
     )
-    for url in skipped:
-        known.setdefault(url, KnownPage(None, None, None))
+    attempts: Counter[str] = Counter()
+    for url, reason, count in skipped:
+        if reason in TEMPORARY_SKIPS:
+            attempts[url] += count
+        else:
+            known.setdefault(url, KnownPage(None, None, None))
+    for url, tried in attempts.items():
+        # Given up on after MAX_PAGE_ATTEMPTS: known, as if skipped for good.
+        known.setdefault(url, KnownPage(None, None, None, retry=tried < MAX_PAGE_ATTEMPTS))
     return known
 
 

@@ -11,8 +11,14 @@ from crawler.discovery import Link
 from crawler.incremental import CrawlState, child_sitemap_due, conditional_headers, decide
 from crawler.pages import is_challenge
 from storage.db import make_engine, session_factory, upgrade
-from storage.queries import ensure_outlet
-from storage.recrawl import KnownPage, outlets_in_backoff, update_health
+from storage.queries import ensure_outlet, record_skip
+from storage.recrawl import (
+    MAX_PAGE_ATTEMPTS,
+    KnownPage,
+    known_pages,
+    outlets_in_backoff,
+    update_health,
+)
 
 NOW = datetime(2022, 6, 20, tzinfo=UTC)
 URL = "https://news.example/2022/06/15/story"
@@ -42,6 +48,29 @@ def test_known_articles_are_rechecked_only_when_due() -> None:
 def test_pages_skipped_before_are_not_fetched_again() -> None:
     state = CrawlState(known={URL: KnownPage(None, None, None)})
     assert decide(state, URL, _link(NOW), NOW) == "known"
+
+
+def test_pages_lost_to_a_temporary_failure_are_fetched_again_whatever_the_watermark() -> None:
+    state = CrawlState(
+        known={URL: KnownPage(None, None, None, retry=True)}, watermark=NOW - timedelta(days=2)
+    )
+    assert decide(state, URL, _link(NOW - timedelta(days=5)), NOW) == "new"
+
+
+@pytest.mark.parametrize("reason", ["challenge", "worker_crashed", "extraction_error"])
+def test_temporary_skips_are_retried_a_bounded_number_of_times(tmp_path: Path, reason: str) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    upgrade(engine)
+    other = "https://news.example/2022/06/15/off-topic"
+    with session_factory(engine).begin() as session:
+        ensure_outlet(session, "tass", "TASS", "https://tass.ru/", ["ru"])
+        record_skip(session, "tass", other, "off_topic", None)
+        for attempt in range(1, MAX_PAGE_ATTEMPTS + 1):
+            record_skip(session, "tass", URL, reason, None)
+            known = known_pages(session, "tass")
+            assert known[URL].retry == (attempt < MAX_PAGE_ATTEMPTS), attempt
+            assert not known[other].retry  # off-topic stays known for good
+    engine.dispose()
 
 
 def test_child_sitemaps_older_than_the_watermark_are_not_fetched() -> None:
