@@ -54,7 +54,7 @@ from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
 from newsmon.render import outlets_table, run_summary_table, summary_counts
 from newsmon.report import build_report, to_json, to_markdown
-from newsmon.runner import CrawlOptions, Interrupted, run_crawl
+from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
@@ -669,9 +669,7 @@ def _repair(db: str | None) -> None:
     with store(db, write=True) as session:
         abandoned = _abandoned_runs(session, db)
         for run in abandoned:
-            finish_run(
-                session, run.id, "failed", error="its crawl process died before recording the end"
-            )
+            finish_run(session, run.id, "failed", error=ABANDONED_RUN)
         session.commit()
         outlets = unlinked_outlets(session)
     with outlet_locks(db, outlets), store(db, write=True) as session:

@@ -20,6 +20,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+from sqlalchemy.orm import Session
 
 from crawler.extensions import run_outcome
 from crawler.linking import link_unlinked
@@ -28,7 +29,7 @@ from crawler.spiderloader import spider_class
 from crawler.workers import WorkerPool
 from scheduler.lock import LockBusy, outlet_locks
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
-from storage.queries import finish_run, get_run, start_run
+from storage.queries import finish_run, get_run, running_runs, start_run
 from storage.records import RunStatus, RunTrigger
 
 
@@ -162,6 +163,8 @@ def run_crawl(
     settings = crawl_settings(options, run_id)
     try:
         with stop, outlet_locks(options.db_url, [o.name for o in outlets]):
+            with storage_errors(engine), sessions.begin() as session:
+                _close_abandoned_runs(session, run_id, [o.name for o in outlets])
             if settings.getbool("NEWSMON_LINK"):
                 with storage_errors(engine), sessions.begin() as session:
                     link_unlinked(session, [o.name for o in outlets], run_id)
@@ -197,6 +200,18 @@ def run_crawl(
         finally:
             engine.dispose()
     return run_id
+
+
+# Why a run left `running` by a dead process is recorded as failed (here and `db check --repair`).
+ABANDONED_RUN = "its crawl process died before recording the end"
+
+
+def _close_abandoned_runs(session: Session, run_id: int, outlets: Sequence[str]) -> None:
+    """Runs of these outlets still `running` were left by a process that died: we hold
+    their outlets' locks, so nobody else is crawling them. Recorded as failed."""
+    for run in running_runs(session):
+        if run.id != run_id and set(run.outlets) <= set(outlets):
+            finish_run(session, run.id, "failed", error=ABANDONED_RUN)
 
 
 def _raise_storage_error(crawlers: list[Crawler]) -> None:

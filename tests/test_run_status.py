@@ -12,6 +12,9 @@ import pytest
 
 from crawler.extensions import run_outcome
 from crawler.outlets import Outlet, append_outlet
+from scheduler.lock import outlet_locks
+from storage.db import make_engine, session_factory, upgrade
+from storage.queries import start_run
 from tests.conftest import CrawledStore, crawl_args, run_cli
 
 FINE = {"discovery/feeds": 1, "pages_fetched": 4, "stored": 3, "finish_reason": "finished"}
@@ -117,3 +120,34 @@ def test_an_unknown_outlet_is_one_sentence_and_exit_2(tmp_path: Path, command: l
     assert "Traceback" not in result.stdout + result.stderr
     assert "Unknown outlet(s) nosuch" in result.stderr
     assert "finished" not in result.stdout
+
+
+def test_db_check_finds_a_run_left_running_by_a_dead_process_and_repair_closes_it(
+    tmp_path: Path,
+) -> None:
+    db = f"sqlite:///{tmp_path / 'newsmon.db'}"
+    engine = make_engine(db)
+    upgrade(engine)
+    with session_factory(engine).begin() as session:
+        run_id = start_run(session, ["trendwire"], "manual")  # and then the process died
+    engine.dispose()
+    check = run_cli("db", "check", "--db", db)
+    assert check.returncode == 1
+    assert f"run {run_id} is still `running`" in check.stderr
+    repair = run_cli("db", "check", "--repair", "--db", db)
+    assert repair.returncode == 0, repair.stdout + repair.stderr
+    assert "1 run(s) closed as failed" in repair.stdout
+    with sqlite3.connect(tmp_path / "newsmon.db") as con:
+        assert con.execute("SELECT status FROM crawl_runs").fetchall() == [("failed",)]
+
+
+def test_a_run_whose_outlets_are_being_crawled_is_not_reported(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'newsmon.db'}"
+    engine = make_engine(db)
+    upgrade(engine)
+    with session_factory(engine).begin() as session:
+        start_run(session, ["trendwire"], "manual")
+    engine.dispose()
+    with outlet_locks(db, ["trendwire"]):  # as the crawling process holds them
+        check = run_cli("db", "check", "--db", db)
+    assert check.returncode == 0, check.stdout + check.stderr
