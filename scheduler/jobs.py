@@ -101,12 +101,15 @@ def crawl_job(
         with sessions.begin() as session:
             run = get_run(session, run_id)
             if run is not None and run.status == "running":
-                # The child never closed its run: it crashed or was killed.
+                # The child never closed its run: it crashed, was killed, or was stopped
+                # by a signal before it could open the store.
+                stopped = code in (128 + signal.SIGINT, 128 + signal.SIGTERM)
                 finish_run(
                     session,
                     run_id,
-                    "failed",
-                    error=f"crawl process ended abnormally ({describe_exit(code)})",
+                    "interrupted" if stopped else "failed",
+                    error=f"crawl process {'stopped' if stopped else 'ended abnormally'} "
+                    f"({describe_exit(code)})",
                 )
         logger.info("crawl run %d ended with %s", run_id, describe_exit(code))
         url = webhook_url()
