@@ -284,15 +284,6 @@ def stories_of(session: Session, ids: Iterable[int]) -> dict[int, int]:
     return {int(a): s for a, s in rows if s is not None}
 
 
-def story_sizes(session: Session, story_ids: Iterable[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(Lineage.story_id, func.count())
-        .where(Lineage.story_id.in_(list(story_ids)))
-        .group_by(Lineage.story_id)
-    )
-    return {s: int(n) for s, n in rows if s is not None}
-
-
 def story_profiles(session: Session, story_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The stored profile of each of these stories that has one."""
     rows = session.execute(

@@ -128,3 +128,11 @@ def test_a_translation_and_a_copy_cut_short_find_each_other_either_way(
     for seed in ("002", "003", stored):
         index.add(seed, signature(Doc(texts[seed])))
     assert stored in index.query(signature(Doc(texts[query])))
+
+
+def test_terms_every_stored_article_has_tell_less_within_the_store() -> None:
+    index = CandidateIndex()
+    for n in range(20):
+        terms = {"putin": 0.7, f"event{n}": 0.7}
+        index.add(f"a{n}", replace(signature(filler(n)), terms=terms))
+    assert index.specificity("putin") < index.specificity("event3") < index.specificity("unseen")
