@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
@@ -49,12 +50,20 @@ MAX_CLEANING_LOSS = 0.3
 #: spells out its address is a cited source and stays.
 LINK_LINE_WORDS = 4
 #: Links of at least LINK_LINE_WORDS words, counted by spaces in XPath so lxml builds no
-#: object for the many short ones (menus, tags, "more").
+#: object for the many short ones (menus, tags, "more").  Links within the page (``#part``:
+#: a table of contents, a skip link) are left out: their texts are this article's own
+#: section headings.
 _LONG_LINKS = (
-    "//a[string-length(normalize-space()) - "
+    "//a[not(starts-with(normalize-space(@href), '#'))]"
+    "[string-length(normalize-space()) - "
     f"string-length(translate(normalize-space(), ' ', '')) >= {LINK_LINE_WORDS - 1}]"
 )
 _URL_TEXT = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+#: When the page's ``<p>`` elements hold more than this many times the words of trafilatura's
+#: fast run, that run may have skipped part of the article, and trafilatura's full run (the
+#: one plain ``trafilatura.extract`` does) is asked as well: the same two-to-one rule by which
+#: trafilatura itself prefers its readability port's longer text.
+GAP_RATIO = 2
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -634,17 +643,63 @@ def clean_body(raw: list[str], title: str, furniture: Furniture) -> boilerplate.
     return boilerplate.clean_paragraphs(raw, title, line_rules=False)
 
 
+def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
+    """The precise run's paragraphs, plus those the fuller run finds *between* paragraphs the
+    two share.
+
+    Inside the stretch both runs call the article, a paragraph only the fuller run has is
+    the article's own (one after an embedded photo or video, in a container the precise run
+    left out); before the first shared paragraph and after the last, its extras are the
+    video widgets, teasers and comment threads that readability-style extractors take in.
+    When the runs share less than half of the precise run's words they disagree about where
+    the article is, and the fuller run, plain trafilatura's own choice, is taken whole.
+    """
+    ours = [line for line in map(boilerplate.collapse_whitespace, precise) if line]
+    theirs = [line for line in map(boilerplate.collapse_whitespace, fuller) if line]
+    matcher = SequenceMatcher(None, ours, theirs, autojunk=False)
+    blocks = [block for block in matcher.get_matching_blocks() if block.size]
+    shared = sum(boilerplate.word_count(" ".join(ours[b.a : b.a + b.size])) for b in blocks)
+    if 2 * shared < boilerplate.word_count(" ".join(ours)):
+        return theirs
+    first, last = blocks[0].b, blocks[-1].b + blocks[-1].size
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        merged.extend(ours[i1:i2])
+        if tag in ("insert", "replace") and first <= j1 and j2 <= last:
+            merged.extend(theirs[j1:j2])
+    return merged
+
+
+def _paragraph_words(tree: Any) -> int:
+    return boilerplate.word_count(" ".join(tree.xpath("//p//text()")))
+
+
 def _body(
     tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
 ) -> boilerplate.Cleaned:
-    """The cleaned main text: trafilatura's fast run, then its full run (with its second
-    extractors, a readability port and jusText), then its recall mode, then its baseline,
-    stopping at the first that yields ``min_words``; a real article is never dropped as too
-    short while one of them finds its text."""
+    """The cleaned main text: trafilatura's fast run (its gaps filled from the full run when
+    the page holds much more paragraph text than it found), then its full run (with its
+    second extractors, a readability port and jusText), then its recall mode, then its
+    baseline, stopping at the first that yields ``min_words``; a real article is never
+    dropped as too short while one of them finds its text."""
+    runs: dict[bool, list[str]] = {}
+
+    def full_run() -> list[str]:
+        if True not in runs:
+            runs[True] = main_text(tree, url, fast=False)
+        return runs[True]
+
+    def precise_run() -> list[str]:
+        fast = main_text(tree, url)
+        words = boilerplate.word_count(" ".join(fast))
+        if words and _paragraph_words(tree) > GAP_RATIO * words:
+            return fill_gaps(fast, full_run())
+        return fast
+
     best = boilerplate.Cleaned([], [], 0)
     attempts: tuple[Callable[[], list[str]], ...] = (
-        lambda: main_text(tree, url),
-        lambda: main_text(tree, url, fast=False),
+        precise_run,
+        full_run,
         lambda: main_text(tree, url, fast=False, recall=True),
         lambda: _baseline_text(tree),
     )
