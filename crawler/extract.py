@@ -12,10 +12,11 @@ exact, and from trafilatura's heuristics only when a page declares nothing.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -670,40 +671,151 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
     return merged
 
 
-def _paragraph_words(tree: Any) -> int:
-    return boilerplate.word_count(" ".join(tree.xpath("//p//text()")))
+@dataclass(frozen=True)
+class PageParagraph:
+    """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
+    known by tag and class, or by identity when it has no class (a bare ``<div>`` names
+    nothing)."""
+
+    text: str
+    container: object
+
+    @classmethod
+    def all_of(cls, tree: Any) -> list[PageParagraph]:
+        found = []
+        scripted = set(tree.xpath("//p[.//script or .//style]"))
+        for element in tree.iter("p"):
+            parent = element.getparent()
+            if parent is None:
+                continue
+            if element in scripted:
+                text = boilerplate.collapse_whitespace(
+                    "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+                )
+            else:
+                text = boilerplate.collapse_whitespace("".join(element.itertext()))
+            if text:
+                names = _attr(parent, "class")
+                found.append(cls(text, (parent.tag, names) if names else parent))
+        return found
+
+
+_NOT_WORD = re.compile(r"\W+")
+#: Characters (letters and digits only) compared from each end of a paragraph to tell
+#: whether trafilatura's text already holds it; trafilatura decodes entities, removes soft
+#: hyphens and splits at ``<br>``, so whole-text equality would miss most.
+_MATCH_CHARS = 50
+
+
+def _letters(text: str) -> str:
+    return _NOT_WORD.sub("", text).casefold()
+
+
+def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> list[str]:
+    """trafilatura's paragraphs plus the page's other paragraphs in the article's own
+    containers, each where it stands.
+
+    News sites split an article's body into several containers of the same kind around ads
+    and embeds, and trafilatura keeps the first; inside a container it drops paragraphs it
+    judges link-heavy (a linked sentence, a quoted tweet).  The article's containers are
+    those of the extracted prose paragraphs (``PROSE_WORDS`` and more).  Their other
+    paragraphs are added: every one between the first and last extracted paragraph, only
+    prose before and after (there, short lines are bylines, copyright lines and prompts).
+    The cleaning then judges them like any other paragraph.
+    """
+    if not extracted or not paragraphs:
+        return extracted
+    keys = [_letters(line) for line in extracted]
+    starts = [0]
+    for key in keys:
+        starts.append(starts[-1] + len(key))
+    joined = "".join(keys)
+
+    def line_of(paragraph: PageParagraph) -> int | None:
+        """The extracted line that holds the paragraph's start (or else its end)."""
+        span = 3 * _MATCH_CHARS  # enough text for _MATCH_CHARS letters and digits
+        head = _letters(paragraph.text[:span])[:_MATCH_CHARS]
+        if not head:
+            return None
+        at = joined.find(head)
+        if at < 0:
+            at = joined.find(_letters(paragraph.text[-span:])[-_MATCH_CHARS:])
+        return bisect.bisect_right(starts, at) - 1 if at >= 0 else None
+
+    lines = [line_of(paragraph) for paragraph in paragraphs]
+    article = {
+        p.container
+        for p, line in zip(paragraphs, lines, strict=True)
+        if line is not None and boilerplate.word_count(p.text) >= PROSE_WORDS
+    }
+    chosen = [
+        (p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in article
+    ]
+    placed = [index for index, (_, line) in enumerate(chosen) if line is not None]
+    if not placed:
+        return extracted
+    added: dict[int, list[str]] = {}
+    after = -1  # the extracted line an added paragraph follows
+    for index, (paragraph, line) in enumerate(chosen):
+        if line is not None:
+            after = max(after, line)
+        elif placed[0] < index < placed[-1] or (
+            boilerplate.word_count(paragraph.text) >= PROSE_WORDS
+        ):
+            added.setdefault(after, []).append(paragraph.text)
+    if not added:
+        return extracted
+    merged = list(added.get(-1, ()))
+    for position, text in enumerate(extracted):
+        merged.append(text)
+        merged.extend(added.get(position, ()))
+    return merged
+
+
+class Runs:
+    """trafilatura's runs over one page, each done at most once, in the order ``_body``
+    tries them: ``first`` (the fast run, continued and gap-filled), ``full``, ``recall``,
+    ``baseline``."""
+
+    def __init__(self, tree: Any, url: str | None) -> None:
+        self.tree, self.url = tree, url
+        self._full: list[str] | None = None
+
+    def first(self) -> list[str]:
+        """The fast run, continued into the article's other containers; when the page's
+        paragraphs still hold more than ``GAP_RATIO`` times its words, with the gaps filled
+        from the full run."""
+        paragraphs = PageParagraph.all_of(self.tree)
+        found = continue_article(main_text(self.tree, self.url), paragraphs)
+        words = boilerplate.word_count(" ".join(found))
+        on_page = boilerplate.word_count(" ".join(p.text for p in paragraphs))
+        if words and on_page > GAP_RATIO * words:
+            return fill_gaps(found, self.full())
+        return found
+
+    def full(self) -> list[str]:
+        if self._full is None:
+            self._full = main_text(self.tree, self.url, fast=False)
+        return self._full
+
+    def recall(self) -> list[str]:
+        return main_text(self.tree, self.url, fast=False, recall=True)
+
+    def baseline(self) -> list[str]:
+        return _baseline_text(self.tree)
 
 
 def _body(
     tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
 ) -> boilerplate.Cleaned:
-    """The cleaned main text: trafilatura's fast run (its gaps filled from the full run when
-    the page holds much more paragraph text than it found), then its full run (with its
-    second extractors, a readability port and jusText), then its recall mode, then its
-    baseline, stopping at the first that yields ``min_words``; a real article is never
-    dropped as too short while one of them finds its text."""
-    runs: dict[bool, list[str]] = {}
-
-    def full_run() -> list[str]:
-        if True not in runs:
-            runs[True] = main_text(tree, url, fast=False)
-        return runs[True]
-
-    def precise_run() -> list[str]:
-        fast = main_text(tree, url)
-        words = boilerplate.word_count(" ".join(fast))
-        if words and _paragraph_words(tree) > GAP_RATIO * words:
-            return fill_gaps(fast, full_run())
-        return fast
-
+    """The cleaned main text: the first run (trafilatura's fast run, continued into the
+    article's other containers and gap-filled), then trafilatura's full run (with its second
+    extractors, a readability port and jusText), then its recall mode, then its baseline,
+    stopping at the first that yields ``min_words``; a real article is never dropped as too
+    short while one of them finds its text."""
+    runs = Runs(tree, url)
     best = boilerplate.Cleaned([], [], 0)
-    attempts: tuple[Callable[[], list[str]], ...] = (
-        precise_run,
-        full_run,
-        lambda: main_text(tree, url, fast=False, recall=True),
-        lambda: _baseline_text(tree),
-    )
-    for attempt in attempts:
+    for attempt in (runs.first, runs.full, runs.recall, runs.baseline):
         cleaned = clean_body(attempt(), title, furniture)
         if cleaned.words >= min_words:
             return cleaned

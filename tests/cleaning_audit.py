@@ -1,7 +1,8 @@
 """Weigh each cleaning rule on the real dev pages: gold words it removes against boilerplate.
 
-A rule earns its place when the words it drops from trafilatura's text are mostly
-boilerplate by the gold's own judgement.  Words are counted as bags, as the eval scores
+A rule earns its place when the words it drops from the text it is given (trafilatura's fast
+run, continued and gap-filled: ``crawler.extract.Runs.first``) are mostly boilerplate by the
+gold's own judgement.  Words are counted as bags, as the eval scores
 them: a dropped word is article text when the gold holds it more often than the kept text
 and the drops already counted do (so dropping the second copy of a repeated paragraph costs
 nothing unless the gold repeats it too).  Only the dev part is read; the test part stays out
@@ -17,7 +18,7 @@ from collections import Counter, defaultdict
 from trafilatura.utils import load_html
 
 from crawler import boilerplate
-from crawler.extract import Furniture, decode_html, main_text
+from crawler.extract import Furniture, Runs, decode_html
 from tests.realpages import bag, load_split
 
 
@@ -28,7 +29,7 @@ def audit(split: str = "dev") -> dict[str, list[int]]:
         tree = load_html(decode_html(page.body) or "")
         if tree is None:
             continue
-        raw = main_text(tree, page.url)
+        raw = Runs(tree, page.url).first()
         cleaned = boilerplate.clean_paragraphs(raw, "", Furniture.of(tree).rule)
         uncovered = bag(page.gold) - bag(" ".join(cleaned.kept))
         fired = set()

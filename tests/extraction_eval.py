@@ -495,8 +495,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     real = {split: evaluate_real(split) for split in SPLITS}
-    for split, results in real.items():
-        print(format_real_table(split, results), end="\n\n")
+    for split, scores in real.items():
+        print(format_real_table(split, scores), end="\n\n")
     cases = all_cases()
     results = evaluate(cases)
     print(format_table(results, len(cases)))

@@ -320,3 +320,74 @@ def test_mutated_html_never_raises(cut: int, insert: str, data: bytes) -> None:
     mutated = _BASE[:cut] + insert + _BASE[cut:]
     for variant in (mutated, mutated.encode("utf-8", "replace"), data + _BASE.encode()[cut:]):
         assert isinstance(extract(variant), (Extracted, Skipped))
+
+
+# --- the first run: continued into the article's containers, gaps filled ---------------------
+
+PROSE = [
+    f"Paragraph {n} of the story says enough words to count as prose: the two leaders spoke "
+    f"by telephone for an hour about trade, energy, security and the war, {n} officials said."
+    for n in range(8)
+]
+
+
+def _tree(body: str) -> object:
+    from trafilatura.utils import load_html
+
+    return load_html(f"<html><body>{body}</body></html>")
+
+
+def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() -> None:
+    tree = _tree(
+        f'<div class="story-body"><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>'
+        '<div class="ad-row"><p>Advertisement</p></div>'
+        f'<div class="story-body"><p>{PROSE[2]}</p><p>© 2024 The Daily Example</p></div>'
+        f'<div class="comment-body"><p>{PROSE[3]}</p></div>'
+        f"<div><p>{PROSE[4]}</p></div>"
+    )
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
+    # the second body container's prose follows; its short copyright line, the ad label,
+    # the comment and the paragraph of an unnamed container do not
+    assert found == [PROSE[0], PROSE[1], PROSE[2]]
+
+
+def test_a_paragraph_the_extractor_skipped_inside_the_article_is_put_back_in_place() -> None:
+    linked = 'Read the <a href="/report">full report</a> on <a href="/trade">trade</a>.'
+    tree = _tree(
+        f'<div class="body"><p>By A. Reporter</p><p>{PROSE[0]}</p><p>{linked}</p>'
+        f"<p>{PROSE[1]}</p><p>Share this story</p></div>"
+    )
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
+    # inside the stretch every paragraph comes back; before and after it only prose would
+    assert found == [PROSE[0], "Read the full report on trade.", PROSE[1]]
+
+
+def test_the_extractors_own_line_splits_and_entities_are_recognised_as_found() -> None:
+    tree = _tree(
+        f'<div class="body"><p>{PROSE[0][:60]}<br>{PROSE[0][60:]}</p>'
+        f"<p>{PROSE[1].replace('officials', 'offi&shy;cials')}</p></div>"
+    )
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    extracted = [PROSE[0][:60], PROSE[0][60:], PROSE[1]]
+    assert extract_module.continue_article(extracted, paragraphs) == extracted
+
+
+def test_gaps_are_filled_from_the_fuller_run_only_inside_the_article() -> None:
+    a, b, c, d, e = PROSE[:5]
+    fuller = ["Now watching", a, b, c, d, e, "Teaser of another story"]
+    assert extract_module.fill_gaps([a, c, e], fuller) == [a, b, c, d, e]
+    # runs that disagree about where the article is: the fuller run is plain trafilatura's
+    assert extract_module.fill_gaps([a, b], [d, e]) == [d, e]
+
+
+def test_in_page_links_are_not_other_stories_headlines() -> None:
+    tree = _tree(
+        '<ul class="toc"><li><a href="#life">Lifecycle of a task in the system</a></li></ul>'
+        '<h2 id="life">Lifecycle of a task in the system</h2>'
+        '<p><a href="/2024/other-story">Another story about the same summit talks</a></p>'
+    )
+    furniture = extract_module.Furniture.of(tree)
+    assert furniture.rule("Lifecycle of a task in the system") is None
+    assert furniture.rule("Another story about the same summit talks") == "link:whole_line"
