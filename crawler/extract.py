@@ -499,9 +499,10 @@ class Furniture:
         covered: set[Any] = set()  # elements inside furniture already read
         for found in tree.xpath(_FURNITURE_CANDIDATES):
             if isinstance(found, str):  # a class or id value: lxml's string knows its element
-                element, names = cast(Any, found).getparent(), str(found)
+                names = str(found)  # a plain copy: the cache must not keep the tree alive
                 if not boilerplate.names_furniture(names):
                     continue
+                element = cast(Any, found).getparent()
             else:
                 element, names = found, ""
             if element in covered:
@@ -673,12 +674,13 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class PageParagraph:
-    """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
+    """One ``<p>`` of the page: its text (scripts left out), the container it sits in,
     known by tag and class, or by identity when it has no class (a bare ``<div>`` names
-    nothing)."""
+    nothing), and the ``<article>`` element around it, if any."""
 
     text: str
     container: object
+    article: object
 
     @classmethod
     def all_of(cls, tree: Any) -> list[PageParagraph]:
@@ -696,7 +698,8 @@ class PageParagraph:
                 text = boilerplate.collapse_whitespace("".join(element.itertext()))
             if text:
                 names = _attr(parent, "class")
-                found.append(cls(text, (parent.tag, names) if names else parent))
+                container = (parent.tag, names) if names else parent
+                found.append(cls(text, container, next(element.iterancestors("article"), None)))
         return found
 
 
@@ -719,9 +722,10 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
     and embeds, and trafilatura keeps the first; inside a container it drops paragraphs it
     judges link-heavy (a linked sentence, a quoted tweet).  The article's containers are
     those of the extracted prose paragraphs (``PROSE_WORDS`` and more).  Their other
-    paragraphs are added: every one between the first and last extracted paragraph, only
-    prose before and after (there, short lines are bylines, copyright lines and prompts).
-    The cleaning then judges them like any other paragraph.
+    paragraphs are added: every one between the first and last extracted paragraph; before
+    and after, only prose (there, short lines are bylines, copyright lines and prompts) and
+    only inside the same ``<article>`` element (a site that loads the next story below
+    gives it its own).  The cleaning then judges them like any other paragraph.
     """
     if not extracted or not paragraphs:
         return extracted
@@ -743,13 +747,15 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
         return bisect.bisect_right(starts, at) - 1 if at >= 0 else None
 
     lines = [line_of(paragraph) for paragraph in paragraphs]
-    article = {
-        p.container
+    anchors = [
+        p
         for p, line in zip(paragraphs, lines, strict=True)
         if line is not None and boilerplate.word_count(p.text) >= PROSE_WORDS
-    }
+    ]
+    containers = {p.container for p in anchors}
+    articles = {p.article for p in anchors}
     chosen = [
-        (p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in article
+        (p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in containers
     ]
     placed = [index for index, (_, line) in enumerate(chosen) if line is not None]
     if not placed:
@@ -760,7 +766,7 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
         if line is not None:
             after = max(after, line)
         elif placed[0] < index < placed[-1] or (
-            boilerplate.word_count(paragraph.text) >= PROSE_WORDS
+            paragraph.article in articles and boilerplate.word_count(paragraph.text) >= PROSE_WORDS
         ):
             added.setdefault(after, []).append(paragraph.text)
     if not added:

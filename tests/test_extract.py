@@ -391,3 +391,12 @@ def test_in_page_links_are_not_other_stories_headlines() -> None:
     furniture = extract_module.Furniture.of(tree)
     assert furniture.rule("Lifecycle of a task in the system") is None
     assert furniture.rule("Another story about the same summit talks") == "link:whole_line"
+
+
+def test_the_next_story_loaded_below_in_its_own_article_element_is_not_continued() -> None:
+    tree = _tree(
+        f'<article><div class="story-body"><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div></article>'
+        f'<article><div class="story-body"><p>{PROSE[2]}</p><p>{PROSE[3]}</p></div></article>'
+    )
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    assert extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs) == PROSE[:2]
