@@ -16,7 +16,7 @@ import bisect
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,10 +60,10 @@ _LONG_LINKS = (
     f"string-length(translate(normalize-space(), ' ', '')) >= {LINK_LINE_WORDS - 1}]"
 )
 _URL_TEXT = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
-#: When the page's ``<p>`` elements hold more than this many times the words of trafilatura's
-#: fast run, that run may have skipped part of the article, and trafilatura's full run (the
-#: one plain ``trafilatura.extract`` does) is asked as well: the same two-to-one rule by which
-#: trafilatura itself prefers its readability port's longer text.
+#: When the page's ``<p>`` elements hold more than this many times the text (in characters)
+#: of trafilatura's fast run, that run may have skipped part of the article, and trafilatura's
+#: full run (the one plain ``trafilatura.extract`` does) is asked as well: the same two-to-one
+#: rule by which trafilatura itself prefers its readability port's longer text.
 GAP_RATIO = 2
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -674,13 +674,19 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class PageParagraph:
-    """One ``<p>`` of the page: its text (scripts left out), the container it sits in,
+    """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
     known by tag and class, or by identity when it has no class (a bare ``<div>`` names
-    nothing), and the ``<article>`` element around it, if any."""
+    nothing)."""
 
     text: str
     container: object
-    article: object
+    element: Any
+
+    @property
+    def article(self) -> object:
+        """The ``<article>`` element around the paragraph, if any (looked up only for the
+        few paragraphs that need it)."""
+        return next(self.element.iterancestors("article"), None)
 
     @classmethod
     def all_of(cls, tree: Any) -> list[PageParagraph]:
@@ -698,20 +704,47 @@ class PageParagraph:
                 text = boilerplate.collapse_whitespace("".join(element.itertext()))
             if text:
                 names = _attr(parent, "class")
-                container = (parent.tag, names) if names else parent
-                found.append(cls(text, container, next(element.iterancestors("article"), None)))
+                found.append(cls(text, (parent.tag, names) if names else parent, element))
         return found
 
 
 _NOT_WORD = re.compile(r"\W+")
-#: Characters (letters and digits only) compared from each end of a paragraph to tell
-#: whether trafilatura's text already holds it; trafilatura decodes entities, removes soft
-#: hyphens and splits at ``<br>``, so whole-text equality would miss most.
+#: Characters compared from each end of a paragraph to tell whether trafilatura's text
+#: already holds it.  trafilatura splits at ``<br>`` and spaces inline elements its own way,
+#: so spaces are left out; it also decodes entities and drops soft hyphens, so a paragraph not
+#: found so is looked for again by its letters and digits alone.
 _MATCH_CHARS = 50
+
+
+def _no_spaces(text: str) -> str:
+    return "".join(text.split())
 
 
 def _letters(text: str) -> str:
     return _NOT_WORD.sub("", text).casefold()
+
+
+class _Finder:
+    """Which of trafilatura's lines holds a page paragraph, by a key of both texts."""
+
+    def __init__(self, lines: list[str], key: Callable[[str], str]) -> None:
+        keys = [key(line) for line in lines]
+        self.key = key
+        self.starts = [0]
+        for part in keys:
+            self.starts.append(self.starts[-1] + len(part))
+        self.joined = "".join(keys)
+
+    def line_of(self, text: str) -> int | None:
+        """The line holding the paragraph's start (or else its end), if any."""
+        span = 3 * _MATCH_CHARS  # enough text for _MATCH_CHARS kept characters
+        head = self.key(text[:span])[:_MATCH_CHARS]
+        if not head:
+            return None
+        at = self.joined.find(head)
+        if at < 0:
+            at = self.joined.find(self.key(text[-span:])[-_MATCH_CHARS:])
+        return bisect.bisect_right(self.starts, at) - 1 if at >= 0 else None
 
 
 def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> list[str]:
@@ -729,34 +762,21 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
     """
     if not extracted or not paragraphs:
         return extracted
-    keys = [_letters(line) for line in extracted]
-    starts = [0]
-    for key in keys:
-        starts.append(starts[-1] + len(key))
-    joined = "".join(keys)
-
-    def line_of(paragraph: PageParagraph) -> int | None:
-        """The extracted line that holds the paragraph's start (or else its end)."""
-        span = 3 * _MATCH_CHARS  # enough text for _MATCH_CHARS letters and digits
-        head = _letters(paragraph.text[:span])[:_MATCH_CHARS]
-        if not head:
-            return None
-        at = joined.find(head)
-        if at < 0:
-            at = joined.find(_letters(paragraph.text[-span:])[-_MATCH_CHARS:])
-        return bisect.bisect_right(starts, at) - 1 if at >= 0 else None
-
-    lines = [line_of(paragraph) for paragraph in paragraphs]
-    anchors = [
-        p
-        for p, line in zip(paragraphs, lines, strict=True)
-        if line is not None and boilerplate.word_count(p.text) >= PROSE_WORDS
-    ]
-    containers = {p.container for p in anchors}
-    articles = {p.article for p in anchors}
+    plain = _Finder(extracted, _no_spaces)
+    lines = [plain.line_of(p.text) for p in paragraphs]
+    containers: set[object] = set()
+    articles: set[object] = set()
+    for p, line in zip(paragraphs, lines, strict=True):
+        known = p.container in containers  # one prose paragraph names its container
+        if line is not None and not known and boilerplate.word_count(p.text) >= PROSE_WORDS:
+            containers.add(p.container)
+            articles.add(p.article)
     chosen = [
         (p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in containers
     ]
+    if any(line is None for _, line in chosen):  # the few candidates, by letters alone
+        loose = _Finder(extracted, _letters)
+        chosen = [(p, loose.line_of(p.text) if line is None else line) for p, line in chosen]
     placed = [index for index, (_, line) in enumerate(chosen) if line is not None]
     if not placed:
         return extracted
@@ -789,13 +809,12 @@ class Runs:
 
     def first(self) -> list[str]:
         """The fast run, continued into the article's other containers; when the page's
-        paragraphs still hold more than ``GAP_RATIO`` times its words, with the gaps filled
+        paragraphs still hold more than ``GAP_RATIO`` times its text, with the gaps filled
         from the full run."""
         paragraphs = PageParagraph.all_of(self.tree)
         found = continue_article(main_text(self.tree, self.url), paragraphs)
-        words = boilerplate.word_count(" ".join(found))
-        on_page = boilerplate.word_count(" ".join(p.text for p in paragraphs))
-        if words and on_page > GAP_RATIO * words:
+        size = sum(map(len, found))
+        if size and sum(len(p.text) for p in paragraphs) > GAP_RATIO * size:
             return fill_gaps(found, self.full())
         return found
 
