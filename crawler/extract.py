@@ -3,9 +3,10 @@ trafilatura.
 
 trafilatura and htmldate are untyped, so every call into them (and every lxml element they
 hand back) stays in this module; the rest of newsmon sees only the two frozen dataclasses.
-Our own pass wraps trafilatura on both sides: before it, furniture elements (captions, ad
-slots, related links, share bars) are dropped from the tree; after it, the text rules of
-``crawler.boilerplate`` clean the paragraphs.  Metadata comes from the page's own
+Our own pass follows trafilatura: its text is continued into the article's other containers
+and gap-filled (``Runs.first``), then paragraphs that are the text of furniture elements
+(captions, ad slots, related links, share bars) or match the text rules of
+``crawler.boilerplate`` are dropped (docs/extraction.md).  Metadata comes from the page's own
 declarations first (JSON-LD, OpenGraph, ``<html lang>``, ``rel=canonical``) because they are
 exact, and from trafilatura's heuristics only when a page declares nothing.
 """
