@@ -662,7 +662,7 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
     matcher = SequenceMatcher(None, ours, theirs, autojunk=False)
     blocks = [block for block in matcher.get_matching_blocks() if block.size]
     shared = sum(boilerplate.word_count(" ".join(ours[b.a : b.a + b.size])) for b in blocks)
-    if 2 * shared < boilerplate.word_count(" ".join(ours)):
+    if not blocks or 2 * shared < boilerplate.word_count(" ".join(ours)):
         return theirs
     first, last = blocks[0].b, blocks[-1].b + blocks[-1].size
     merged: list[str] = []
@@ -768,7 +768,9 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
     containers: set[object] = set()
     articles: set[object] = set()
     for p, line in zip(paragraphs, lines, strict=True):
-        known = p.container in containers  # one prose paragraph names its container
+        # one prose paragraph names its container (and its <article>: a second <article>
+        # sharing the container's class gets no prose added before or after the stretch)
+        known = p.container in containers
         if line is not None and not known and boilerplate.word_count(p.text) >= PROSE_WORDS:
             containers.add(p.container)
             articles.add(p.article)

@@ -380,6 +380,7 @@ def test_gaps_are_filled_from_the_fuller_run_only_inside_the_article() -> None:
     assert extract_module.fill_gaps([a, c, e], fuller) == [a, b, c, d, e]
     # runs that disagree about where the article is: the fuller run is plain trafilatura's
     assert extract_module.fill_gaps([a, b], [d, e]) == [d, e]
+    assert extract_module.fill_gaps(["—"], [d, e]) == [d, e]
 
 
 def test_in_page_links_are_not_other_stories_headlines() -> None:
