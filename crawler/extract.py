@@ -201,7 +201,11 @@ class _PageMeta:
 
     @property
     def declares_author(self) -> bool:
-        return bool(self.article_ld.get("author") or self.meta.get("author"))
+        """A declared author that is not the publisher (``<meta name="author">`` often names
+        the company: "Ediciones El País" on EL PAÍS)."""
+        declared = self.meta.get("author", "")
+        site = {self.og["og:site_name"].casefold()} if self.og.get("og:site_name") else set()
+        return bool(self.article_ld.get("author") or (declared and not _publisher(declared, site)))
 
     @property
     def declares_date(self) -> bool:
@@ -412,11 +416,19 @@ def _title(page: _PageMeta, fallback: str | None, hostname: str) -> str:
     return ""
 
 
+def _publisher(name: str, site_names: set[str]) -> bool:
+    """Whether a ``<meta name="author">`` names the site's company ("Ediciones El País" on
+    EL PAÍS) rather than a person; a byline such as "Global Times Staff Reporters" is the
+    page's own credit and stays."""
+    folded = name.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(site)}(?!\w)", folded) for site in site_names)
+
+
 def _authors(page: _PageMeta, fallback: str | None, site_names: set[str]) -> tuple[str, ...]:
     names = _ld_names(page.article_ld.get("author"))
     if not names:
         declared = page.meta.get("author") or page.meta.get("article:author") or ""
-        if declared and not declared.startswith("http"):
+        if declared and not declared.startswith("http") and not _publisher(declared, site_names):
             names = [declared]
     if not names and fallback:
         names = fallback.split(";")
@@ -593,14 +605,24 @@ def _heuristic_metadata(tree: Any, page: _PageMeta) -> _Heuristics:
     return _Heuristics(title, date, author)
 
 
+_AUTHOR_LINKS = "//*[@rel='author' or @itemprop='author']"
 _BYLINE = (
-    "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or "
-    "contains(@class, 'author-name') or contains(@class, 'author__name')]"
+    "//*[contains(@class, 'byline') or contains(@class, 'author-name') or "
+    "contains(@class, 'author__name')]"
 )
 
 
 def _byline(tree: Any) -> str | None:
-    """The first byline's text, if it is short enough to be names."""
+    """The names the page marks as its authors (``rel="author"``, ``itemprop="author"``:
+    every one, as a story often has two), else the first byline's text; ``;`` between names,
+    each short enough to be one."""
+    names: list[str] = []
+    for element in tree.xpath(_AUTHOR_LINKS):
+        text = boilerplate.collapse_whitespace(" ".join(element.itertext()))
+        if text and len(text) <= _MAX_BYLINE and text not in names:
+            names.append(text)
+    if names:
+        return ";".join(names)
     for element in tree.xpath(_BYLINE):
         text = boilerplate.collapse_whitespace(" ".join(element.itertext()))
         if text and len(text) <= _MAX_BYLINE:

@@ -5,9 +5,9 @@ written by others, split into dev and test; see ``tests/realpages.py``) give bag
 P/R/F1 against the gold body, the median F1, "must contain" snippets found, "must not
 contain" boilerplate present, pages returned empty or skipped, and CPU time.
 
-The hand-written cases are the outlet pages in ``tests/fixtures/outlets/<outlet>/<slug>.html`` (each
-with a ``.json`` of expectations) plus one page built around each seed text, with the seed's
-noise put where real pages have it.  For every case, true positives are ``must_contain``
+The outlet cases are the pages in ``tests/fixtures/outlets/<outlet>/<slug>.html`` (each with a
+``.json`` of expectations; hand-written ones say ``synthetic:``, recorded ones where and when)
+plus one page built around each seed text, with the seed's noise put where real pages have it.  For every case, true positives are ``must_contain``
 snippets found in the text, false positives are ``must_not_contain`` snippets found; the
 table shows precision, recall, F1 and accuracy, and how often title, date and language are
 right.

@@ -401,3 +401,22 @@ def test_the_next_story_loaded_below_in_its_own_article_element_is_not_continued
     )
     paragraphs = extract_module.PageParagraph.all_of(tree)
     assert extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs) == PROSE[:2]
+
+
+def test_a_meta_author_naming_the_publisher_gives_way_to_the_pages_author_links() -> None:
+    head = (
+        '<meta name="author" content="Ediciones El Ejemplo">'
+        '<meta property="og:site_name" content="EL EJEMPLO">'
+    )
+    byline = (
+        '<p class="firma"><a rel="author" href="/autor/a">Ana Pérez</a> / '
+        '<a rel="author" href="/autor/b">Luis Gómez</a></p>'
+    )
+    result = extract(page(byline + paragraphs(ITALIAN), lang="it", head=head))
+    assert isinstance(result, Extracted), result
+    assert result.authors == ("Ana Pérez", "Luis Gómez")
+    person = extract(
+        page(paragraphs(ITALIAN), lang="it", head='<meta name="author" content="Ana Pérez">')
+    )
+    assert isinstance(person, Extracted), person
+    assert person.authors == ("Ana Pérez",)

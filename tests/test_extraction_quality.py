@@ -171,8 +171,9 @@ def test_every_registry_outlet_has_a_recorded_page() -> None:
     )
 
 
-#: What `newsmon record` writes (newsmon/fixtures.py): the page's address and the day.
-_RECORDED = re.compile(r"recorded from https?://\S+ on \d{4}-\d{2}-\d{2}")
+#: What `newsmon record` writes (newsmon/fixtures.py): the page's address and the day, which
+#: a page recorded by others follows with a note of where the copy comes from.
+_RECORDED = re.compile(r"recorded from https?://\S+ on \d{4}-\d{2}-\d{2}(?: .+)?")
 
 
 def test_every_outlet_page_says_where_and_when_it_was_recorded_or_that_it_is_hand_written() -> None:
