@@ -530,7 +530,9 @@ def test_blocked_and_forbidden_entries_are_refused_with_their_reason(status: str
     outlet = Outlet("x", "X", "https://x.example/", ("en",), status=status, status_note="why")
     refusal = outlet.crawl_refusal()
     assert refusal is not None
-    assert f'"{status}"' in refusal and "(why)" in refusal and "--force" in refusal
+    assert f'"{status}"' in refusal
+    assert "(why)" in refusal
+    assert "--force" in refusal
     for status_ok in ("ok", "paywalled"):
         assert replace(outlet, status=status_ok).crawl_refusal() is None
 
