@@ -5,13 +5,21 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
+import threading
 import tomllib
+from collections.abc import Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scrapy.crawler import Crawler
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
 from crawler.outlets import (
     STATUSES,
@@ -25,6 +33,7 @@ from crawler.outlets import (
     outlet_to_toml,
     registry_paths_from_env,
 )
+from crawler.spiderloader import spider_class
 from crawler.urls import canonicalize, same_site
 
 REQUIRED = {
@@ -578,3 +587,203 @@ def test_politeness_round_trips_through_toml(tmp_path: Path) -> None:
     )  # fmt: skip
     path = _write(tmp_path, outlet_to_toml(outlet))
     assert load_registry([path], builtin=False)["p"] == outlet
+
+
+# ------------------------------------- `newsmon outlets check` and the crawl gate
+
+
+class _Web:
+    """A tiny loopback web: path -> (status, content type, body); it records what was asked."""
+
+    def __init__(self, pages: dict[str, tuple[int, str, bytes]]) -> None:
+        self.pages = pages
+        self.asked: list[str] = []
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                web.asked.append(self.path)
+                status, content_type, body = web.pages.get(self.path, (404, "text/plain", b"no"))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def _rss(*items: tuple[str, str]) -> bytes:
+    entries = "".join(
+        f"<item><title>Xi and Putin</title><link>{link}</link><pubDate>{when}</pubDate></item>"
+        for link, when in items
+    )
+    return f'<rss version="2.0"><channel>{entries}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def web() -> Iterator[_Web]:
+    sitemap_ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    children = "".join(
+        f"<sitemap><loc>/sm-{n}.xml</loc><lastmod>2026-11-{20 + n:02d}</lastmod></sitemap>"
+        for n in range(1, 6)
+    )
+    pages = {
+        "/robots.txt": (
+            200,
+            "text/plain",
+            b"User-agent: *\nDisallow: /private/\nDisallow: /walled/\n",
+        ),
+        "/rss.xml": (
+            200,
+            "application/rss+xml",
+            _rss(
+                ("/2026/12/03/xi-putin-talks", "Thu, 03 Dec 2026 09:30:00 +0000"),
+                ("/tag/china", "Wed, 02 Dec 2026 09:30:00 +0000"),
+                ("javascript:void(0)", ""),
+            ),
+        ),
+        "/private/rss.xml": (200, "application/rss+xml", _rss()),
+        "/walled/rss.xml": (200, "application/rss+xml", _rss()),
+        "/blocked/rss.xml": (200, "application/rss+xml", _rss()),
+        "/sitemap-index.xml": (
+            200,
+            "text/xml",
+            f"<sitemapindex {sitemap_ns}>{children}</sitemapindex>".encode(),
+        ),
+        **{
+            f"/sm-{n}.xml": (
+                200,
+                "text/xml",
+                f"<urlset {sitemap_ns}><url><loc>/2026/11/{20 + n:02d}/story-{n}</loc>"
+                f"<lastmod>2026-11-{20 + n:02d}T08:00:00Z</lastmod></url></urlset>".encode(),
+            )
+            for n in range(1, 6)
+        },
+        "/world/": (200, "text/html", b'<html><body><a href="/2026/12/01/a">A</a></body></html>'),
+    }
+    running = _Web(pages)
+    yield running
+    running.close()
+
+
+def _outlets_file(tmp_path: Path, web: _Web) -> Path:
+    base = web.base
+    return _write(
+        tmp_path,
+        f"""
+[outlet.local]
+homepage = "{base}/"
+languages = ["en"]
+feeds = ["{base}/rss.xml", "{base}/missing.xml", "{base}/private/rss.xml"]
+sitemaps = ["{base}/sitemap-index.xml"]
+sections = ["{base}/world/"]
+article_patterns = ['/\\d{{4}}/\\d{{2}}/\\d{{2}}/']
+
+[outlet.gone]
+homepage = "{base}/"
+languages = ["en"]
+feeds = ["{base}/missing.xml"]
+
+[outlet.walled]
+homepage = "{base}/"
+languages = ["en"]
+feeds = ["{base}/walled/rss.xml"]
+
+[outlet.blocked_one]
+homepage = "{base}/"
+languages = ["en"]
+feeds = ["{base}/blocked/rss.xml"]
+status = "blocked"
+status_note = "a bot wall"
+""",
+        "local-outlets.toml",
+    )
+
+
+def _in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": "250"}
+    return subprocess.run(
+        [sys.executable, "-m", "newsmon", *args],
+        cwd=folder, capture_output=True, text=True, timeout=300, check=False, env=env,
+    )  # fmt: skip
+
+
+def test_outlets_check_reports_each_listing_without_storing(tmp_path: Path, web: _Web) -> None:
+    outlets = _outlets_file(tmp_path, web)
+    result = _in(
+        tmp_path, "outlets", "check", "local", "--outlets", str(outlets), "--allow-private"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert "HTTP 404" in out
+    assert "disallowed by robots.txt" in out
+    # rss: 2 usable links, 1 article; the section: 1 article; the index: 5 children, of which
+    # the newest 3 are read, 1 article each.
+    assert (
+        "local: 6 of 8 listing(s) read, 5 article URL(s), newest entry 2026-12-03 09:30 UTC." in out
+    )
+    assert "/private/rss.xml" not in web.asked
+    assert {"/sm-5.xml", "/sm-4.xml", "/sm-3.xml"} <= set(web.asked)
+    assert not {"/sm-1.xml", "/sm-2.xml"} & set(web.asked)
+    assert not list(tmp_path.glob("*.db")), "a check stores nothing"
+
+
+def test_outlets_check_fails_when_no_listing_gives_an_article(tmp_path: Path, web: _Web) -> None:
+    outlets = _outlets_file(tmp_path, web)
+    result = _in(tmp_path, "outlets", "check", "gone", "--outlets", str(outlets), "--allow-private")
+    assert result.returncode == 1
+    assert "no listing gave an article URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_crawl_skips_blocked_outlets_and_fails_a_crawl_robots_txt_walled_off(
+    tmp_path: Path, web: _Web
+) -> None:
+    outlets = str(_outlets_file(tmp_path, web))
+    db = f"sqlite:///{tmp_path / 'newsmon.db'}"
+    common = ("--outlets", outlets, "--no-builtin", "--allow-private", "--db", db)
+    named = _in(tmp_path, "crawl", "--outlet", "blocked_one", *common)
+    assert named.returncode == 2
+    assert 'blocked_one is marked "blocked" in the outlet registry (a bot wall)' in named.stderr
+    assert "--force" in named.stderr
+    walled = _in(tmp_path, "crawl", "--outlet", "walled", *common)
+    assert "/walled/rss.xml" not in web.asked
+    assert walled.returncode == 1, walled.stdout + walled.stderr
+    runs = " ".join(_in(tmp_path, "runs", "--db", db).stdout.split())
+    assert "failed" in runs
+    assert "discovery_disallowed" in runs
+    forced = _in(tmp_path, "crawl", "--outlet", "blocked_one", "--force", *common)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "/blocked/rss.xml" in web.asked, "--force crawls a blocked outlet"
+    web.asked.clear()
+    everything = _in(tmp_path, "crawl", *common)
+    assert 'Skipped: blocked_one is marked "blocked"' in everything.stderr
+    assert "/blocked/rss.xml" not in web.asked
+
+
+def test_an_outlet_s_politeness_reaches_its_crawler() -> None:
+    polite = Outlet(
+        "polite", "P", "https://p.example/", ("en",), allowed_domains=("p.example",),
+        crawl_delay=10.0, concurrency=1,
+    )  # fmt: skip
+    settings = get_crawler(spider_class(polite)).settings
+    assert settings.getfloat("DOWNLOAD_DELAY") == 10.0
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    plain = get_crawler(spider_class(replace(polite, name="plain", crawl_delay=None))).settings
+    assert plain.getfloat("DOWNLOAD_DELAY") != 10.0
+    # What the user sets for one crawl (a local test web, `--set`) wins over the outlet.
+    user = Settings()
+    user.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    assert Crawler(spider_class(polite), user).settings.getfloat("DOWNLOAD_DELAY") == 0

@@ -237,7 +237,8 @@ class OutletSpider(scrapy.Spider):
             self._note_listing(response.url, {"kind": kind, "error": str(exc)})
             return None
         kept = len(listing.links) + len(listing.children)
-        self._listings_read += 1
+        if kind != "robots":  # robots.txt only points at listings; it lists no article
+            self._listings_read += 1
         self._inc("links/found", listing.found)
         self._inc("links/kept", kept)
         for reason, count in listing.dropped.items():
