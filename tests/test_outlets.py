@@ -282,7 +282,7 @@ def test_append_outlet_creates_appends_and_refuses_duplicates(tmp_path: Path) ->
     append_outlet(path, first)
     append_outlet(path, second)
     registry = load_registry([path], builtin=False)
-    assert registry["one"] == Outlet(**{**_fields(first), "allowed_domains": ("one.example",)})
+    assert registry["one"] == replace(first, allowed_domains=("one.example",))
     assert registry["two"].allowed_domains == ("127.0.0.5",)
     before = path.read_text(encoding="utf-8")
     with pytest.raises(OutletConfigError, match='already has an outlet "one"'):
@@ -295,10 +295,6 @@ def test_append_outlet_refuses_an_invalid_outlet(tmp_path: Path) -> None:
     with pytest.raises(OutletConfigError, match="unknown language code"):
         append_outlet(path, Outlet("bad", "Bad", "https://bad.example/", ("english",)))
     assert not path.exists()
-
-
-def _fields(outlet: Outlet) -> dict[str, object]:
-    return {name: getattr(outlet, name) for name in Outlet.__dataclass_fields__}
 
 
 HOMEPAGE = b"""<!doctype html><html lang="de-DE"><head><meta charset="utf-8">
