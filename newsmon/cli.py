@@ -293,6 +293,8 @@ def crawl(
 ) -> None:
     """Crawl outlets from the registry into the store."""
     extra = _settings(setting or [])
+    if force:
+        extra["NEWSMON_FORCE"] = "1"
     try:
         files = [*(outlets_file or []), *registry_paths_from_env()]
         known = load_registry(files, builtin=not no_builtin)

@@ -115,6 +115,12 @@ class OutletSpider(scrapy.Spider):
     # -- discovery ---------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        refusal = self.outlet.crawl_refusal()
+        if refusal is not None and not self.settings.getbool("NEWSMON_FORCE"):
+            # `newsmon crawl` filters these out first; this covers `scrapy crawl NAME`.
+            self._inc(f"skipped/status_{self.outlet.status}")
+            self.logger.warning("%s", refusal.replace("--force", "-s NEWSMON_FORCE=1"))
+            return
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
         self.state = load_state(self.settings, self.outlet.name, listings)
         for url in self.outlet.feeds:
