@@ -783,3 +783,33 @@ def test_an_outlet_s_politeness_reaches_its_crawler() -> None:
     user = Settings()
     user.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     assert Crawler(spider_class(polite), user).settings.getfloat("DOWNLOAD_DELAY") == 0
+
+
+def test_the_outlets_list_shows_status_and_politeness(tmp_path: Path, web: _Web) -> None:
+    outlets = _outlets_file(tmp_path, web)
+    result = _in(tmp_path, "outlets", "--outlets", str(outlets))
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[1]: line for line in result.stdout.splitlines() if line.count("│") > 3}
+    assert "blocked: a bot wall" in rows["blocked_one"]
+    assert "terms_forbid: its terms of use forbid" in rows["aljazeera"]
+    assert "120 s apart, 1 at once" in rows["people"]
+    assert "default" in rows["local"]
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        # issue 12: Al Jazeera Arabic's video pages sit under /news/.../video
+        (
+            "aljazeera_ar",
+            "https://www.aljazeera.net/news/2025/3/9/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7/video",
+        ),
+        ("aljazeera_ar", "https://www.aljazeera.net/video/2025/3/9/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7"),
+        ("cnn", "https://edition.cnn.com/videos/world/2022/06/15/xi-putin-call.cnn"),
+        ("apnews", "https://apnews.com/hub/russia-ukraine"),
+        ("meduza", "https://meduza.io/episode/2024/05/16/podcast"),
+        ("dw_en", "https://www.dw.com/en/xi-putin-summit/video-69098770"),
+    ],
+)
+def test_article_patterns_refuse_what_is_no_article(name: str, url: str) -> None:
+    assert not load_registry()[name].is_article_url(canonicalize(url))
