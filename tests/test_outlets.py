@@ -391,6 +391,7 @@ EVIDENCED_ARTICLES: dict[str, tuple[str, ...]] = {
     "mfa_china": (
         "https://www.fmprc.gov.cn/eng/xw/zyxw/202607/t20260717_11984766.html",
         "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/202405/t20240530_11347225.html",
+        "https://www.mfa.gov.cn/web/wjdt_674879/wsrc_674883/202610/t20261007_12035918.shtml",
     ),
     "aljazeera": (
         "https://www.aljazeera.com/news/2025/1/29/rwanda-backed-m23-strengthens-its-control-over-drcs-goma",
