@@ -826,7 +826,8 @@ def check_outlet(
             got = fetch(robots_url)
         except ListingUnavailable as exc:
             # No robots.txt (or none readable) allows everything, as Scrapy reads it.
-            checks.append(ListingCheck("robots", robots_url, error=str(exc)))
+            note = f"not read, so nothing is disallowed: {exc}"
+            checks.append(ListingCheck("robots", robots_url, error=note))
         else:
             text = got.body.decode("utf-8", errors="replace")
             robots = Protego.parse(text) if outlet.robots else None
