@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from crawler.outlets import Outlet
+from crawler.outlets import ListingCheck, Outlet
 
 # Summary columns: (heading, stat keys summed for it). Keys are the crawl's
 # ``newsmon/*`` stats without the prefix; "failed/" sums every failure kind.
@@ -64,16 +64,49 @@ def run_summary_table(run_id: int, per_outlet: Mapping[str, Mapping[str, Any]]) 
 def outlets_table(outlets: Iterable[Outlet]) -> Table:
     table = Table(title="Outlets")
     table.add_column("name", no_wrap=True)
-    for column in ("title", "languages", "feeds", "sitemaps", "sections", "homepage"):
+    for column in ("title", "languages", "status", "feeds", "sitemaps", "sections"):
         table.add_column(column, overflow="fold")
+    table.add_column("politeness", no_wrap=True)
+    table.add_column("homepage", overflow="fold")
     for o in outlets:
+        status = o.status if o.status == "ok" else f"[bold]{o.status}[/]"
+        politeness = ", ".join(
+            part
+            for part in (
+                f"{o.crawl_delay:g} s apart" if o.crawl_delay is not None else "",
+                f"{o.concurrency} at once" if o.concurrency is not None else "",
+            )
+            if part
+        )
         table.add_row(
             o.name,
             o.title,
             ",".join(o.languages),
+            f"{status}: {o.status_note}" if o.status_note else status,
             str(len(o.feeds)),
             str(len(o.sitemaps)),
             str(len(o.sections)),
+            politeness or "default",
             o.homepage,
+        )
+    return table
+
+
+def listing_checks_table(checks: Iterable[ListingCheck]) -> Table:
+    """What each listing of `newsmon outlets check` gave (or why it gave nothing)."""
+    table = Table(title="Listings")
+    for column in ("kind", "url", "result", "listed", "articles", "children", "dropped", "newest"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(c.dropped.items()))
+        table.add_row(
+            c.kind,
+            c.url,
+            f"[red]{c.error}[/]" if c.error else "ok",
+            "" if c.error else str(c.links),
+            "" if c.error else str(c.articles),
+            "" if c.error else str(c.children),
+            dropped,
+            f"{c.newest:%Y-%m-%d %H:%M}" if c.newest else "",
         )
     return table

@@ -32,6 +32,8 @@ NOT_RUN = {
     "newsmon schedule run-now --outlet tass": "crawls a real outlet: no network in tests",
     "newsmon crawl --outlet tass --outlet xinhua_en": "crawls real outlets: no network in tests",
     "newsmon crawl": "crawls every real outlet: no network in tests",
+    "newsmon outlets check xinhua_en": "fetches a real outlet: no network in tests "
+    "(tests/test_outlets.py checks outlets over loopback)",
     "newsmon report [RUN_ID | --since 2022-06-15] [--format md|json]": "a synopsis; its forms "
     "are run below as `report 1`, `report --since 2022-06-15` and `report --format json`",
 }
