@@ -706,6 +706,13 @@ class PageParagraph:
     element: Any
 
     @property
+    def mostly_link(self) -> bool:
+        """Whether links hold most of the text: a "read also" line or a list of headlines,
+        which trafilatura leaves out on purpose (its link-density test), not prose."""
+        linked = sum(len("".join(a.itertext())) for a in self.element.iter("a"))
+        return 2 * linked > len(self.text)
+
+    @property
     def article(self) -> object:
         """The ``<article>`` element around the paragraph, if any (looked up only for the
         few paragraphs that need it)."""
@@ -810,9 +817,13 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
     for index, (paragraph, line) in enumerate(chosen):
         if line is not None:
             after = max(after, line)
-        elif placed[0] < index < placed[-1] or (
-            paragraph.article in articles and boilerplate.word_count(paragraph.text) >= PROSE_WORDS
-        ):
+        elif (
+            placed[0] < index < placed[-1]
+            or (
+                paragraph.article in articles
+                and boilerplate.word_count(paragraph.text) >= PROSE_WORDS
+            )
+        ) and not paragraph.mostly_link:
             added.setdefault(after, []).append(paragraph.text)
     if not added:
         return extracted

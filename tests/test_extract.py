@@ -353,7 +353,7 @@ def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() ->
 
 
 def test_a_paragraph_the_extractor_skipped_inside_the_article_is_put_back_in_place() -> None:
-    linked = 'Read the <a href="/report">full report</a> on <a href="/trade">trade</a>.'
+    linked = 'The ministry published <a href="/report">its report</a> on trade on Monday.'
     tree = _tree(
         f'<div class="body"><p>By A. Reporter</p><p>{PROSE[0]}</p><p>{linked}</p>'
         f"<p>{PROSE[1]}</p><p>Share this story</p></div>"
@@ -361,7 +361,7 @@ def test_a_paragraph_the_extractor_skipped_inside_the_article_is_put_back_in_pla
     paragraphs = extract_module.PageParagraph.all_of(tree)
     found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
     # inside the stretch every paragraph comes back; before and after it only prose would
-    assert found == [PROSE[0], "Read the full report on trade.", PROSE[1]]
+    assert found == [PROSE[0], "The ministry published its report on trade on Monday.", PROSE[1]]
 
 
 def test_the_extractors_own_line_splits_and_entities_are_recognised_as_found() -> None:
@@ -420,3 +420,10 @@ def test_a_meta_author_naming_the_publisher_gives_way_to_the_pages_author_links(
     )
     assert isinstance(person, Extracted), person
     assert person.authors == ("Ana Pérez",)
+
+
+def test_a_link_line_trafilatura_left_out_stays_out() -> None:
+    read_also = '<a href="/related/1">あわせて読みたい: 中ロの貿易額が過去最高に</a>'
+    tree = _tree(f'<div class="body"><p>{PROSE[0]}</p><p>{read_also}</p><p>{PROSE[1]}</p></div>')
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    assert extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs) == PROSE[:2]
