@@ -7,17 +7,17 @@ contain" boilerplate present, pages returned empty or skipped, and CPU time.
 
 The outlet cases are the pages in ``tests/fixtures/outlets/<outlet>/<slug>.html`` (each with a
 ``.json`` of expectations; hand-written ones say ``synthetic:``, recorded ones where and when)
-plus one page built around each seed text, with the seed's noise put where real pages have it.  For every case, true positives are ``must_contain``
-snippets found in the text, false positives are ``must_not_contain`` snippets found; the
-table shows precision, recall, F1 and accuracy, and how often title, date and language are
-right.
+plus one page built around each seed text, with the seed's noise put where real pages have
+it.  For every case, true positives are ``must_contain`` snippets found in the text, false
+positives are ``must_not_contain`` snippets found; the table shows precision, recall, F1 and
+accuracy, and how often title, date and language are right.
 
     python -m tests.extraction_eval                   # print the tables
     python -m tests.extraction_eval --write-baseline  # pin newsmon's floor figures
 
 ``--write-baseline`` never lowers a pinned real-page floor (or raises a ceiling) unless
 ``--lower-floors "REASON"`` says why; the reason is stored in the baseline file and belongs
-in the commit message too.
+in the commit message too.  A bound the measure still meets stays where it is.
 """
 
 from __future__ import annotations
