@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, and_, func, or_, select, text
+from sqlalchemy import Integer, and_, false, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -281,6 +281,12 @@ def list_articles(
         func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
     ).limit(limit)
     return [_summary(article) for article in session.scalars(query)]
+
+
+def article_search(session: Session, search: str) -> ColumnElement[bool]:
+    """The articles `list_articles` finds for ``search`` (nothing when it holds no word)."""
+    terms = search_terms(search)
+    return _search_clause(session, terms) if terms else false()
 
 
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
