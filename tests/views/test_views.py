@@ -33,7 +33,8 @@ def test_the_seed_story_shows_its_members_in_time_order_with_their_roles(
     assert role[ids["002"]] == role[ids["003"]] == "report"
     member = {m.id: m for m in view.members}
     assert member[ids["001"]].source_id == member[ids["004"]].source_id == ids["000"]
-    assert member[ids["001"]].score is not None and member[ids["004"]].score is not None
+    assert member[ids["001"]].score is not None
+    assert member[ids["004"]].score is not None
     assert member[ids["000"]].score is None
     first = view.members[0]
     assert first.lag.total_seconds() == 0
@@ -54,13 +55,16 @@ def test_the_story_list_orders_and_filters(demo_session: Session, seeds: Seeds) 
     biggest = list_story_items(demo_session, order="biggest")
     assert [s.size for s in biggest] == sorted((s.size for s in biggest), reverse=True)
     seed = next(s for s in newest if s.id == seeds.story)
-    assert seed.size >= 5 and {"en", "it"} <= set(seed.languages)
-    assert seed.span is not None and seed.span.total_seconds() > 0
+    assert seed.size >= 5
+    assert {"en", "it"} <= set(seed.languages)
+    assert seed.span is not None
+    assert seed.span.total_seconds() > 0
     italian = list_story_items(demo_session, StoryFilter(language="it"))
     assert seeds.story in {s.id for s in italian}
     assert all("it" in s.languages for s in italian)
     chinese = list_story_items(demo_session, StoryFilter(search="普京"))
-    assert chinese and all("zh" in s.languages for s in chinese)
+    assert chinese
+    assert all("zh" in s.languages for s in chinese)
     assert list_story_items(demo_session, StoryFilter(outlet="no_such_outlet")) == []
     late = max(s.first_published for s in newest if s.first_published)
     assert [s.first_published for s in list_story_items(demo_session, StoryFilter(since=late))] == [
@@ -96,11 +100,13 @@ def test_a_translation_aligns_paragraphs_and_same_story_reports_share_passages(
     english = article_view(demo_session, seeds.ids["000"])
     assert english is not None
     for pair in source.aligned:
-        assert pair.source in english.seed_text and pair.copy in italian.seed_text
+        assert pair.source in english.seed_text
+        assert pair.copy in italian.seed_text
     report = article_view(demo_session, seeds.ids["003"])
     assert report is not None
     other = next(r for r in report.relatives if r.id == seeds.ids["002"])
-    assert other.relation == "same_story" and other.shared_passages
+    assert other.relation == "same_story"
+    assert other.shared_passages
     assert json.dumps(to_jsonable(report), ensure_ascii=False)
 
 
@@ -108,4 +114,5 @@ def test_word_diff_keeps_both_texts() -> None:
     parts = word_diff("Xi met Putin on Monday.", "Xi called Putin on Wednesday.")
     assert "".join(p.text for p in parts if p.op != "insert") == "Xi met Putin on Monday."
     assert "".join(p.text for p in parts if p.op != "delete") == "Xi called Putin on Wednesday."
-    assert DiffPart("delete", "met") in parts and DiffPart("insert", "called") in parts
+    assert DiffPart("delete", "met") in parts
+    assert DiffPart("insert", "called") in parts
