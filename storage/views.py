@@ -174,9 +174,9 @@ def _outlets_and_languages(
     outlets: dict[int, set[str]] = {}
     languages: dict[int, set[str]] = {}
     for story_id, outlet, language in rows:
-        outlets.setdefault(story_id, set()).add(outlet)
+        outlets.setdefault(int(story_id), set()).add(outlet)
         if language:
-            languages.setdefault(story_id, set()).add(language)
+            languages.setdefault(int(story_id), set()).add(language)
     return (
         {s: tuple(sorted(v)) for s, v in outlets.items()},
         {s: tuple(sorted(v)) for s, v in languages.items()},
