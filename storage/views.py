@@ -174,9 +174,11 @@ def _outlets_and_languages(
     outlets: dict[int, set[str]] = {}
     languages: dict[int, set[str]] = {}
     for story_id, outlet, language in rows:
-        outlets.setdefault(int(story_id), set()).add(outlet)
+        if story_id is None:
+            continue
+        outlets.setdefault(story_id, set()).add(outlet)
         if language:
-            languages.setdefault(int(story_id), set()).add(language)
+            languages.setdefault(story_id, set()).add(language)
     return (
         {s: tuple(sorted(v)) for s, v in outlets.items()},
         {s: tuple(sorted(v)) for s, v in languages.items()},
