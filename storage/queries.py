@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.fts import (
+    SEG_TABLE,
     fts_available,
     fts_problems,
     match_query,
     needs_like,
     pg_search_clause,
     search_terms,
+    segment_query,
+    segmented_available,
 )
 from storage.models import Article, ArticleUrlRow, CrawlRun, Outlet, SkippedPageRow, utcnow
 from storage.records import (
@@ -257,8 +260,9 @@ def list_articles(
 
     `search` finds articles containing every whitespace-separated term in the
     title or text (word prefixes with SQLite FTS5 and PostgreSQL text search,
-    substrings elsewhere and for scripts written without spaces); text that
-    holds nothing searchable finds nothing.
+    where SQLite finds words of Chinese, Japanese and Thai inside their unspaced
+    text as well; substrings elsewhere); text that holds nothing searchable
+    finds nothing.
     """
     query = select(Article).join(Article.outlet)
     if outlet is not None:
@@ -292,6 +296,14 @@ def article_search(session: Session, search: str) -> ColumnElement[bool]:
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql" and not needs_like(terms):
         return pg_search_clause(terms)
+    if segmented_available(session):
+        # The index Datasette's search uses too (newsmon.web), so both find the same.
+        matching = (
+            text(f"SELECT rowid FROM {SEG_TABLE} WHERE {SEG_TABLE} MATCH :fts_query")
+            .bindparams(fts_query=match_query([segment_query(term) for term in terms]))
+            .columns(rowid=Integer)
+        )
+        return Article.id.in_(matching)
     if fts_available(session) and not needs_like(terms):
         matching = (
             text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :fts_query")

@@ -193,6 +193,17 @@ def _first_outlets(session: Session, article_ids: Iterable[int | None]) -> dict[
     return {int(i): name for i, name in rows}
 
 
+def filter_choices(session: Session) -> tuple[list[str], list[str]]:
+    """The outlets and languages the store has articles of: what the story list filters by."""
+    outlets = session.scalars(
+        select(Outlet.name).join(Article, Article.outlet_id == Outlet.id).distinct()
+    )
+    languages = session.scalars(
+        select(Article.language).where(Article.language.is_not(None)).distinct()
+    )
+    return sorted(outlets), sorted(lang for lang in languages if lang)
+
+
 # --- one story ---------------------------------------------------------------------------
 
 

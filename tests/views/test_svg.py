@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from newsmon.web.svg import copy_graph_svg, timeline_svg
+from newsmon.story_svg import copy_graph_svg, timeline_svg
 from storage.views import FirstAppearance, StoryMember, StoryView, story_view
 from tests.views.conftest import Seeds
 
