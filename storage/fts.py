@@ -59,28 +59,34 @@ SEG_TRIGGERS = ("articles_seg_ai", "articles_seg_ad", "articles_seg_au")
 SEG_CREATE = (
     # A table of its own (not external content): its rows are the segmented texts, so
     # deleting one needs no function and FTS5 can check it by itself.
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS [{SEG_TABLE}] USING FTS5 ("
+    "CREATE VIRTUAL TABLE IF NOT EXISTS [articles_fts_seg] USING FTS5 ("
     "[title], [text], tokenize='unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER IF NOT EXISTS [articles_seg_ai] AFTER INSERT ON [articles] BEGIN "
-    f"INSERT INTO [{SEG_TABLE}] (rowid, [title], [text]) "
-    f"VALUES (new.[id], {SEG_FUNCTION}(new.[title]), {SEG_FUNCTION}(new.[text])); END",
-    f"CREATE TRIGGER IF NOT EXISTS [articles_seg_ad] AFTER DELETE ON [articles] BEGIN "
-    f"DELETE FROM [{SEG_TABLE}] WHERE rowid = old.[id]; END",
-    f"CREATE TRIGGER IF NOT EXISTS [articles_seg_au] AFTER UPDATE OF [title], [text] "
-    f"ON [articles] BEGIN DELETE FROM [{SEG_TABLE}] WHERE rowid = old.[id]; "
-    f"INSERT INTO [{SEG_TABLE}] (rowid, [title], [text]) "
-    f"VALUES (new.[id], {SEG_FUNCTION}(new.[title]), {SEG_FUNCTION}(new.[text])); END",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_ai] AFTER INSERT ON [articles] BEGIN "
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "VALUES (new.[id], newsmon_segment(new.[title]), newsmon_segment(new.[text])); END",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_ad] AFTER DELETE ON [articles] BEGIN "
+    "DELETE FROM [articles_fts_seg] WHERE rowid = old.[id]; END",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_au] AFTER UPDATE OF [title], [text] "
+    "ON [articles] BEGIN DELETE FROM [articles_fts_seg] WHERE rowid = old.[id]; "
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "VALUES (new.[id], newsmon_segment(new.[title]), newsmon_segment(new.[text])); END",
 )
 SEG_FILL = (
-    f"DELETE FROM [{SEG_TABLE}]",
-    f"INSERT INTO [{SEG_TABLE}] (rowid, [title], [text]) "
-    f"SELECT [id], {SEG_FUNCTION}([title]), {SEG_FUNCTION}([text]) FROM [articles]",
+    "DELETE FROM [articles_fts_seg]",
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "SELECT [id], newsmon_segment([title]), newsmon_segment([text]) FROM [articles]",
 )
 SEG_DROP = (
-    *(f"DROP TRIGGER IF EXISTS [{name}]" for name in reversed(SEG_TRIGGERS)),
-    f"DROP TABLE IF EXISTS [{SEG_TABLE}]",
+    "DROP TRIGGER IF EXISTS [articles_seg_au]",
+    "DROP TRIGGER IF EXISTS [articles_seg_ad]",
+    "DROP TRIGGER IF EXISTS [articles_seg_ai]",
+    "DROP TABLE IF EXISTS [articles_fts_seg]",
 )
-_SEG_CHECK = f"INSERT INTO [{SEG_TABLE}] ([{SEG_TABLE}]) VALUES ('integrity-check')"
+_SEG_CHECK = "INSERT INTO [articles_fts_seg] ([articles_fts_seg]) VALUES ('integrity-check')"
+_SEG_MISMATCH = (
+    "SELECT (SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts_seg))"
+    " + (SELECT count(*) FROM articles_fts_seg WHERE rowid NOT IN (SELECT id FROM articles))"
+)
 _UNSPACED_RUN = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -226,13 +232,8 @@ def fts_problems(session: Session) -> list[str]:
             problems.append(f"the full-text index {table} is out of sync with articles")
     if SEG_TABLE in present:
         # Its own rows are checked above; whether they are the articles' is counted here.
-        missing = session.scalar(
-            text(f"SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM {SEG_TABLE})")
-        )
-        extra = session.scalar(
-            text(f"SELECT count(*) FROM {SEG_TABLE} WHERE rowid NOT IN (SELECT id FROM articles)")
-        )
-        if missing or extra:
+        mismatched = session.scalar(text(_SEG_MISMATCH))
+        if mismatched:
             problems.append(f"the full-text index {SEG_TABLE} is out of sync with articles")
     return problems
 

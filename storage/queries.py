@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.fts import (
-    SEG_TABLE,
     fts_available,
     fts_problems,
     match_query,
@@ -299,7 +298,7 @@ def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
     if segmented_available(session):
         # The index Datasette's search uses too (newsmon.web), so both find the same.
         matching = (
-            text(f"SELECT rowid FROM {SEG_TABLE} WHERE {SEG_TABLE} MATCH :fts_query")
+            text("SELECT rowid FROM articles_fts_seg WHERE articles_fts_seg MATCH :fts_query")
             .bindparams(fts_query=match_query([segment_query(term) for term in terms]))
             .columns(rowid=Integer)
         )
