@@ -56,6 +56,7 @@ from newsmon.render import outlets_table, run_summary_table, summary_counts
 from newsmon.report import build_report, to_json, to_markdown
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
+from newsmon.serve import serve
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
@@ -91,6 +92,7 @@ app.command()(lineage_cli.rewrites)
 app.command()(lineage_cli.stories)
 app.command()(lineage_cli.story)
 app.command()(lineage_cli.relink)
+app.command()(serve)
 
 # Configuration a crawl cannot start with: one sentence before anything is fetched.
 CONFIG_ERRORS: tuple[type[Exception], ...] = (UserError, OutletConfigError, TopicConfigError)

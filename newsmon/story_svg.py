@@ -283,13 +283,14 @@ def copy_graph_svg(view: StoryView, link: Link = None) -> str:
         if taken_from is not None:
             counts = edges.setdefault((m.outlet, taken_from.outlet), {})
             counts[m.role] = counts.get(m.role, 0) + 1
-    size = 460
-    root = _svg(size, size + 30, f"Who copied whom in story {view.id}: {view.title}")
-    cx, cy, radius = size / 2, size / 2, size / 2 - 90
+    width, height = 640, 480
+    root = _svg(width, height + 40, f"Who copied whom in story {view.id}: {view.title}")
+    cx, cy, radius = width / 2, height / 2, height / 2 - 80
+    count = max(len(outlets), 1)
     points = {
         name: (
-            cx + radius * math.cos(2 * math.pi * i / max(len(outlets), 1) - math.pi / 2),
-            cy + radius * math.sin(2 * math.pi * i / max(len(outlets), 1) - math.pi / 2),
+            cx + radius * math.cos(2 * math.pi * i / count - math.pi / 2),
+            cy + radius * math.sin(2 * math.pi * i / count - math.pi / 2),
         )
         for i, name in enumerate(outlets)
     }
@@ -298,7 +299,7 @@ def copy_graph_svg(view: StoryView, link: Link = None) -> str:
     for (copier, source), counts in sorted(edges.items()):
         role = max(counts, key=lambda r: counts[r])
         label = ", ".join(f"{LABELS[r]} ×{n}" for r, n in sorted(counts.items()))
-        _edge(group, points[copier], points[source], role, label, copier, source)
+        _edge(group, points[copier], points[source], (cx, cy), role, label, (copier, source))
     nodes = ET.SubElement(root, "g", {"class": "nodes"})
     for name, (x, y) in points.items():
         node = ET.SubElement(nodes, "g", {"class": "outlet", "data-outlet": name})
@@ -319,11 +320,11 @@ def copy_graph_svg(view: StoryView, link: Link = None) -> str:
     _text(
         root,
         10,
-        size + 20,
-        "Arrows run from the outlet that copied to the outlet it copied from; "
-        "hollow: independent reports only.",
+        height + 14,
+        "Arrows run from the outlet that copied to the outlet it copied from.",
         fill="#333",
     )
+    _text(root, 10, height + 32, "Hollow: outlets with independent reports only.", fill="#333")
     return ET.tostring(root, encoding="unicode")
 
 
@@ -331,30 +332,37 @@ def _edge(
     parent: ET.Element,
     start: tuple[float, float],
     end: tuple[float, float],
+    centre: tuple[float, float],
     role: Role,
     label: str,
-    copier: str,
-    source: str,
+    outlets: tuple[str, str],
 ) -> None:
     (x1, y1), (x2, y2) = start, end
     attrs = {
         "class": f"edge role-{role}",
-        "data-from": copier,
-        "data-to": source,
+        "data-from": outlets[0],
+        "data-to": outlets[1],
         "fill": "none",
         "stroke": COLOURS[role],
         "stroke-width": "2",
         "marker-end": f"url(#arrow-{role})",
     }
-    if copier == source:  # an outlet that rewrote its own earlier article: a loop
-        d = f"M {x1 - 12:.1f} {y1 - 20:.1f} C {x1 - 60:.1f} {y1 - 90:.1f} "
-        d += f"{x1 + 60:.1f} {y1 - 90:.1f} {x1 + 12:.1f} {y1 - 20:.1f}"
-        lx, ly = x1, y1 - 78
+    if outlets[0] == outlets[1]:
+        # An outlet that rewrote its own earlier article: a loop on the side away from the centre.
+        away = math.atan2(y1 - centre[1], x1 - centre[0])
+        ux, uy = math.cos(away), math.sin(away)
+        px, py = -uy, ux
+        sx, sy = x1 + ux * 22 + px * 10, y1 + uy * 22 + py * 10
+        ex, ey = x1 + ux * 22 - px * 10, y1 + uy * 22 - py * 10
+        c1 = (x1 + ux * 75 + px * 40, y1 + uy * 75 + py * 40)
+        c2 = (x1 + ux * 75 - px * 40, y1 + uy * 75 - py * 40)
+        d = f"M {sx:.1f} {sy:.1f} C {c1[0]:.1f} {c1[1]:.1f} {c2[0]:.1f} {c2[1]:.1f} {ex:.1f} {ey:.1f}"
+        lx, ly = x1 + ux * 80, y1 + uy * 80 + (12 if uy > 0 else -4)
     else:
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         ux, uy = (x2 - x1) / length, (y2 - y1) / length
         sx, sy, ex, ey = x1 + ux * 24, y1 + uy * 24, x2 - ux * 26, y2 - uy * 26
         d = f"M {sx:.1f} {sy:.1f} L {ex:.1f} {ey:.1f}"
-        lx, ly = (sx + ex) / 2 - uy * 10, (sy + ey) / 2 + ux * 10
+        lx, ly = (sx + ex) / 2 - uy * 12, (sy + ey) / 2 + ux * 12
     ET.SubElement(parent, "path", {"d": d} | attrs)
     _text(parent, lx, ly, label, **{"text-anchor": "middle", "fill": "#222", "font-size": "11"})
