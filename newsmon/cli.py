@@ -74,6 +74,7 @@ from storage.queries import (
     update_extraction,
 )
 from storage.records import RunSummary, as_trigger
+from storage.views import with_lineage
 from storage.recrawl import outlets_in_backoff
 
 app = typer.Typer(
@@ -377,6 +378,7 @@ def articles(
     search: Annotated[
         str | None, typer.Option(help="Full-text search in titles and texts.")
     ] = None,
+    story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: DbOption = None,
 ) -> None:
@@ -388,6 +390,7 @@ def articles(
             since=parse_since(since),
             language=lang,
             search=search,
+            story=story,
             limit=limit,
         )
     table = Table(title=f"{len(rows)} article(s)")
@@ -440,11 +443,21 @@ def show(article_id: int, db: DbOption = None) -> None:
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="Output file (jsonl, csv) or folder (txt).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv or txt.")] = "jsonl",
+    story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    ] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write all stored articles to a file (jsonl, csv) or one text file per article (txt)."""
+    """Write stored articles with their lineage (story, source, relation, score) to a file
+    (jsonl, csv), or one text file per article (txt)."""
     with store(db) as session:
-        count = export_articles(iter_articles(session), fmt, out)
+        rows = iter_articles(
+            session, outlet=outlet, since=parse_since(since), language=lang, story=story
+        )
+        count = export_articles(with_lineage(session, rows), fmt, out)
     console.print(f"Exported {count} article(s) to {out}.")
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +41,14 @@ _ROLE_OF_RELATION: dict[str, Role] = {
     "translation": "translation",
 }
 StoryOrder = Literal["newest", "biggest"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_A = TypeVar("_A", bound=_HasId)
 
 
 # --- the story list ----------------------------------------------------------------------
@@ -77,6 +85,8 @@ class StoryFilter:
     outlet: str | None = None
     language: str | None = None
     search: str | None = None
+    min_size: int = 1
+    """Leave out events fewer articles reported."""
 
 
 def _when() -> Any:
@@ -116,6 +126,8 @@ def list_story_items(
         query = query.where(spans.c.first >= filters.since)
     if filters.until is not None:
         query = query.where(spans.c.first < filters.until)
+    if filters.min_size > 1:
+        query = query.where(spans.c.size >= filters.min_size)
     members = _matching_members(session, filters)
     if members is not None:
         query = query.where(Story.id.in_(members))
@@ -349,6 +361,54 @@ def _firsts(members: Sequence[StoryMember], key: Any) -> tuple[FirstAppearance, 
     return tuple(seen.values())
 
 
+@dataclass(frozen=True)
+class LineageFields:
+    """Where an article sits, flat, for exports: its story, its source and how it derives."""
+
+    story_id: int | None
+    source_id: int | None
+    relation: str | None
+    """exact, near_duplicate, rewrite or translation of the source; None for a source or a
+    report of its own."""
+    score: float | None
+
+
+NO_LINEAGE = LineageFields(None, None, None, None)
+
+
+def with_lineage(
+    session: Session, articles: Iterable[_A], batch_size: int = 200
+) -> Iterator[tuple[_A, LineageFields]]:
+    """Each article (anything with an ``id``) with its lineage, looked up a batch at a time."""
+    batch: list[_A] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= batch_size:
+            yield from _lineage_batch(session, batch)
+            batch = []
+    yield from _lineage_batch(session, batch)
+
+
+def _lineage_batch(session: Session, batch: list[_A]) -> Iterator[tuple[_A, LineageFields]]:
+    if not batch:
+        return
+    rows = session.execute(
+        select(
+            Lineage.article_id, Lineage.story_id, Lineage.source_id, Lineage.source_relation
+        ).where(Lineage.article_id.in_([a.id for a in batch]))
+    ).all()
+    found = {aid: (story, source, relation) for aid, story, source, relation in rows}
+    scores = _source_scores(
+        session, {aid: source for aid, (_, source, _) in found.items() if source is not None}
+    )
+    for article in batch:
+        if article.id not in found:
+            yield article, NO_LINEAGE
+            continue
+        story, source, relation = found[article.id]
+        yield article, LineageFields(story, source, relation, scores.get(article.id))
+
+
 # --- one article -------------------------------------------------------------------------
 
 
@@ -429,7 +489,7 @@ class ArticleView:
     source_relation: str | None
     versions: tuple[VersionView, ...]
     relatives: tuple[RelativeView, ...]
-    """The family source and copies first, then same-story reports; best score first."""
+    """Its source, then its copies, then same-story reports; best score first within each."""
 
 
 def article_view(session: Session, article_id: int) -> ArticleView | None:
@@ -563,7 +623,8 @@ def relatives_of(session: Session, article_id: int) -> tuple[RelativeView, ...]:
                 shared_passages=tuple(source.original(p) for p in ev.get("shared_passages", [])),
             )
         )
-    views.sort(key=lambda v: (v.relation == "same_story", -v.score, v.id))
+    # Its source first, then what derives from it, then other reports of the story.
+    views.sort(key=lambda v: (v.relation == "same_story", v.direction != "source", -v.score, v.id))
     return tuple(views)
 
 
@@ -598,6 +659,43 @@ class _Paragraphs:
 
     def at(self, index: int) -> str:
         return self.original(self._folded[index]) if 0 <= index < len(self._folded) else ""
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    """An article's family: its source and every copy, rewrite and translation of it."""
+
+    article_id: int
+    source_id: int
+    source_title: str
+    source_outlet: str
+    source_language: str | None
+    source_published: datetime | None
+    derived: tuple[RelativeView, ...]
+    """Family members with a stored relation to the source, with its evidence."""
+    indirect: tuple[int, ...]
+    """Members related to the source only through other members (no evidence of their own)."""
+
+
+def family_view(session: Session, article_id: int) -> FamilyView | None:
+    """The family an article belongs to (as its source or as a copy), or None for an unknown id."""
+    lineage = session.get(Lineage, article_id)
+    source_id = lineage.source_id if lineage and lineage.source_id else article_id
+    source = session.get(Article, source_id)
+    if source is None:
+        return None
+    members = set(session.scalars(select(Lineage.article_id).where(Lineage.source_id == source_id)))
+    derived = tuple(r for r in relatives_of(session, source_id) if r.id in members)
+    return FamilyView(
+        article_id=article_id,
+        source_id=source_id,
+        source_title=source.title,
+        source_outlet=source.outlet.name,
+        source_language=source.language,
+        source_published=source.published,
+        derived=derived,
+        indirect=tuple(sorted(members - {r.id for r in derived})),
+    )
 
 
 # --- JSON --------------------------------------------------------------------------------
