@@ -74,8 +74,8 @@ from storage.queries import (
     update_extraction,
 )
 from storage.records import RunSummary, as_trigger
-from storage.views import with_lineage
 from storage.recrawl import outlets_in_backoff
+from storage.views import with_lineage
 
 app = typer.Typer(
     help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",

@@ -356,7 +356,8 @@ def _edge(
         ex, ey = x1 + ux * 22 - px * 10, y1 + uy * 22 - py * 10
         c1 = (x1 + ux * 75 + px * 40, y1 + uy * 75 + py * 40)
         c2 = (x1 + ux * 75 - px * 40, y1 + uy * 75 - py * 40)
-        d = f"M {sx:.1f} {sy:.1f} C {c1[0]:.1f} {c1[1]:.1f} {c2[0]:.1f} {c2[1]:.1f} {ex:.1f} {ey:.1f}"
+        d = f"M {sx:.1f} {sy:.1f} C {c1[0]:.1f} {c1[1]:.1f} "
+        d += f"{c2[0]:.1f} {c2[1]:.1f} {ex:.1f} {ey:.1f}"
         lx, ly = x1 + ux * 80, y1 + uy * 80 + (12 if uy > 0 else -4)
     else:
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
