@@ -74,13 +74,10 @@ def _run(path: Path, listener: socket.socket) -> None:
 
     import uvicorn
     from datasette.app import Datasette
-    from datasette.plugins import pm
 
-    import newsmon.web
+    from newsmon.web import ensure_registered
 
-    if pm.get_plugin("newsmon") is None and not pm.is_registered(newsmon.web):
-        # Installed packages register it through their entry point; a source checkout may not.
-        pm.register(newsmon.web, name="newsmon")
+    ensure_registered()
     datasette = Datasette([str(path)])
     asyncio.run(datasette.invoke_startup())
     config = uvicorn.Config(datasette.app(), log_level="warning", lifespan="on")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -242,6 +243,15 @@ async def report_page(datasette: Any, request: Any) -> Response:
 
 
 # --- hooks -------------------------------------------------------------------------------
+
+
+def ensure_registered() -> None:
+    """Register this plugin with Datasette unless its entry point already did (an installed
+    newsmon); a source checkout on PYTHONPATH has no entry point."""
+    from datasette.plugins import pm
+
+    if pm.get_plugin("newsmon") is None:
+        pm.register(sys.modules[__name__], name="newsmon")
 
 
 @hookimpl
