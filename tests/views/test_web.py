@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +33,12 @@ class Pages:
 
 
 @pytest.fixture
-def pages(relinked: str) -> Iterator[Pages]:
+def pages(relinked: str) -> Pages:
     ensure_registered()
     path = Path(str(make_url(relinked).database))
     datasette = Datasette([str(path)])
     asyncio.run(datasette.invoke_startup())
-    yield Pages(datasette, path.stem)
+    return Pages(datasette, path.stem)
 
 
 def test_the_front_page_lists_the_stories_and_filters_them(pages: Pages, seeds: Seeds) -> None:
