@@ -59,6 +59,9 @@ def serve(
         raise UserError(
             f"Port {port} on {HOST} is busy ({exc.strerror}); pass --port with a free one."
         ) from exc
+    # Listening before Datasette starts: a browser opened on the printed address waits in
+    # the backlog for the first page instead of being refused.
+    listener.listen(128)
     bound = listener.getsockname()[1]
     console.print(
         f"newsmon view of {path} on http://{HOST}:{bound}/ (read-only; Ctrl-C stops).",
