@@ -190,7 +190,7 @@ def demo(
                     console.print(Markdown(to_markdown(build_report(session, None, None))))
         console.print(
             "Next: `newsmon articles`, `newsmon report`, `newsmon show ID`, "
-            "`datasette newsmon.db`" + ("." if next_day else ", `newsmon demo --next-day`.")
+            "`newsmon serve`" + ("." if next_day else ", `newsmon demo --next-day`.")
         )
         if keep_serving:
             console.print("Serving the demo web; press Ctrl-C to stop.")
