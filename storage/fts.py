@@ -52,6 +52,8 @@ FTS_DROP = (
 )
 # --- scripts written without spaces ------------------------------------------------------
 
+UNSPACED_CHARACTER = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+"""A character of a script written without spaces between words: Thai, kana, Han."""
 SEG_TABLE = "articles_fts_seg"
 SEG_FUNCTION = "newsmon_segment"
 """The SQL function (`segment`) every newsmon SQLite connection has: the triggers call it."""
@@ -87,7 +89,7 @@ _SEG_MISMATCH = (
     "SELECT (SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts_seg))"
     " + (SELECT count(*) FROM articles_fts_seg WHERE rowid NOT IN (SELECT id FROM articles))"
 )
-_UNSPACED_RUN = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_UNSPACED_RUN = re.compile(UNSPACED_CHARACTER + "+")
 
 
 def segment(text: str | None) -> str | None:
@@ -126,9 +128,7 @@ _FTS_CHECK = "INSERT INTO [articles_fts] ([articles_fts], rank) VALUES ('integri
 # unicode61 cuts words at spaces and punctuation; scripts written without
 # spaces (Chinese, Japanese, Thai) would become one token per sentence, so
 # searches in them go to LIKE instead.
-_UNSPACED_SCRIPT = re.compile(
-    r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-)
+_UNSPACED_SCRIPT = re.compile(UNSPACED_CHARACTER)
 _WORD = re.compile(r"\w")
 
 

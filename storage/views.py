@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from dedup.features import extract_features
 from dedup.normalize import clean_lines
+from storage.fts import UNSPACED_CHARACTER
 from storage.models import Article, ArticleVersion, Lineage, Outlet, Relation, Story
 from storage.queries import article_search, get_article
 
@@ -536,7 +537,8 @@ def _versions(session: Session, article: Article) -> tuple[VersionView, ...]:
     )
 
 
-_WORDS = re.compile(r"\s+|[^\s]+")
+# Words, runs of punctuation and of spaces; each character of an unspaced script on its own.
+_WORDS = re.compile(rf"\s+|{UNSPACED_CHARACTER}|\w+|[^\w\s]+")
 
 
 def word_diff(old: str, new: str) -> tuple[DiffPart, ...]:

@@ -110,9 +110,14 @@ def test_a_translation_aligns_paragraphs_and_same_story_reports_share_passages(
     assert json.dumps(to_jsonable(report), ensure_ascii=False)
 
 
-def test_word_diff_keeps_both_texts() -> None:
+def test_word_diff_keeps_both_texts_and_cuts_unspaced_scripts_per_character() -> None:
     parts = word_diff("Xi met Putin on Monday.", "Xi called Putin on Wednesday.")
     assert "".join(p.text for p in parts if p.op != "insert") == "Xi met Putin on Monday."
     assert "".join(p.text for p in parts if p.op != "delete") == "Xi called Putin on Wednesday."
     assert DiffPart("delete", "met") in parts
     assert DiffPart("insert", "called") in parts
+    assert word_diff("习近平同普京通电话", "习近平同普京会谈") == (
+        DiffPart("equal", "习近平同普京"),
+        DiffPart("delete", "通电话"),
+        DiffPart("insert", "会谈"),
+    )
