@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Select, func, or_, select
@@ -254,6 +255,15 @@ class FirstAppearance:
 
 
 @dataclass(frozen=True)
+class SharedPassages:
+    """Two reports of one story written apart that carry the same passages word for word."""
+
+    earlier_id: int
+    later_id: int
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StoryView:
     id: int
     title: str
@@ -264,6 +274,9 @@ class StoryView:
     """Each outlet's first article of the story, earliest outlet first."""
     languages: tuple[FirstAppearance, ...]
     """The first article in each language, earliest language first."""
+    shared: tuple[SharedPassages, ...] = ()
+    """Reports of the story that carry the same passages word for word (wire copy),
+    most passages first."""
 
     @property
     def derived(self) -> tuple[StoryMember, ...]:
@@ -332,7 +345,31 @@ def story_view(session: Session, story_id: int) -> StoryView | None:
         members=tuple(members),
         outlets=_firsts(members, lambda m: m.outlet),
         languages=_firsts(members, lambda m: m.language),
+        shared=_shared_passages(session, [m.id for m in members]),
     )
+
+
+def _shared_passages(session: Session, ids: Sequence[int]) -> tuple[SharedPassages, ...]:
+    """The same-story relations among a story's members that found verbatim passages."""
+    rows = session.execute(
+        select(Relation.article_id, Relation.related_id, Relation.evidence).where(
+            Relation.relation == "same_story",
+            Relation.article_id.in_(list(ids)),
+            Relation.related_id.in_(list(ids)),
+        )
+    ).all()
+    found = [
+        (int(ev.get("a_id", earlier)), int(ev.get("b_id", later)), ev["shared_passages"])
+        for later, earlier, ev in rows
+        if ev and ev.get("shared_passages")
+    ]
+    texts = _texts(session, {a for a, _, _ in found})
+    shared = []
+    for a, b, passages in found:
+        source = _Paragraphs(texts[a].title, texts[a].text, texts[a].language)
+        shared.append(SharedPassages(a, b, tuple(source.original(p) for p in passages)))
+    shared.sort(key=lambda s: (-len(s.passages), s.earlier_id, s.later_id))
+    return tuple(shared)
 
 
 def _source_scores(session: Session, sources: Mapping[int, int]) -> dict[int, float]:
@@ -650,11 +687,16 @@ class _Paragraphs:
     """An article's paragraphs as the verdict numbered them, in the article's own words."""
 
     def __init__(self, title: str, text: str, language: str | None) -> None:
-        self._folded = [p.text for p in extract_features(f"{title}\n\n{text}", language).paragraphs]
+        self._seed, self._language = f"{title}\n\n{text}", language
         self._original: dict[str, str] = {}
         for raw in text.split("\n"):
             for folded in clean_lines(raw):
                 self._original.setdefault(folded, raw.strip())
+
+    @cached_property
+    def _folded(self) -> list[str]:
+        # Only paragraph numbers need the verdict's parse; quoted passages map by text.
+        return [p.text for p in extract_features(self._seed, self._language).paragraphs]
 
     def original(self, folded: str) -> str:
         return self._original.get(folded, folded)

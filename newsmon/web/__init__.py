@@ -207,6 +207,7 @@ async def story_page(datasette: Any, request: Any) -> Response:
         "newsmon_story.html",
         {
             "story": view,
+            "members": {member.id: member for member in view.members},
             "timeline": Markup(timeline_svg(view, _article_link)),  # noqa: S704 (built by ElementTree)
             "graph": Markup(copy_graph_svg(view, _article_link)),  # noqa: S704
         },

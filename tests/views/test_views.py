@@ -44,6 +44,8 @@ def test_the_seed_story_shows_its_members_in_time_order_with_their_roles(
     italian = next(f for f in view.languages if f.key == "it")
     assert italian.when == min(m.when for m in view.members if m.language == "it")
     assert {m.id for m in view.derived} >= {ids["001"], ids["004"]}
+    wire = next(s for s in view.shared if {s.earlier_id, s.later_id} == {ids["002"], ids["003"]})
+    assert any("sanctions" in passage for passage in wire.passages)
     assert story_view(demo_session, 10**6) is None
 
 

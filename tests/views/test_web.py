@@ -80,6 +80,10 @@ def test_the_story_page_shows_the_seed_members_in_time_order_with_their_roles(
     assert len(arrows) == len(derived)
     assert tree.xpath("//figure[contains(@class, 'copy-graph')]/*[local-name()='svg']")
     assert "behind the first report" in tree.text_content()
+    pairs = {li.get("data-pair"): li for li in tree.xpath("//ul[@class='shared-passages']/li")}
+    key = f"{ids['002']}-{ids['003']}"
+    wire = pairs[key if key in pairs else f"{ids['003']}-{ids['002']}"]
+    assert len(wire.xpath(".//q")) >= 3
     assert pages.get(f"/-/newsmon/story/{seeds.story}.svg").startswith("<svg")
     pages.get("/-/newsmon/story/999999", status=404)
 
