@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +149,16 @@ def test_search_query_pairs_unspaced_words_and_leaves_others_to_datasette() -> N
     assert search_query("普京") == '"普京"'
     assert search_query("俄罗斯总统 Putin") == '"俄罗 罗斯 斯总 总统" "Putin"'
     assert search_query('Putin "Xi Jinping"') == '"Putin" "Xi Jinping"'
+
+
+def test_the_package_declares_the_plugin_to_datasette() -> None:
+    """`datasette newsmon.db` finds the plugin through this entry point once newsmon is
+    installed; the templates ship beside it."""
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    target = project["project"]["entry-points"]["datasette"]["newsmon"]
+    plugin = importlib.import_module(target)
+    assert callable(plugin.register_routes)
+    assert any(dep.startswith("datasette") for dep in project["project"]["dependencies"])
+    templates = Path(str(plugin.__file__)).parent / "templates"
+    assert (templates / "newsmon_story.html").is_file()
+    assert "templates/*" in project["tool"]["setuptools"]["package-data"][target]
