@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from newsmon.report import ReportError, build_report
 from newsmon.story_svg import copy_graph_svg, timeline_svg
-from storage.fts import SEG_TABLE, needs_like, search_terms, segment_query
+from storage.fts import SEG_TABLE, match_query, needs_like, search_terms, segment_query
 from storage.views import (
     StoryFilter,
     StoryOrder,
@@ -300,15 +300,14 @@ def _has_segmented_index(path: str) -> bool:
 def search_query(query: str) -> str:
     """Datasette's search, made to find words of scripts written without spaces.
 
-    Datasette quotes each term of a search (`escape_fts`); a term in Chinese,
-    Japanese or Thai is quoted as its character pairs instead, the words of the
-    segmented index (`storage.fts.segment`), so 普京 inside a sentence is found
-    as it is by `newsmon articles --search`.
+    Datasette quotes each term of a search (`escape_fts`). A search with Chinese,
+    Japanese or Thai in it becomes exactly the query `newsmon articles --search`
+    sends to the segmented index (`storage.fts.segment`): each term a prefix
+    phrase of its character pairs, so 普京 inside a sentence is found by both.
     """
     if not needs_like([query]):
         return str(escape_fts(query))
-    terms = (segment_query(term) for term in search_terms(query))
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return match_query([segment_query(term) for term in search_terms(query)])
 
 
 @hookimpl(trylast=True)

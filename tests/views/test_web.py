@@ -146,8 +146,8 @@ def test_datasette_hides_internals_keeps_cells_short_and_finds_chinese_words(
 
 
 def test_search_query_pairs_unspaced_words_and_leaves_others_to_datasette() -> None:
-    assert search_query("普京") == '"普京"'
-    assert search_query("俄罗斯总统 Putin") == '"俄罗 罗斯 斯总 总统" "Putin"'
+    assert search_query("普京") == '"普京"*'
+    assert search_query("俄罗斯总统 Putin") == '"俄罗 罗斯 斯总 总统"* "Putin"*'
     assert search_query('Putin "Xi Jinping"') == '"Putin" "Xi Jinping"'
 
 
