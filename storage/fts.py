@@ -56,7 +56,9 @@ UNSPACED_CHARACTER = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf9
 """A character of a script written without spaces between words: Thai, kana, Han."""
 SEG_TABLE = "articles_fts_seg"
 SEG_FUNCTION = "newsmon_segment"
-"""The SQL function (`segment`) every newsmon SQLite connection has: the triggers call it."""
+"""The SQL function (`segment`) every newsmon SQLite connection has: the triggers call it.
+A connection without it (the sqlite3 shell) can read and delete articles, but inserting
+or retitling one fails with "no such function: newsmon_segment"."""
 SEG_TRIGGERS = ("articles_seg_ai", "articles_seg_ad", "articles_seg_au")
 SEG_CREATE = (
     # A table of its own (not external content): its rows are the segmented texts, so

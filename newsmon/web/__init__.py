@@ -34,7 +34,15 @@ from sqlalchemy.pool import NullPool
 
 from newsmon.report import ReportError, build_report
 from newsmon.story_svg import copy_graph_svg, timeline_svg
-from storage.fts import SEG_TABLE, match_query, needs_like, search_terms, segment_query
+from storage.fts import (
+    SEG_FUNCTION,
+    SEG_TABLE,
+    match_query,
+    needs_like,
+    search_terms,
+    segment,
+    segment_query,
+)
 from storage.views import (
     StoryFilter,
     StoryOrder,
@@ -314,6 +322,8 @@ def search_query(query: str) -> str:
 def prepare_connection(conn: sqlite3.Connection) -> None:
     # trylast: runs after Datasette's own escape_fts registration, so this one is used.
     conn.create_function("escape_fts", 1, search_query)
+    # What the segmented index's triggers call, should a writing plugin change an article.
+    conn.create_function(SEG_FUNCTION, 1, segment, deterministic=True)
 
 
 @hookimpl
