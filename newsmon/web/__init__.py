@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from datasette import hookimpl
 from datasette.utils import escape_fts
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.index import IndexView
 from markupsafe import Markup, escape
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -174,6 +175,9 @@ def _story_filter(request: Any) -> tuple[StoryFilter, StoryOrder, int]:
 
 
 async def stories_page(datasette: Any, request: Any) -> Response:
+    if request.path in ("/", "/.json") and _store_path(datasette) is None:
+        # Datasette serving other databases keeps its own front page.
+        return await IndexView(datasette).dispatch_request(request)
     filters, order, page = _story_filter(request)
 
     def work(session: Session) -> tuple[Any, ...]:
@@ -181,7 +185,7 @@ async def stories_page(datasette: Any, request: Any) -> Response:
         return items, filter_choices(session)
 
     items, (outlets, languages) = await _read(datasette, work)
-    if request.url_vars.get("format") == ".json":
+    if request.url_vars.get("format") == "json":
         return _json(items[:PAGE_SIZE])
     return await _page(
         datasette,
@@ -205,9 +209,9 @@ async def story_page(datasette: Any, request: Any) -> Response:
     if view is None:
         raise NotFound(f"No story {story_id}; the front page lists the stories.")
     fmt = request.url_vars.get("format")
-    if fmt == ".json":
+    if fmt == "json":
         return _json(view)
-    if fmt == ".svg":
+    if fmt == "svg":
         return Response(timeline_svg(view, _article_link), content_type="image/svg+xml")
     return await _page(
         datasette,
@@ -231,7 +235,7 @@ async def article_page(datasette: Any, request: Any) -> Response:
     view = await _read(datasette, lambda session: article_view(session, article_id))
     if view is None:
         raise NotFound(f"No article {article_id}.")
-    if request.url_vars.get("format") == ".json":
+    if request.url_vars.get("format") == "json":
         return _json(view)
     return await _page(datasette, request, "newsmon_article.html", {"article": view})
 
@@ -246,7 +250,7 @@ async def report_page(datasette: Any, request: Any) -> Response:
     report = await _read(datasette, work)
     if isinstance(report, str):
         return await _page(datasette, request, "newsmon_report.html", {"problem": report})
-    if request.url_vars.get("format") == ".json":
+    if request.url_vars.get("format") == "json":
         return _json(report)
     return await _page(datasette, request, "newsmon_report.html", {"report": report})
 
@@ -266,11 +270,12 @@ def ensure_registered() -> None:
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Any]]]:
     return [
-        (r"^/(?P<format>\.json)?$", stories_page),
-        (rf"^{PREFIX}/stories(?P<format>\.json)?$", stories_page),
-        (rf"^{PREFIX}/story/(?P<id>\d+)(?P<format>\.json|\.svg)?$", story_page),
-        (rf"^{PREFIX}/article/(?P<id>\d+)(?P<format>\.json)?$", article_page),
-        (rf"^{PREFIX}/report(?P<format>\.json)?$", report_page),
+        # The front page: the same pattern as Datasette's own index, which it replaces.
+        (r"^/(\.(?P<format>jsono?))?$", stories_page),
+        (rf"^{PREFIX}/stories(\.(?P<format>json))?$", stories_page),
+        (rf"^{PREFIX}/story/(?P<id>\d+)(\.(?P<format>json|svg))?$", story_page),
+        (rf"^{PREFIX}/article/(?P<id>\d+)(\.(?P<format>json))?$", article_page),
+        (rf"^{PREFIX}/report(\.(?P<format>json))?$", report_page),
     ]
 
 

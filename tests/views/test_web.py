@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import re
+import sqlite3
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,3 +164,27 @@ def test_the_package_declares_the_plugin_to_datasette() -> None:
     templates = Path(str(plugin.__file__)).parent / "templates"
     assert (templates / "newsmon_story.html").is_file()
     assert "templates/*" in project["tool"]["setuptools"]["package-data"][target]
+
+
+def test_every_page_has_a_json_twin(pages: Pages, seeds: Seeds) -> None:
+    stories = json.loads(pages.get("/-/newsmon/stories.json?lang=it"))
+    assert seeds.story in [s["id"] for s in stories]
+    story = json.loads(pages.get(f"/-/newsmon/story/{seeds.story}.json"))
+    assert {m["id"] for m in story["members"]} >= set(seeds.ids.values())
+    article = json.loads(pages.get(f"/-/newsmon/article/{seeds.ids['001']}.json"))
+    assert article["source_id"] == seeds.ids["000"]
+    assert json.loads(pages.get("/-/newsmon/report.json"))["new_articles"]
+
+
+def test_datasette_keeps_its_own_front_page_for_other_databases(tmp_path: Path) -> None:
+    ensure_registered()
+    other = tmp_path / "birds.db"
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE sightings (id INTEGER PRIMARY KEY, bird TEXT)")
+    datasette = Datasette([str(other)])
+    asyncio.run(datasette.invoke_startup())
+    front = asyncio.run(datasette.client.get("/"))
+    assert front.status_code == 200
+    assert 'href="/birds"' in front.text
+    assert "<h1>Stories</h1>" not in front.text
+    assert asyncio.run(datasette.client.get("/-/newsmon/story/1")).status_code == 404
