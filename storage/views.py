@@ -240,7 +240,7 @@ class StoryMember:
     """The stored relation to its source (exact, near_duplicate, rewrite, translation)."""
     score: float | None
     lag: timedelta
-    """How long after the story's first report it appeared."""
+    """How long after the story's first article on the timeline it appeared."""
 
 
 @dataclass(frozen=True)
@@ -308,9 +308,9 @@ def story_view(session: Session, story_id: int) -> StoryView | None:
     sources = {row[7] for row in rows if row[7] is not None}
     scores = _source_scores(session, {row[0]: row[7] for row in rows if row[7] is not None})
     ordered = sorted(rows, key=lambda row: (row[5] or row[6], row[0]))
-    by_id = {row[0]: row for row in rows}
-    opener = by_id.get(story.first_article_id or 0, ordered[0] if ordered else None)
-    origin = (opener[5] or opener[6]) if opener is not None else None
+    # Lags count from the first article on the timeline (the story's opener when every
+    # member is dated; an undated one is placed when newsmon first saw it).
+    origin = (ordered[0][5] or ordered[0][6]) if ordered else None
     members = []
     for aid, title, url, outlet, language, published, seen, source, relation in ordered:
         when = published or seen
