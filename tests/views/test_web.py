@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import json
 import re
 import sqlite3
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,10 @@ from lxml import html
 from sqlalchemy.engine import make_url
 
 from newsmon.web import ensure_registered, search_query
+from storage.db import make_engine, session_factory, upgrade
+from storage.queries import store_article
+from storage.records import ArticleRecord
+from storage.recrawl import recheck_article
 from tests.views.conftest import Seeds
 
 
@@ -188,3 +194,44 @@ def test_datasette_keeps_its_own_front_page_for_other_databases(tmp_path: Path) 
     assert 'href="/birds"' in front.text
     assert "<h1>Stories</h1>" not in front.text
     assert asyncio.run(datasette.client.get("/-/newsmon/story/1")).status_code == 404
+
+
+def _record(text: str, day: int, recheck_of: int | None = None) -> ArticleRecord:
+    return ArticleRecord(
+        outlet="wire",
+        url="https://wire.test/xi-putin",
+        fetched_url="https://wire.test/xi-putin",
+        title="Xi and Putin talk",
+        text=text,
+        published=datetime(2022, 6, 15, 9, 0, tzinfo=UTC),
+        authors=("Анна Петрова", "王伟"),
+        language="en",
+        extractor_version="test",
+        topic_score=1.0,
+        content_key=hashlib.sha256(text.encode()).hexdigest(),
+        raw_html=b"<html></html>",
+        fetched_at=datetime(2022, 6, day, 9, 0, tzinfo=UTC),
+        recheck_of=recheck_of,
+    )
+
+
+def test_an_updated_article_shows_each_update_word_by_word(tmp_path: Path) -> None:
+    path = tmp_path / "newsmon.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        article_id = store_article(session, _record("Xi called Putin on Monday.", 15)).article_id
+        recheck_article(session, _record("Xi called Putin on Wednesday.", 16, article_id))
+        session.commit()
+    engine.dispose()
+    ensure_registered()
+    datasette = Datasette([str(path)])
+    asyncio.run(datasette.invoke_startup())
+    pages = Pages(datasette, path.stem)
+    version = pages.tree(f"/-/newsmon/article/{article_id}").xpath("//section[@class='version']")
+    assert [v.get("data-version") for v in version] == ["1"]
+    assert [d.text for d in version[0].xpath(".//del")] == ["Monday"]
+    assert [i.text for i in version[0].xpath(".//ins")] == ["Wednesday"]
+    row = pages.tree(f"/{pages.database}/articles")
+    authors = row.xpath("//td[contains(@class, 'col-authors')]")[0].text_content().strip()
+    assert authors == "Анна Петрова, 王伟"
