@@ -60,6 +60,7 @@ from newsmon.render import listing_checks_table, outlets_table, run_summary_tabl
 from newsmon.report import build_report, to_json, to_markdown
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
+from newsmon.serve import serve
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
@@ -78,6 +79,7 @@ from storage.queries import (
 )
 from storage.records import RunSummary, as_trigger
 from storage.recrawl import outlets_in_backoff
+from storage.views import with_lineage
 
 app = typer.Typer(
     help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",
@@ -97,6 +99,7 @@ app.command()(lineage_cli.rewrites)
 app.command()(lineage_cli.stories)
 app.command()(lineage_cli.story)
 app.command()(lineage_cli.relink)
+app.command()(serve)
 
 # Configuration a crawl cannot start with: one sentence before anything is fetched.
 CONFIG_ERRORS: tuple[type[Exception], ...] = (UserError, OutletConfigError, TopicConfigError)
@@ -193,7 +196,7 @@ def demo(
                     console.print(Markdown(to_markdown(build_report(session, None, None))))
         console.print(
             "Next: `newsmon articles`, `newsmon report`, `newsmon show ID`, "
-            "`datasette newsmon.db`" + ("." if next_day else ", `newsmon demo --next-day`.")
+            "`newsmon serve`" + ("." if next_day else ", `newsmon demo --next-day`.")
         )
         if keep_serving:
             console.print("Serving the demo web; press Ctrl-C to stop.")
@@ -456,6 +459,7 @@ def articles(
     search: Annotated[
         str | None, typer.Option(help="Full-text search in titles and texts.")
     ] = None,
+    story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: DbOption = None,
 ) -> None:
@@ -467,6 +471,7 @@ def articles(
             since=parse_since(since),
             language=lang,
             search=search,
+            story=story,
             limit=limit,
         )
     table = Table(title=f"{len(rows)} article(s)")
@@ -519,11 +524,21 @@ def show(article_id: int, db: DbOption = None) -> None:
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="Output file (jsonl, csv) or folder (txt).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv or txt.")] = "jsonl",
+    story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    ] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write all stored articles to a file (jsonl, csv) or one text file per article (txt)."""
+    """Write stored articles with their lineage (story, source, relation, score) to a file
+    (jsonl, csv), or one text file per article (txt)."""
     with store(db) as session:
-        count = export_articles(iter_articles(session), fmt, out)
+        rows = iter_articles(
+            session, outlet=outlet, since=parse_since(since), language=lang, story=story
+        )
+        count = export_articles(with_lineage(session, rows), fmt, out)
     console.print(f"Exported {count} article(s) to {out}.")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from storage.records import ArticleDetail
+from storage.views import LineageFields
 
 ExportFormat = Literal["jsonl", "csv", "txt"]
 
@@ -27,6 +28,10 @@ COLUMNS = (
     "title",
     "published",
     "language",
+    "story_id",
+    "source_id",
+    "relation",
+    "score",
     "authors",
     "topic_score",
     "content_key",
@@ -43,19 +48,22 @@ def safe_filename(article_id: int, title: str, max_chars: int = 80) -> str:
     return f"{article_id:06d}-{slug or 'article'}.txt"
 
 
-def _plain(article: ArticleDetail) -> dict[str, Any]:
-    row = asdict(article)
+def _plain(article: ArticleDetail, lineage: LineageFields) -> dict[str, Any]:
+    row = asdict(article) | asdict(lineage)
     row["other_urls"] = [{"url": u.url, "kind": u.kind} for u in article.other_urls]
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
-def export_articles(rows: Iterable[ArticleDetail], fmt: ExportFormat, out: Path) -> int:
-    """Write every row; returns how many were written."""
+def export_articles(
+    rows: Iterable[tuple[ArticleDetail, LineageFields]], fmt: ExportFormat, out: Path
+) -> int:
+    """Write every article with its lineage (story, source, relation, score; jsonl and csv);
+    returns how many were written."""
     count = 0
     if fmt == "txt":
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
-        for row in rows:
+        for row, _ in rows:
             target = (root / safe_filename(row.id, row.title)).resolve()
             if target.parent != root:  # safe_filename forbids it; keep the promise checked
                 raise ValueError(f"refusing to write outside {root}: {target}")
@@ -65,14 +73,14 @@ def export_articles(rows: Iterable[ArticleDetail], fmt: ExportFormat, out: Path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as fh:
         if fmt == "jsonl":
-            for row in rows:
-                fh.write(json.dumps(_plain(row), ensure_ascii=False) + "\n")
+            for row, lineage in rows:
+                fh.write(json.dumps(_plain(row, lineage), ensure_ascii=False) + "\n")
                 count += 1
         else:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
             writer.writeheader()
-            for row in rows:
-                plain = _plain(row)
+            for row, lineage in rows:
+                plain = _plain(row, lineage)
                 plain["authors"] = "; ".join(row.authors)
                 writer.writerow(plain)
                 count += 1

@@ -8,25 +8,38 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.linking import summarize
 from dedup.features import Doc
 from dedup.verdict import Verdict, relate
-from newsmon.common import DbOption, UserError, console, parse_since, store
+from newsmon.common import DbOption, UserError, console, err, parse_since, store
+from newsmon.story_svg import timeline_svg
 from storage.lineage import (
     family,
-    get_story,
     lineage_of,
     linkable_articles,
-    list_stories,
     relations_touching,
-    story_members,
 )
+from storage.views import (
+    StoryFilter,
+    StoryMember,
+    StoryOrder,
+    StoryView,
+    family_view,
+    list_story_items,
+    story_view,
+    to_jsonable,
+)
+
+TableOrJson = Literal["table", "json"]
+StoryFormat = Literal["table", "json", "md"]
 
 
 def _read(path: Path) -> str:
@@ -126,8 +139,21 @@ def _relate_pairs(path: Path) -> None:
             sys.stdout.write(out + "\n")
 
 
-def rewrites(article_id: int, db: DbOption = None) -> None:
+def rewrites(
+    article_id: int,
+    fmt: Annotated[
+        TableOrJson, typer.Option("--format", help="table, or json with the evidence.")
+    ] = "table",
+    db: DbOption = None,
+) -> None:
     """The copies, spins and translations of an article (and of its source)."""
+    if fmt == "json":
+        with store(db) as session:
+            view = family_view(session, article_id)
+        if view is None:
+            raise UserError(f"No article {article_id}; `newsmon articles` lists the ids.")
+        _write_json(view)
+        return
     with store(db) as session:
         lineage = lineage_of(session, article_id)
         source = lineage.source_id or article_id
@@ -188,15 +214,30 @@ def stories(
     since: Annotated[
         str | None, typer.Option(help="Stories first published since (YYYY-MM-DD).")
     ] = None,
+    outlet: Annotated[str | None, typer.Option(help="Stories this outlet reported.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Stories reported in this language.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Stories with an article that has these words.")
+    ] = None,
+    order: Annotated[
+        StoryOrder, typer.Option(help="newest (first report) or biggest (most articles) first.")
+    ] = "newest",
     limit: Annotated[int, typer.Option(help="At most this many stories.", min=1)] = 50,
     min_size: Annotated[
         int, typer.Option(help="Only stories of at least this many articles.", min=1)
     ] = 1,
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="table or json.")] = "table",
     db: DbOption = None,
 ) -> None:
     """Stories: articles about one event, with their size, languages, outlets, first publisher."""
+    filters = StoryFilter(
+        since=parse_since(since), outlet=outlet, language=lang, search=search, min_size=min_size
+    )
     with store(db) as session:
-        found = list_stories(session, parse_since(since), limit, min_size)
+        found = list_story_items(session, filters, order, limit)
+    if fmt == "json":
+        _write_json(found)
+        return
     table = Table(title=f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}")
     for column in (
         "id",
@@ -221,31 +262,95 @@ def stories(
     console.print(table)
 
 
-def story(story_id: int, db: DbOption = None) -> None:
+def story(
+    story_id: int,
+    fmt: Annotated[
+        StoryFormat, typer.Option("--format", help="table, json or md (Markdown).")
+    ] = "table",
+    graph: Annotated[
+        Path | None,
+        typer.Option(help="Also write the story's timeline, as on its web page, to this SVG file."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
     """A story's timeline: who published what, when, derived from whom."""
     with store(db) as session:
-        summary = get_story(session, story_id)
-        if summary is None:
-            raise UserError(f"No story {story_id}; `newsmon stories` lists them.")
-        members = story_members(session, story_id)
-        articles = linkable_articles(session, members)
-        lineage = {m: lineage_of(session, m) for m in members}
-    console.print(f"[bold]Story {story_id}[/]: {summary.title}")
+        view = story_view(session, story_id)
+    if view is None:
+        raise UserError(f"No story {story_id}; `newsmon stories` lists them.")
+    if graph is not None:
+        try:
+            graph.write_text(timeline_svg(view) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"Cannot write {graph} ({exc.strerror}); choose another path.") from exc
+        err.print(f"Wrote the timeline of story {story_id} to {graph}.")
+    if fmt == "json":
+        _write_json(view)
+    elif fmt == "md":
+        sys.stdout.write(story_markdown(view))
+    else:
+        _print_story(view)
+
+
+def _print_story(view: StoryView) -> None:
+    console.print(f"[bold]Story {view.id}[/]: {escape(view.title)}")
     table = Table()
-    for column in ("when", "id", "outlet", "lang", "title", "lineage"):
+    for column in ("when", "id", "outlet", "lang", "title", "lineage", "lag"):
         table.add_column(column, overflow="fold")
-    for a in sorted(articles, key=lambda a: (a.published or a.first_seen, a.id)):
-        info = lineage[a.id]
-        how = (
-            f"{info.source_relation} of #{info.source_id}"
-            if info.source_id
-            else "first report"
-            if a.id == summary.first_article_id
-            else "own report"
+    for m in view.members:
+        table.add_row(
+            f"{m.when:%Y-%m-%d %H:%M}",
+            str(m.id),
+            m.outlet,
+            m.language or "",
+            m.title,
+            _how(m, view.first_article_id),
+            _lag(m.lag),
         )
-        when = a.published or a.first_seen
-        table.add_row(f"{when:%Y-%m-%d %H:%M}", str(a.id), a.outlet, a.language or "", a.title, how)
     console.print(table)
+
+
+def _how(member: StoryMember, first: int | None) -> str:
+    if member.source_id is not None:
+        return f"{member.relation or member.role} of #{member.source_id}"
+    if member.id == first:
+        return "first report"
+    return "source of copies" if member.role == "source" else "own report"
+
+
+def _lag(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes == 0:
+        return "first"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return "+" + (f"{days}d " if days else "") + f"{hours}h{minutes:02d}"
+
+
+def story_markdown(view: StoryView) -> str:
+    """A story as Markdown: its members in time order, then when each outlet and language
+    first reported it."""
+    lines = [f"# Story {view.id}: {view.title}", ""]
+    lines += [
+        "| published (UTC) | article | outlet | lang | lineage | score | lag |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in view.members:
+        undated = "" if m.dated else " (first seen)"
+        title = m.title.replace("|", "\\|")
+        lines.append(
+            f"| {m.when:%Y-%m-%d %H:%M}{undated} | #{m.id} {title} | {m.outlet} | "
+            f"{m.language or ''} | {_how(m, view.first_article_id)} | "
+            f"{'' if m.score is None else f'{m.score:.2f}'} | {_lag(m.lag)} |"
+        )
+    for heading, firsts in (("Outlets", view.outlets), ("Languages", view.languages)):
+        lines += ["", f"## {heading}: first report", ""]
+        lines += [f"- {f.key}: #{f.article_id} ({f.outlet}), {_lag(f.lag)}" for f in firsts]
+    return "\n".join(lines) + "\n"
+
+
+def _write_json(value: object) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
 
 
 def relink(db: DbOption = None) -> None:

@@ -35,6 +35,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.fts import SEG_FUNCTION, segment
+
 DEFAULT_URL = "sqlite:///newsmon.db"
 ENV_URL = "NEWSMON_DB_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -116,6 +118,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # Take BEGIN away from the sqlite3 module so `_begin_sqlite_transaction`
     # decides the mode and SAVEPOINTs nest inside real transactions.
     dbapi_connection.isolation_level = None
+    # The segmented search index's triggers call it (storage.fts.segment).
+    dbapi_connection.create_function(SEG_FUNCTION, 1, segment, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

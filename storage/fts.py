@@ -50,6 +50,79 @@ FTS_DROP = (
     "DROP TRIGGER IF EXISTS [articles_ai]",
     "DROP TABLE IF EXISTS [articles_fts]",
 )
+# --- scripts written without spaces ------------------------------------------------------
+
+UNSPACED_CHARACTER = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+"""A character of a script written without spaces between words: Thai, kana, Han."""
+SEG_TABLE = "articles_fts_seg"
+SEG_FUNCTION = "newsmon_segment"
+"""The SQL function (`segment`) every newsmon SQLite connection has: the triggers call it.
+A connection without it (the sqlite3 shell) can read and delete articles, but inserting
+or retitling one fails with "no such function: newsmon_segment"."""
+SEG_TRIGGERS = ("articles_seg_ai", "articles_seg_ad", "articles_seg_au")
+SEG_CREATE = (
+    # A table of its own (not external content): its rows are the segmented texts, so
+    # deleting one needs no function and FTS5 can check it by itself.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS [articles_fts_seg] USING FTS5 ("
+    "[title], [text], tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_ai] AFTER INSERT ON [articles] BEGIN "
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "VALUES (new.[id], newsmon_segment(new.[title]), newsmon_segment(new.[text])); END",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_ad] AFTER DELETE ON [articles] BEGIN "
+    "DELETE FROM [articles_fts_seg] WHERE rowid = old.[id]; END",
+    "CREATE TRIGGER IF NOT EXISTS [articles_seg_au] AFTER UPDATE OF [title], [text] "
+    "ON [articles] BEGIN DELETE FROM [articles_fts_seg] WHERE rowid = old.[id]; "
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "VALUES (new.[id], newsmon_segment(new.[title]), newsmon_segment(new.[text])); END",
+)
+SEG_FILL = (
+    "DELETE FROM [articles_fts_seg]",
+    "INSERT INTO [articles_fts_seg] (rowid, [title], [text]) "
+    "SELECT [id], newsmon_segment([title]), newsmon_segment([text]) FROM [articles]",
+)
+SEG_DROP = (
+    "DROP TRIGGER IF EXISTS [articles_seg_au]",
+    "DROP TRIGGER IF EXISTS [articles_seg_ad]",
+    "DROP TRIGGER IF EXISTS [articles_seg_ai]",
+    "DROP TABLE IF EXISTS [articles_fts_seg]",
+)
+_SEG_CHECK = "INSERT INTO [articles_fts_seg] ([articles_fts_seg]) VALUES ('integrity-check')"
+_SEG_MISMATCH = (
+    "SELECT (SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts_seg))"
+    " + (SELECT count(*) FROM articles_fts_seg WHERE rowid NOT IN (SELECT id FROM articles))"
+)
+_UNSPACED_RUN = re.compile(UNSPACED_CHARACTER + "+")
+
+
+def segment(text: str | None) -> str | None:
+    """Text as the segmented index stores it: every run of a script written without spaces
+    (Chinese, Japanese kana, Thai) becomes its overlapping character pairs and its last
+    character, as separate words ("普京总统" → "普京 京总 总统 统"); other text is unchanged.
+
+    Any substring of such a run is then a phrase of adjacent pairs (`segment_query`), so a
+    search finds words of any length in any script without a dictionary; the single
+    last character lets one-character searches find a run's end as well.
+    """
+    if text is None:
+        return None
+    return _UNSPACED_RUN.sub(lambda m: f" {_pairs(m.group())} {m.group()[-1]} ", text)
+
+
+def segment_query(term: str) -> str:
+    """A search term as words of the segmented index: runs without spaces become their
+    character pairs (a phrase when quoted), a single character stays itself (searched as a
+    prefix, it matches the pairs it starts)."""
+    return _UNSPACED_RUN.sub(lambda m: f" {_pairs(m.group()) or m.group()} ", term).strip()
+
+
+def _pairs(run: str) -> str:
+    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+
+
+def segmented_available(session: Session) -> bool:
+    return _has_table(session, SEG_TABLE)
+
+
 # With rank 1, FTS5 also compares the index with the `articles` rows; without
 # it, rows missing from the index go unnoticed.
 _FTS_CHECK = "INSERT INTO [articles_fts] ([articles_fts], rank) VALUES ('integrity-check', 1)"
@@ -57,9 +130,7 @@ _FTS_CHECK = "INSERT INTO [articles_fts] ([articles_fts], rank) VALUES ('integri
 # unicode61 cuts words at spaces and punctuation; scripts written without
 # spaces (Chinese, Japanese, Thai) would become one token per sentence, so
 # searches in them go to LIKE instead.
-_UNSPACED_SCRIPT = re.compile(
-    r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-)
+_UNSPACED_SCRIPT = re.compile(UNSPACED_CHARACTER)
 _WORD = re.compile(r"\w")
 
 
@@ -125,11 +196,15 @@ def pg_search_clause(terms: list[str]) -> ColumnElement[bool]:
 
 
 def fts_available(session: Session) -> bool:
+    return _has_table(session, FTS_TABLE)
+
+
+def _has_table(session: Session, name: str) -> bool:
     if session.get_bind().dialect.name != "sqlite":
         return False
     found = session.execute(
         text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": FTS_TABLE},
+        {"name": name},
     ).first()
     return found is not None
 
@@ -138,9 +213,8 @@ def rebuild_fts(session: Session) -> None:
     """Recreate missing FTS objects and re-index every article (SQLite only)."""
     if session.get_bind().dialect.name != "sqlite":
         return
-    for statement in FTS_CREATE:
+    for statement in (*FTS_CREATE, FTS_REBUILD, *SEG_CREATE, *SEG_FILL):
         session.execute(text(statement))
-    session.execute(text(FTS_REBUILD))
 
 
 def fts_problems(session: Session) -> list[str]:
@@ -152,17 +226,28 @@ def fts_problems(session: Session) -> list[str]:
     )
     problems = [
         f"the full-text search object {name} is missing"
-        for name in (FTS_TABLE, *FTS_TRIGGERS)
+        for name in (FTS_TABLE, *FTS_TRIGGERS, SEG_TABLE, *SEG_TRIGGERS)
         if name not in present
     ]
-    if FTS_TABLE in present:
-        try:
-            with session.begin_nested():
-                session.execute(text(_FTS_CHECK))
-        except DatabaseError as error:
-            # FTS5 reports a mismatch as SQLITE_CORRUPT_VTAB; anything else
-            # (a read-only file, a lock) is not a verdict on the index.
-            if "malformed" not in str(error.orig):
-                raise
-            problems.append("the full-text index articles_fts is out of sync with articles")
+    for table, check in ((FTS_TABLE, _FTS_CHECK), (SEG_TABLE, _SEG_CHECK)):
+        if table in present and not _passes(session, check):
+            problems.append(f"the full-text index {table} is out of sync with articles")
+    if SEG_TABLE in present:
+        # Its own rows are checked above; whether they are the articles' is counted here.
+        mismatched = session.scalar(text(_SEG_MISMATCH))
+        if mismatched:
+            problems.append(f"the full-text index {SEG_TABLE} is out of sync with articles")
     return problems
+
+
+def _passes(session: Session, check: str) -> bool:
+    try:
+        with session.begin_nested():
+            session.execute(text(check))
+    except DatabaseError as error:
+        # FTS5 reports a mismatch as SQLITE_CORRUPT_VTAB; anything else
+        # (a read-only file, a lock) is not a verdict on the index.
+        if "malformed" not in str(error.orig):
+            raise
+        return False
+    return True

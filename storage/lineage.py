@@ -55,18 +55,6 @@ class LineageInfo:
     source_relation: str | None
 
 
-@dataclass(frozen=True)
-class StorySummary:
-    id: int
-    title: str
-    first_article_id: int | None
-    first_published: datetime | None
-    size: int
-    languages: tuple[str, ...]
-    outlets: tuple[str, ...]
-    first_outlet: str | None
-
-
 def _linkable(rows: Iterable[Any]) -> list[LinkableArticle]:
     return [LinkableArticle(*row) for row in rows]
 
@@ -359,57 +347,6 @@ def family(session: Session, source_id: int) -> list[int]:
     """The source and every article whose family source it is."""
     derived = session.scalars(select(Lineage.article_id).where(Lineage.source_id == source_id))
     return [source_id, *sorted(derived)]
-
-
-def story_members(session: Session, story_id: int) -> list[int]:
-    return list(session.scalars(select(Lineage.article_id).where(Lineage.story_id == story_id)))
-
-
-def list_stories(
-    session: Session, since: datetime | None = None, limit: int = 50, min_size: int = 1
-) -> list[StorySummary]:
-    """Stories, newest first; ``min_size`` leaves out events fewer articles reported."""
-    query = select(Story).order_by(Story.first_published.desc().nulls_last(), Story.id.desc())
-    if since is not None:
-        query = query.where(Story.first_published >= since)
-    if min_size > 1:
-        sized = (
-            select(Lineage.story_id)
-            .group_by(Lineage.story_id)
-            .having(func.count() >= min_size)
-            .scalar_subquery()
-        )
-        query = query.where(Story.id.in_(sized))
-    return [_summary(session, story) for story in session.scalars(query.limit(limit))]
-
-
-def get_story(session: Session, story_id: int) -> StorySummary | None:
-    story = session.get(Story, story_id)
-    return None if story is None else _summary(session, story)
-
-
-def _summary(session: Session, story: Story) -> StorySummary:
-    rows = session.execute(
-        select(Outlet.name, Article.language)
-        .join(Article, Article.outlet_id == Outlet.id)
-        .join(Lineage, Lineage.article_id == Article.id)
-        .where(Lineage.story_id == story.id)
-    ).all()
-    first_outlet = None
-    if story.first_article_id is not None:
-        first_outlet = session.scalar(
-            select(Outlet.name).join(Article).where(Article.id == story.first_article_id)
-        )
-    return StorySummary(
-        story.id,
-        story.title,
-        story.first_article_id,
-        story.first_published,
-        len(rows),
-        tuple(sorted({lang for _, lang in rows if lang})),
-        tuple(sorted({outlet for outlet, _ in rows})),
-        first_outlet,
-    )
 
 
 def clear_lineage(session: Session) -> None:

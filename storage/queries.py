@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, and_, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, false, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,8 +23,18 @@ from storage.fts import (
     needs_like,
     pg_search_clause,
     search_terms,
+    segment_query,
+    segmented_available,
 )
-from storage.models import Article, ArticleUrlRow, CrawlRun, Outlet, SkippedPageRow, utcnow
+from storage.models import (
+    Article,
+    ArticleUrlRow,
+    CrawlRun,
+    Lineage,
+    Outlet,
+    SkippedPageRow,
+    utcnow,
+)
 from storage.records import (
     ArticleDetail,
     ArticleRecord,
@@ -40,6 +50,7 @@ from storage.records import (
 )
 
 _T = TypeVar("_T")
+_Select = TypeVar("_Select", bound=Select[Any])
 
 # A concurrent writer can win a unique-key race at most once per key we touch
 # (the URLs, the content key, the outlet name), so a few attempts always settle.
@@ -251,18 +262,36 @@ def list_articles(
     since: datetime | None = None,
     language: str | None = None,
     search: str | None = None,
+    story: int | None = None,
     limit: int = 50,
 ) -> list[ArticleSummary]:
     """Newest first (by publication date, else first sighting), filtered.
 
     `search` finds articles containing every whitespace-separated term in the
     title or text (word prefixes with SQLite FTS5 and PostgreSQL text search,
-    substrings elsewhere and for scripts written without spaces); text that
-    holds nothing searchable finds nothing.
+    where SQLite finds words of Chinese, Japanese and Thai inside their unspaced
+    text as well; substrings elsewhere); text that holds nothing searchable
+    finds nothing. `story` keeps the members of one story.
     """
-    query = select(Article).join(Article.outlet)
+    query = _filtered(select(Article), outlet, since, language, story)
+    if search is not None:
+        query = query.where(article_search(session, search))
+    query = query.order_by(
+        func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
+    ).limit(limit)
+    return [_summary(article) for article in session.scalars(query)]
+
+
+def _filtered(
+    query: _Select,
+    outlet: str | None,
+    since: datetime | None,
+    language: str | None,
+    story: int | None,
+) -> _Select:
+    """Articles of one outlet, language and story, published (else first seen) since a time."""
     if outlet is not None:
-        query = query.where(Outlet.name == outlet)
+        query = query.join(Article.outlet).where(Outlet.name == outlet)
     if language is not None:
         query = query.where(Article.language == language)
     if since is not None:
@@ -272,20 +301,30 @@ def list_articles(
                 and_(Article.published.is_(None), Article.first_seen >= since),
             )
         )
-    if search is not None:
-        terms = search_terms(search)
-        if not terms:
-            return []
-        query = query.where(_search_clause(session, terms))
-    query = query.order_by(
-        func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
-    ).limit(limit)
-    return [_summary(article) for article in session.scalars(query)]
+    if story is not None:
+        query = query.join(Lineage, Lineage.article_id == Article.id).where(
+            Lineage.story_id == story
+        )
+    return query
+
+
+def article_search(session: Session, search: str) -> ColumnElement[bool]:
+    """The articles `list_articles` finds for ``search`` (nothing when it holds no word)."""
+    terms = search_terms(search)
+    return _search_clause(session, terms) if terms else false()
 
 
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql" and not needs_like(terms):
         return pg_search_clause(terms)
+    if segmented_available(session):
+        # The index Datasette's search uses too (newsmon.web), so both find the same.
+        matching = (
+            text("SELECT rowid FROM articles_fts_seg WHERE articles_fts_seg MATCH :fts_query")
+            .bindparams(fts_query=match_query([segment_query(term) for term in terms]))
+            .columns(rowid=Integer)
+        )
+        return Article.id.in_(matching)
     if fts_available(session) and not needs_like(terms):
         matching = (
             text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :fts_query")
@@ -329,12 +368,21 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
     return None if article is None else _detail(article)
 
 
-def iter_articles(session: Session, *, batch_size: int = 200) -> Iterator[ArticleDetail]:
-    """Every article by id, fetched in batches so exports of any size stay small."""
+def iter_articles(
+    session: Session,
+    *,
+    batch_size: int = 200,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    language: str | None = None,
+    story: int | None = None,
+) -> Iterator[ArticleDetail]:
+    """Every article by id (or those of an outlet, language, story, or since a time),
+    fetched in batches so exports of any size stay small."""
     after = 0
     while True:
         batch = session.scalars(
-            select(Article)
+            _filtered(select(Article), outlet, since, language, story)
             .where(Article.id > after)
             .order_by(Article.id)
             .limit(batch_size)

@@ -28,6 +28,8 @@ SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
 NOT_RUN = {
     "newsmon demo": "the main job itself; the crawled fixture stands in (tests/test_demoweb.py)",
     "newsmon demo --next-day": "a second demo crawl (tests/test_demoweb.py covers day two)",
+    "newsmon serve": "a foreground web server; tests/views/test_browser.py runs it on port 0 "
+    "and loads its pages in headless chromium",
     "newsmon schedule start": "a foreground service (tests/test_scheduler_jobs.py)",
     "newsmon schedule run-now --outlet tass": "crawls a real outlet: no network in tests",
     "newsmon crawl --outlet tass --outlet xinhua_en": "crawls real outlets: no network in tests",
@@ -87,7 +89,7 @@ def _as_run_here(command: str, folder: Path) -> list[str]:
     if args[:1] == ["story"]:
         with sqlite3.connect(folder / "newsmon.db") as con:
             (first,) = con.execute("SELECT min(id) FROM stories").fetchone()
-        args = ["story", str(first)]
+        args = ["story", str(first), *args[2:]]
     return args
 
 

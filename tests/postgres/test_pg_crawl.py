@@ -24,7 +24,9 @@ from demoweb import SEED_PAGES, Role
 from newsmon.demo import demo_outlets, write_outlets_file
 from scheduler.service import add_crawl, build_scheduler, make_trigger
 from storage.db import make_engine, session_factory
-from storage.queries import list_articles
+from storage.lineage import lineage_of
+from storage.queries import known_url, list_articles
+from storage.views import StoryFilter, article_view, list_story_items, story_view
 from tests.conftest import crawl_args, run_cli
 
 pytestmark = pytest.mark.postgres
@@ -355,3 +357,47 @@ def _tables(url: str) -> list[str]:
         return inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_the_researcher_views_read_a_postgresql_store_as_a_sqlite_one(stores: TwoStores) -> None:
+    """The story list, a story, an article with its evidence and its versions (issue 13)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for url in (stores.pg_url, stores.sqlite_url):
+        engine = make_engine(url)
+        with session_factory(engine, write=False)() as session:
+            ids = {}
+            for stem, (outlet, path) in SEED_PAGES.items():
+                found = known_url(session, stores.url(outlet, path))
+                assert found is not None
+                ids[stem[:3]] = found
+            rewrite = article_view(session, ids["001"])
+            assert rewrite is not None
+            source = next(r for r in rewrite.relatives if r.id == ids["000"])
+            story = lineage_of(session, ids["001"]).story_id
+            assert story is not None
+            view = story_view(session, story)
+            assert view is not None
+            updated = session.scalar(text("SELECT min(article_id) FROM article_versions"))
+            versions = article_view(session, int(updated))
+            assert versions is not None
+            seen[url] = {
+                "substitutions": source.substitutions,
+                "dropped": source.dropped,
+                "roles": {
+                    stem: next(m.role for m in view.members if m.id == i)
+                    for stem, i in ids.items()
+                    if any(m.id == i for m in view.members)
+                },
+                "chinese": len(list_story_items(session, StoryFilter(search="普京"))),
+                "putin": len(list_story_items(session, StoryFilter(search="Putin"))),
+                "diffs": [any(p.op != "equal" for p in v.changes) for v in versions.versions],
+            }
+        engine.dispose()
+    pg, lite = seen[stores.pg_url], seen[stores.sqlite_url]
+    assert ("reaffirmed", "affirmed") in pg["substitutions"]
+    assert pg["dropped"] == lite["dropped"]
+    assert pg["roles"]["001"] == "rewrite"
+    assert pg["chinese"] == lite["chinese"] >= 1
+    assert pg["putin"] == lite["putin"] > 1
+    assert pg["diffs"]
+    assert all(pg["diffs"])

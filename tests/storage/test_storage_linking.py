@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from crawler.linking import Linker, relink_all
 from dedup.candidates import CandidateIndex
 from storage.db import make_engine, session_factory, upgrade
-from storage.lineage import list_stories
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, store_article
 from storage.records import ArticleRecord
+from storage.views import StoryFilter, list_story_items
 
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
 PUBLISHED = datetime(2022, 6, 15, 12, tzinfo=UTC)
@@ -157,6 +157,8 @@ def test_relink_reaches_the_same_stories_whatever_order_the_crawl_stored_them_in
 def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -> None:
     session, ids = linked
     sizes = sorted(len(s) for s in _stories(session, ids))
-    assert [s.size for s in list_stories(session, min_size=sizes[-1])] == [sizes[-1]]
-    assert list_stories(session, min_size=sizes[-1] + 1) == []
-    assert len(list_stories(session)) == len(sizes)
+    biggest = list_story_items(session, StoryFilter(min_size=sizes[-1]))
+    assert [s.size for s in biggest] == [sizes[-1]]
+    assert list_story_items(session, StoryFilter(min_size=sizes[-1] + 1)) == []
+    assert len(list_story_items(session)) == len(sizes)
+    assert [s.size for s in list_story_items(session, order="biggest")] == sizes[::-1]

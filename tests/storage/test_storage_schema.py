@@ -24,12 +24,16 @@ def test_migrations_create_tables_indexes_and_fts(engine: Engine) -> None:
     master = _master(engine)
     assert {name for name, kind in master.items() if kind == "table"} >= TABLES | {
         "articles_fts",
+        "articles_fts_seg",
         "alembic_version",
     }
     assert {name for name, kind in master.items() if kind == "trigger"} == {
         "articles_ai",
         "articles_ad",
         "articles_au",
+        "articles_seg_ai",
+        "articles_seg_ad",
+        "articles_seg_au",
     }
     indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
     assert {"ix_articles_outlet_published", "ix_articles_published", "ix_articles_language"} <= (

@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from storage.fts import FTS_DROP, match_query, search_terms
+from storage.fts import (
+    FTS_DROP,
+    SEG_DROP,
+    fts_problems,
+    match_query,
+    search_terms,
+    segment,
+    segment_query,
+)
 from storage.queries import list_articles, store_article, update_extraction
 from storage.records import ArticleRecord
 
@@ -132,9 +140,59 @@ def test_match_query_quotes_every_term() -> None:
 
 
 def test_search_without_fts_falls_back_to_like(session: Session, stored: dict[str, int]) -> None:
-    for statement in FTS_DROP:
+    for statement in (*FTS_DROP, *SEG_DROP):
         session.execute(text(statement))
     session.commit()
     assert _found(session, "PARTNERSHIP") == {stored["en"]}
     assert _found(session, "%artnership") == set()  # % is literal, not a wildcard
     assert _found(session, "'; DROP TABLE articles; --") == set()
+
+
+def test_words_of_scripts_without_spaces_are_found_through_the_segmented_index(
+    session: Session, stored: dict[str, int], make_record: RecordFactory
+) -> None:
+    thai = store_article(
+        session,
+        make_record(
+            url="https://thai.test/1",
+            title="ปูตินพบสีจิ้นผิง",
+            text="ประธานาธิบดีรัสเซียเดินทางถึงกรุงปักกิ่ง",
+            language="th",
+        ),
+    ).article_id
+    session.commit()
+    assert _found(session, "普京") == {stored["zh"]}  # two characters, inside a sentence
+    assert _found(session, "俄罗斯总统") == {stored["zh"]}  # five
+    assert _found(session, "京") == {stored["zh"]}  # one, in the middle of a run
+    assert _found(session, "谈") == {stored["zh"]}  # one, at the end of the title
+    assert _found(session, "普京总理") == set()  # every pair must follow in order
+    assert _found(session, "ปูติน") == {thai}
+    assert _found(session, "กรุงปักกิ่ง") == {thai}
+    assert _found(session, "Putin 普京") == set()  # all terms: no article has both
+    update_extraction(
+        session,
+        stored["zh"],
+        title="习近平会见外宾",
+        text="国家主席习近平在北京会见外宾。",
+        published=None,
+        authors=(),
+        language="zh",
+        extractor_version="test",
+        topic_score=1.0,
+        content_key="changed-zh",
+    )
+    session.commit()
+    assert _found(session, "普京") == set()
+    assert _found(session, "外宾") == {stored["zh"]}
+    session.execute(text("DELETE FROM articles WHERE id = :id"), {"id": thai})
+    session.commit()
+    assert _found(session, "ปูติน") == set()
+    assert fts_problems(session) == []
+
+
+def test_segmenting_keeps_other_text_and_pairs_unspaced_runs() -> None:
+    assert segment("Xi met 普京总统 today") == "Xi met  普京 京总 总统 统  today"
+    assert segment_query("普京总统") == "普京 京总 总统"
+    assert segment_query("京") == "京"
+    assert segment_query("Путин") == "Путин"
+    assert segment(None) is None
