@@ -24,7 +24,6 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
@@ -44,16 +43,20 @@ from newsmon import lineage_cli
 from newsmon.common import (
     DbOption,
     OutletsFileOption,
+    SinceAlias,
     UserError,
     console,
     err,
-    parse_since,
+    held_languages,
+    known_outlet,
+    language_code,
+    since_option,
     store,
 )
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch
-from newsmon.render import outlets_table, run_summary_table, summary_counts
-from newsmon.report import build_report, to_json, to_markdown
+from newsmon.render import Col, fit_table, outlets_table, run_summary_table, summary_counts
+from newsmon.report import ReportError, build_report, to_json, to_markdown, to_terminal
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
@@ -61,8 +64,11 @@ from scheduler.service import ScheduleError
 from storage.db import StorageError
 from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
+    ArticleFilter,
+    article_languages,
     article_raw_html,
     check_integrity,
+    count_articles,
     finish_run,
     get_article,
     get_run,
@@ -101,6 +107,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FetchError,
     LockBusy,
     ScheduleError,
+    ReportError,
 )
 
 
@@ -128,7 +135,7 @@ def _crawl_and_report(
     with store(options.db_url) as session:
         run = get_run(session, run_id)
         assert run is not None
-        console.print(run_summary_table(run_id, run.stats or {}))
+        console.print(run_summary_table(run_id, run.stats or {}, console.width))
         console.print(f"Run {run_id}: {run.status}" + (f" ({run.error})." if run.error else "."))
     if run.status == "failed":
         raise typer.Exit(1)
@@ -333,7 +340,8 @@ def crawl(
 def outlets_list(ctx: typer.Context, outlets_file: OutletsFileOption = None) -> None:
     """List the outlets newsmon knows (built-in plus your files)."""
     if ctx.invoked_subcommand is None:
-        console.print(outlets_table(sorted(registry(outlets_file).values(), key=lambda o: o.name)))
+        outlets = sorted(registry(outlets_file).values(), key=lambda o: o.name)
+        console.print(outlets_table(outlets, console.width))
 
 
 @outlets_app.command("add")
@@ -367,47 +375,80 @@ def outlets_add(
 
 @app.command()
 def articles(
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    outlet: Annotated[
+        str | None, typer.Option(help="Only this outlet (a name `newsmon outlets` lists).")
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
+    published_since: Annotated[
+        str | None,
+        typer.Option(
+            help="Published on or after this date (2022-06-15, yesterday, 7d); undated "
+            "articles count from when they were first crawled."
+        ),
+    ] = None,
+    since: SinceAlias = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Only this language: a code (ru) or a name (Russian).")
+    ] = None,
     search: Annotated[
         str | None, typer.Option(help="Full-text search in titles and texts.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    limit: Annotated[int, typer.Option(help="At most this many rows.", min=1)] = 50,
     db: DbOption = None,
 ) -> None:
     """List stored articles, newest first."""
     with store(db) as session:
+        filters = ArticleFilter(
+            outlet=known_outlet(session, outlet),
+            since=since_option(published_since, since, "--published-since"),
+            language=language_code(session, lang),
+            search=search,
+        )
         rows = list_articles(
             session,
-            outlet=outlet,
-            since=parse_since(since),
-            language=lang,
-            search=search,
+            outlet=filters.outlet,
+            since=filters.since,
+            language=filters.language,
+            search=filters.search,
             limit=limit,
         )
-    table = Table(title=f"{len(rows)} article(s)")
-    for column in ("id", "outlet", "published", "lang", "title", "lineage", "url"):
-        table.add_column(column, overflow="fold")
-    with store(db) as session:
+        total = count_articles(session, filters) if len(rows) == limit else len(rows)
         lineage = {row.id: lineage_of(session, row.id) for row in rows}
+        held = article_languages(session)
+    table_rows = []
     for row in rows:
         info = lineage[row.id]
         how = f"{info.source_relation} of #{info.source_id}" if info.source_id else ""
         if info.story_id is not None:
-            how = f"{how} story {info.story_id}".strip()
-        table.add_row(
-            str(row.id),
-            row.outlet,
-            row.published.date().isoformat() if row.published else "",
-            row.language or "",
-            row.title,
-            how,
-            row.url,
+            how = f"{how}, story {info.story_id}".strip(", ")
+        table_rows.append(
+            [
+                str(row.id),
+                row.outlet,
+                row.published.date().isoformat() if row.published else "",
+                row.language or "",
+                row.title,
+                how,
+                row.url,
+            ]
         )
-    console.print(table)
+    columns = [
+        Col("id", justify="right"),
+        Col("outlet"),
+        Col("published", drop=1),
+        Col("lang"),
+        Col("title", flex=True, min_width=20, max_lines=3),
+        Col("lineage", flex=True, max_lines=3),
+        Col("url", drop=2),
+    ]
+    shown = f"{len(rows)} of {total} articles" if total > len(rows) else f"{total} article(s)"
+    caption = (
+        f"--limit {total} (or a filter) shows the rest; `newsmon show ID` prints one."
+        if total > len(rows)
+        else None
+    )
+    if not rows and filters.language is not None:
+        caption = f"No article in {filters.language!r}; {held_languages(held)}."
+    console.print(fit_table(columns, table_rows, console.width, title=shown, caption=caption))
 
 
 @app.command()
@@ -571,54 +612,77 @@ def runs(
     """List past crawl runs with their figures."""
     with store(db) as session:
         rows = list_runs(session, limit=limit)
-    table = Table(title="Crawl runs")
-    for column in (
-        "id",
-        "started (UTC)",
-        "status",
-        "trigger",
-        "outlets",
-        "fetched",
-        "stored",
-        "updated",
-        "failed",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
+    columns = [
+        Col("id", justify="right"),
+        Col("started (UTC)"),
+        Col("status"),
+        Col("trigger", drop=2),
+        Col("outlets", drop=1, justify="right"),
+        Col("fetched", justify="right"),
+        Col("stored", justify="right"),
+        Col("updated", drop=3, justify="right"),
+        Col("failed", justify="right"),
+        Col("reason", flex=True, max_lines=3),
+    ]
+    table_rows = []
     for run in rows:
         totals: dict[str, int] = {}
         for stats in (run.stats or {}).values():
             for heading, value in summary_counts(stats).items():
                 totals[heading] = totals.get(heading, 0) + value
             totals["updated"] = totals.get("updated", 0) + int(stats.get("recheck/updated", 0))
-        table.add_row(
-            str(run.id),
-            f"{run.started_at:%Y-%m-%d %H:%M}",
-            run.status,
-            run.trigger,
-            str(len(run.outlets)),
-            str(totals.get("fetched", 0)),
-            str(totals.get("stored", 0)),
-            str(totals.get("updated", 0)),
-            str(totals.get("failed", 0)),
-            run.error or "",
+        table_rows.append(
+            [
+                str(run.id),
+                f"{run.started_at:%Y-%m-%d %H:%M}",
+                run.status,
+                run.trigger,
+                str(len(run.outlets)),
+                str(totals.get("fetched", 0)),
+                str(totals.get("stored", 0)),
+                str(totals.get("updated", 0)),
+                str(totals.get("failed", 0)),
+                run.error or "",
+            ]
         )
+    table = fit_table(columns, table_rows, console.width, title="Crawl runs")
     console.print(table)
 
 
 @app.command()
 def report(
     run_id: Annotated[int | None, typer.Argument(help="Crawl run (default: the latest).")] = None,
-    since: Annotated[str | None, typer.Option(help="Everything since this date instead.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    crawled_since: Annotated[
+        str | None,
+        typer.Option(
+            help="Everything crawled on or after this date (2022-06-15, yesterday, 7d), "
+            "over all runs, instead of one run."
+        ),
+    ] = None,
+    since: SinceAlias = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="text (a terminal's default), md (Markdown, the default into a pipe or file) "
+            "or json.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """What is new: articles, updates (with diffs), rewrites, stories, outlet health."""
-    if fmt not in ("md", "json"):
-        raise UserError(f"--format {fmt!r} is not supported; use md or json.")
+    fmt = fmt or ("text" if sys.stdout.isatty() else "md")
+    if fmt not in ("text", "md", "json"):
+        raise UserError(f"--format {fmt!r} is not supported; use text, md or json.")
+    start = since_option(crawled_since, since, "--crawled-since")
+    if start is not None and run_id is not None:
+        raise UserError("Give a run id or --crawled-since, not both.")
     with store(db) as session:
-        built = build_report(session, run_id, parse_since(since))
-    sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
+        built = build_report(session, run_id, start)
+    if fmt == "text":
+        console.print(to_terminal(built, console.width))
+    else:
+        sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
 
 
 @db_app.command("check")

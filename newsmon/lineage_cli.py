@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.linking import summarize
 from dedup.features import Doc
 from dedup.verdict import Verdict, relate
-from newsmon.common import DbOption, UserError, console, parse_since, store
+from newsmon.common import DbOption, SinceAlias, UserError, console, since_option, store
+from newsmon.render import Col, fit_table
 from storage.lineage import (
     family,
     get_story,
@@ -185,9 +187,14 @@ def _print_paragraph_changes(member: int, evidence: Mapping[str, Any], width: in
 
 
 def stories(
-    since: Annotated[
-        str | None, typer.Option(help="Stories first published since (YYYY-MM-DD).")
+    published_since: Annotated[
+        str | None,
+        typer.Option(
+            help="Stories whose first article was published on or after this date "
+            "(2022-06-15, yesterday, 7d)."
+        ),
     ] = None,
+    since: SinceAlias = None,
     limit: Annotated[int, typer.Option(help="At most this many stories.", min=1)] = 50,
     min_size: Annotated[
         int, typer.Option(help="Only stories of at least this many articles.", min=1)
@@ -195,30 +202,32 @@ def stories(
     db: DbOption = None,
 ) -> None:
     """Stories: articles about one event, with their size, languages, outlets, first publisher."""
+    start = since_option(published_since, since, "--published-since")
     with store(db) as session:
-        found = list_stories(session, parse_since(since), limit, min_size)
-    table = Table(title=f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}")
-    for column in (
-        "id",
-        "first published",
-        "first by",
-        "articles",
-        "languages",
-        "outlets",
-        "title",
-    ):
-        table.add_column(column, overflow="fold")
-    for s in found:
-        table.add_row(
+        found = list_stories(session, start, limit, min_size)
+    columns = [
+        Col("id", justify="right"),
+        Col("first published"),
+        Col("first by", drop=2),
+        Col("articles", justify="right"),
+        Col("languages", drop=1),
+        Col("outlets", flex=True, drop=3, max_lines=2),
+        Col("title", flex=True, min_width=20, max_lines=3),
+    ]
+    rows = [
+        [
             str(s.id),
             s.first_published.date().isoformat() if s.first_published else "",
             s.first_outlet or "",
             str(s.size),
-            ",".join(s.languages),
-            ",".join(s.outlets),
+            " ".join(s.languages),
+            ", ".join(s.outlets),
             s.title,
-        )
-    console.print(table)
+        ]
+        for s in found
+    ]
+    title = f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}"
+    console.print(fit_table(columns, rows, console.width, title=title))
 
 
 def story(story_id: int, db: DbOption = None) -> None:
@@ -230,10 +239,8 @@ def story(story_id: int, db: DbOption = None) -> None:
         members = story_members(session, story_id)
         articles = linkable_articles(session, members)
         lineage = {m: lineage_of(session, m) for m in members}
-    console.print(f"[bold]Story {story_id}[/]: {summary.title}")
-    table = Table()
-    for column in ("when", "id", "outlet", "lang", "title", "lineage"):
-        table.add_column(column, overflow="fold")
+    console.print(f"[bold]Story {story_id}[/]: {escape(summary.title)}")
+    rows = []
     for a in sorted(articles, key=lambda a: (a.published or a.first_seen, a.id)):
         info = lineage[a.id]
         how = (
@@ -244,8 +251,16 @@ def story(story_id: int, db: DbOption = None) -> None:
             else "own report"
         )
         when = a.published or a.first_seen
-        table.add_row(f"{when:%Y-%m-%d %H:%M}", str(a.id), a.outlet, a.language or "", a.title, how)
-    console.print(table)
+        rows.append([f"{when:%Y-%m-%d %H:%M}", str(a.id), a.outlet, a.language or "", a.title, how])
+    columns = [
+        Col("when"),
+        Col("id", justify="right"),
+        Col("outlet"),
+        Col("lang", drop=1),
+        Col("title", flex=True, min_width=20, max_lines=3),
+        Col("lineage", flex=True),
+    ]
+    console.print(fit_table(columns, rows, console.width))
 
 
 def relink(db: DbOption = None) -> None:

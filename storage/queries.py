@@ -8,10 +8,11 @@ User input only ever reaches SQL as bound parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, and_, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -244,6 +245,16 @@ def update_extraction(
 # --- articles: reading ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles `list_articles` and `count_articles` take (None: any)."""
+
+    outlet: str | None = None
+    since: datetime | None = None
+    language: str | None = None
+    search: str | None = None
+
+
 def list_articles(
     session: Session,
     *,
@@ -258,29 +269,56 @@ def list_articles(
     `search` finds articles containing every whitespace-separated term in the
     title or text (word prefixes with SQLite FTS5 and PostgreSQL text search,
     substrings elsewhere and for scripts written without spaces); text that
-    holds nothing searchable finds nothing.
+    holds nothing searchable finds nothing. `since` is the publication time, or
+    the first sighting for an undated article.
     """
-    query = select(Article).join(Article.outlet)
-    if outlet is not None:
-        query = query.where(Outlet.name == outlet)
-    if language is not None:
-        query = query.where(Article.language == language)
-    if since is not None:
-        query = query.where(
-            or_(
-                Article.published >= since,
-                and_(Article.published.is_(None), Article.first_seen >= since),
-            )
-        )
-    if search is not None:
-        terms = search_terms(search)
-        if not terms:
-            return []
-        query = query.where(_search_clause(session, terms))
+    query = _articles_matching(session, ArticleFilter(outlet, since, language, search))
+    if query is None:
+        return []
     query = query.order_by(
         func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
     ).limit(limit)
     return [_summary(article) for article in session.scalars(query)]
+
+
+def count_articles(session: Session, filters: ArticleFilter) -> int:
+    """How many articles `list_articles` would list with these filters and no limit."""
+    query = _articles_matching(session, filters)
+    if query is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _articles_matching(session: Session, filters: ArticleFilter) -> Select[Article] | None:
+    """The articles the filters take; None when the search holds nothing searchable."""
+    query = select(Article).join(Article.outlet)
+    if filters.outlet is not None:
+        query = query.where(Outlet.name == filters.outlet)
+    if filters.language is not None:
+        query = query.where(Article.language == filters.language)
+    if filters.since is not None:
+        query = query.where(
+            or_(
+                Article.published >= filters.since,
+                and_(Article.published.is_(None), Article.first_seen >= filters.since),
+            )
+        )
+    if filters.search is not None:
+        terms = search_terms(filters.search)
+        if not terms:
+            return None
+        query = query.where(_search_clause(session, terms))
+    return query
+
+
+def article_languages(session: Session) -> dict[str, int]:
+    """Stored articles per language code (articles of unknown language left out)."""
+    rows = session.execute(
+        select(Article.language, func.count(Article.id))
+        .where(Article.language.is_not(None))
+        .group_by(Article.language)
+    )
+    return {str(lang): int(n) for lang, n in sorted(rows, key=lambda row: str(row[0]))}
 
 
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
