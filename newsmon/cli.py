@@ -700,7 +700,7 @@ def db_check(
     """Check the store: foreign keys, orphans, full-text index, unlinked articles, stale runs."""
     if repair:
         _repair(db)
-    with store(db, write=True) as session:
+    with store(db) as session:  # checking only reads: a read-only store can be checked
         problems = check_integrity(session)
         problems += [
             f"run {run.id} is still `running` but no process is crawling its outlets: its "
