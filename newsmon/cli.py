@@ -8,6 +8,7 @@ unexpected error exits 1 with a hint to rerun with NEWSMON_DEBUG=1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -39,7 +40,7 @@ from crawler.outlets import (
 )
 from crawler.pages import PageSkip
 from crawler.topic import TopicConfigError, load_topic
-from newsmon import lineage_cli
+from newsmon import __version__, lineage_cli
 from newsmon.common import (
     DbOption,
     OutletsFileOption,
@@ -54,7 +55,7 @@ from newsmon.common import (
     store,
 )
 from newsmon.export import ExportFormat, export_articles
-from newsmon.fetch import FetchError, fetch
+from newsmon.fetch import FetchError, fetch, web_address
 from newsmon.render import Col, fit_table, outlets_table, run_summary_table, summary_counts
 from newsmon.report import ReportError, build_report, to_json, to_markdown, to_terminal
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
@@ -92,6 +93,26 @@ db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
 app.add_typer(schedule_app, name="schedule")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"newsmon {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """newsmon: crawl news outlets, store deduplicated articles, follow how stories spread."""
+
+
 app.command("relate")(lineage_cli.relate_command)
 app.command()(lineage_cli.rewrites)
 app.command()(lineage_cli.stories)
@@ -167,9 +188,12 @@ def demo(
         served = demoweb.serve(demoweb.build_web(1), port=port)
         web = served.__enter__()
     except OSError as exc:
+        # demoweb names the outlet and address; the system's reason is on its cause.
+        cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+        reason = cause.strerror or str(cause)
         raise UserError(
-            f"Port {port} is busy on the demo addresses ({exc.strerror}); "
-            "pass --port with a free one."
+            f"Port {port} cannot be used on the demo addresses ({reason}); "
+            f"pass --port with a free one, such as --port {port + 1}."
         ) from exc
     try:
         outlets = demo_outlets(web)
@@ -350,9 +374,17 @@ def outlets_add(
     file: Annotated[
         Path, typer.Option("--file", help="Outlets file to append the draft to.")
     ] = Path("outlets.toml"),
+    name: Annotated[
+        str | None,
+        typer.Option(help="The outlet's registry name (default: from the host name)."),
+    ] = None,
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Discover a site's feeds and sitemaps and append a draft entry to your outlets file."""
+    url = web_address(url)
+    taken = set(load_registry([file], builtin=False)) if file.exists() else set()
+    if name is not None and name in taken:
+        raise UserError(f'{file} already has an outlet "{name}"; pass another --name.')
     home = fetch(url, allow_private=allow_private)
     robots_url = home.url.split("/", 3)
     robots: bytes | None
@@ -361,6 +393,13 @@ def outlets_add(
     except FetchError:
         robots = None
     outlet = draft_outlet(home.url, home.body, robots)
+    if name is not None:
+        outlet = dataclasses.replace(outlet, name=name)
+    elif outlet.name in taken:
+        raise UserError(
+            f'{file} already has an outlet "{outlet.name}"; edit that entry, or pass '
+            "--name to add this site under another name."
+        )
     append_outlet(file, outlet)
     load_registry([file], builtin=False)  # the draft must load; fail loudly now, not at crawl time
     console.print(
@@ -482,6 +521,13 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Write all stored articles to a file (jsonl, csv) or one text file per article (txt)."""
+    if fmt == "txt" and out.exists() and not out.is_dir():
+        raise UserError(
+            f"{out} is a file; --format txt writes one file per article into a folder, "
+            "so give --out a folder name."
+        )
+    if fmt != "txt" and out.is_dir():
+        raise UserError(f"{out} is a folder; give --out a file name for --format {fmt}.")
     with store(db) as session:
         count = export_articles(iter_articles(session), fmt, out)
     console.print(f"Exported {count} article(s) to {out}.")
@@ -512,6 +558,11 @@ def extract_command(
     if fmt not in ("txt", "jsonl"):
         raise UserError(f"--format {fmt!r} is not supported; use txt or jsonl.")
     files = list(_html_files(paths))
+    if not files:
+        raise UserError(
+            f"No .html or .htm file in {', '.join(map(str, paths))}; give HTML files or "
+            "folders holding them."
+        )
     for path in files:
         result = extract(path.read_bytes(), url)
         if isinstance(result, Skipped):
@@ -594,10 +645,18 @@ def record(
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Record an article page as a test fixture for its outlet (HTML plus expected extraction)."""
-    from newsmon.fixtures import write_fixture
+    from newsmon.fixtures import FixtureError, write_fixture
 
+    if outlet not in registry(None):
+        raise UserError(
+            f"Unknown outlet {outlet!r}; `newsmon outlets` lists the names (record a page "
+            "of an outlet the registry or $NEWSMON_OUTLETS has)."
+        )
     page = fetch(url, allow_private=allow_private)
-    html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
+    try:
+        html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
+    except FixtureError as exc:
+        raise UserError(f"{exc}.") from exc
     console.print(
         f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
         "`pytest tests/test_extraction_quality.py`."
