@@ -16,10 +16,12 @@ import re
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from crawler.outlets import load_registry
 from tests.conftest import CrawledStore
 
 README = Path(__file__).parents[1] / "README.md"
@@ -32,12 +34,14 @@ NOT_RUN = {
     "newsmon schedule run-now --outlet tass": "crawls a real outlet: no network in tests",
     "newsmon crawl --outlet tass --outlet xinhua_en": "crawls real outlets: no network in tests",
     "newsmon crawl": "crawls every real outlet: no network in tests",
-    "newsmon report [RUN_ID | --since 2022-06-15] [--format md|json]": "a synopsis; its forms "
-    "are run below as `report 1`, `report --since 2022-06-15` and `report --format json`",
+    "newsmon report [RUN_ID | --crawled-since yesterday] [--format text|md|json]": "a synopsis; "
+    "its forms are run below",
 }
 SYNOPSIS_FORMS = (
     "newsmon report 1",
-    "newsmon report --since 2022-06-15",
+    "newsmon report --crawled-since 2022-06-15",
+    "newsmon report --crawled-since 7d",
+    "newsmon report --format text",
     "newsmon report --format json",
 )
 
@@ -79,13 +83,21 @@ def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactor
     return folder
 
 
+# What a reader puts for ID, read from the store as they read it from a listing.
+ID_FROM = {
+    "story": "SELECT min(id) FROM stories",
+    "show": "SELECT min(id) FROM articles",
+    "rewrites": "SELECT min(article_id) FROM relations WHERE relation = 'translation'",
+}
+
+
 def _as_run_here(command: str, folder: Path) -> list[str]:
-    """The command's arguments; a story id is the one the reader sees in `newsmon stories`."""
+    """The command's arguments, with ID replaced by an id the reader sees in a listing."""
     args = command.split()[1:]
-    if args[:1] == ["story"]:
+    if "ID" in args:
         with sqlite3.connect(folder / "newsmon.db") as con:
-            (first,) = con.execute("SELECT min(id) FROM stories").fetchone()
-        args = ["story", str(first)]
+            (found,) = con.execute(ID_FROM[args[0]]).fetchone()
+        args = [str(found) if arg == "ID" else arg for arg in args]
     return args
 
 
@@ -106,3 +118,18 @@ def test_readme_command_runs(command: str, reader_folder: Path) -> None:
     assert result.returncode == 0, f"`{command}` exited {result.returncode}: {result.stderr}"
     assert "Traceback" not in result.stderr
     assert result.stdout.strip() or result.stderr.strip(), f"`{command}` printed nothing"
+
+
+def readme_outlet_blocks() -> list[str]:
+    """The README's ``toml`` blocks (outlet entries), dedented as a reader copies them."""
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    return [textwrap.dedent(block) for block in blocks]
+
+
+def test_every_outlet_entry_in_the_readme_loads(tmp_path: Path) -> None:
+    blocks = readme_outlet_blocks()
+    assert blocks
+    for number, block in enumerate(blocks):
+        mine = tmp_path / f"readme-{number}.toml"
+        mine.write_text(block, encoding="utf-8")
+        assert load_registry([mine], builtin=False), block
