@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import inspect
 
 from crawler.outlets import load_registry, registry_paths_from_env
 from newsmon.common import DbOption, UserError, console, store
 from newsmon.render import Col, fit_table, summary_counts
 from scheduler.jobs import RUN_ENDED, crawl_job
 from scheduler.service import (
+    JOB_TABLE,
     ScheduledCrawl,
     add_crawl,
     build_scheduler,
@@ -30,8 +32,8 @@ schedule_app = typer.Typer(help="Schedule daily (or any) re-crawls; jobs persist
 
 
 class RunLog(logging.Handler):
-    """The scheduler's log on the console, one timestamped line per event; the end of a
-    crawl run comes with its status and figures, read from the store."""
+    """The scheduler's log on the console, one timestamped line per event (never wrapped,
+    so it greps); the end of a crawl run comes with its status and figures, from the store."""
 
     def __init__(self, db: str | None) -> None:
         super().__init__(logging.INFO)
@@ -43,7 +45,9 @@ class RunLog(logging.Handler):
             run_id = getattr(record, RUN_ENDED, None)
             if run_id is not None:
                 line = self._run_line(int(run_id))
-            console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC  {line}", markup=False)
+            console.print(
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC  {line}", markup=False, soft_wrap=True
+            )
             console.file.flush()
         except Exception:  # a log line must never stop the service
             self.handleError(record)
@@ -89,7 +93,7 @@ def start(db: DbOption = None) -> None:
     def ready() -> None:
         console.print("newsmon scheduler running; SIGTERM or Ctrl-C stops it cleanly.")
         for job in describe_jobs(db):
-            console.print(f"  {job}")
+            console.print(f"  {job}", markup=False, soft_wrap=True)
         console.file.flush()
 
     serve_forever(db, ready)
@@ -106,13 +110,20 @@ def describe_jobs(db: str | None) -> list[str]:
 
 
 def _jobs(db: str | None) -> list[ScheduledCrawl]:
-    scheduler = build_scheduler(db)
-    with storage_errors(make_engine(db)):  # the engine only names the store in a message
-        scheduler.start(paused=True)
-        try:
-            return describe(scheduler)
-        finally:
-            scheduler.shutdown(wait=False)
+    """The scheduled crawls; a store that never had any is only read (it may be read-only)."""
+    engine = make_engine(db)
+    try:
+        with storage_errors(engine):
+            if not inspect(engine).has_table(JOB_TABLE):
+                return []
+            scheduler = build_scheduler(db)
+            scheduler.start(paused=True)
+            try:
+                return describe(scheduler)
+            finally:
+                scheduler.shutdown(wait=False)
+    finally:
+        engine.dispose()
 
 
 @schedule_app.command("add")
