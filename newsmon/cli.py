@@ -642,15 +642,16 @@ def record(
     fixtures: Annotated[Path, typer.Option(help="Fixture folder.")] = Path(
         "tests/fixtures/outlets"
     ),
+    outlets_file: OutletsFileOption = None,
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Record an article page as a test fixture for its outlet (HTML plus expected extraction)."""
     from newsmon.fixtures import FixtureError, write_fixture
 
-    if outlet not in registry(None):
+    if outlet not in registry(outlets_file):
         raise UserError(
-            f"Unknown outlet {outlet!r}; `newsmon outlets` lists the names (record a page "
-            "of an outlet the registry or $NEWSMON_OUTLETS has)."
+            f"Unknown outlet {outlet!r}; `newsmon outlets` lists the names (--outlets FILE "
+            "adds yours)."
         )
     page = fetch(url, allow_private=allow_private)
     try:
@@ -681,7 +682,7 @@ def runs(
         Col("stored", justify="right"),
         Col("updated", drop=3, justify="right"),
         Col("failed", justify="right"),
-        Col("reason", flex=True, max_lines=3),
+        Col("reason", flex=True, max_lines=12),
     ]
     table_rows = []
     for run in rows:
