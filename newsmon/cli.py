@@ -60,6 +60,7 @@ from newsmon.render import Col, fit_table, outlets_table, run_summary_table, sum
 from newsmon.report import ReportError, build_report, to_json, to_markdown, to_terminal
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
+from newsmon.topics_cli import topics_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
@@ -93,6 +94,7 @@ db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(topics_app, name="topics")
 
 
 def _print_version(wanted: bool) -> None:
@@ -431,6 +433,10 @@ def articles(
     search: Annotated[
         str | None, typer.Option(help="Full-text search in titles and texts.")
     ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(help="Only articles whose topic score is at least this (0 to 1).", min=0),
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.", min=1)] = 50,
     db: DbOption = None,
 ) -> None:
@@ -441,6 +447,7 @@ def articles(
             since=since_option(published_since, since, "--published-since"),
             language=language_code(session, lang),
             search=search,
+            min_score=min_score,
         )
         rows = list_articles(
             session,
@@ -448,6 +455,7 @@ def articles(
             since=filters.since,
             language=filters.language,
             search=filters.search,
+            min_score=filters.min_score,
             limit=limit,
         )
         total = count_articles(session, filters) if len(rows) == limit else len(rows)
@@ -465,6 +473,7 @@ def articles(
                 row.outlet,
                 row.published.date().isoformat() if row.published else "",
                 row.language or "",
+                f"{row.topic_score:.2f}",
                 row.title,
                 how,
                 row.url,
@@ -475,6 +484,7 @@ def articles(
         Col("outlet"),
         Col("published", drop=1),
         Col("lang"),
+        Col("score", drop=3, justify="right"),
         Col("title", flex=True, min_width=20, max_lines=3),
         Col("lineage", flex=True, max_lines=3),
         Col("url", drop=2),

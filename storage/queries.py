@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, and_, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -253,6 +253,7 @@ class ArticleFilter:
     since: datetime | None = None
     language: str | None = None
     search: str | None = None
+    min_score: float | None = None
 
 
 def list_articles(
@@ -262,6 +263,7 @@ def list_articles(
     since: datetime | None = None,
     language: str | None = None,
     search: str | None = None,
+    min_score: float | None = None,
     limit: int = 50,
 ) -> list[ArticleSummary]:
     """Newest first (by publication date, else first sighting), filtered.
@@ -272,7 +274,7 @@ def list_articles(
     holds nothing searchable finds nothing. `since` is the publication time, or
     the first sighting for an undated article.
     """
-    query = _articles_matching(session, ArticleFilter(outlet, since, language, search))
+    query = _articles_matching(session, ArticleFilter(outlet, since, language, search, min_score))
     if query is None:
         return []
     query = query.order_by(
@@ -296,6 +298,8 @@ def _articles_matching(session: Session, filters: ArticleFilter) -> Select[Artic
         query = query.where(Outlet.name == filters.outlet)
     if filters.language is not None:
         query = query.where(Article.language == filters.language)
+    if filters.min_score is not None:
+        query = query.where(Article.topic_score >= filters.min_score)
     if filters.since is not None:
         query = query.where(
             or_(
@@ -309,6 +313,25 @@ def _articles_matching(session: Session, filters: ArticleFilter) -> Select[Artic
             return None
         query = query.where(_search_clause(session, terms))
     return query
+
+
+def iter_article_texts(session: Session, batch_size: int = 500) -> Iterator[tuple[int, str, float]]:
+    """Every article's id, seed text (title, blank line, text) and stored topic score."""
+    query = select(Article.id, Article.title, Article.text, Article.topic_score).order_by(
+        Article.id
+    )
+    for article_id, title, body, score in session.execute(
+        query.execution_options(yield_per=batch_size)
+    ):
+        yield article_id, f"{title}\n\n{body}", float(score)
+
+
+def set_topic_scores(session: Session, scores: Mapping[int, float]) -> None:
+    """Store new topic scores (a topic changed); the caller commits."""
+    session.execute(
+        update(Article),
+        [{"id": article_id, "topic_score": score} for article_id, score in scores.items()],
+    )
 
 
 def article_languages(session: Session) -> dict[str, int]:

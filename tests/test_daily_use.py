@@ -357,3 +357,98 @@ def test_schedule_start_logs_each_run_with_its_figures(
         stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert int(ended.group(3)) == stored > 0
     assert "Scheduler stopped." in out
+
+
+# -- 8. any topic ----------------------------------------------------------------------------
+
+IRAN_TALKS = """\
+name = "Iran nuclear talks"
+languages = ["en", "ru", "it"]
+sides = ["iran", "nuclear"]
+boost = ["talks"]
+threshold = 0.3  # one mention of each side in a headline
+
+[concept.iran]
+side = "iran"
+terms = ["Iran", "Iranian*", "Tehran", "Иран*", "Тегеран*", "iranian*", "Teheran"]
+
+[concept.nuclear]
+side = "nuclear"
+terms = ["nuclear", "uranium", "enrichment", "ядерн*", "уран*", "nucleare", "uranio"]
+
+[concept.talks]
+side = "talks"
+terms = ["talks", "negotiation*", "переговор*", "negoziat*", "colloqui"]
+"""
+
+ENERGY = """\
+name = "Energy trade"
+languages = ["en", "ru", "it"]
+sides = ["energy"]
+threshold = 0.35  # two mentions
+
+[concept.oil_gas]
+side = "energy"
+terms = ["oil", "crude", "gas", "energy", "petrolio", "greggio", "energia", "нефт*", "газ*",
+         "энергетик*"]
+"""
+
+
+def test_a_topic_of_ones_own_scores_in_each_of_its_languages(tmp_path: Path) -> None:
+    from crawler.topic import load_topic
+
+    path = tmp_path / "iran.toml"
+    path.write_text(IRAN_TALKS, encoding="utf-8")
+    topic = load_topic(path)
+    for text in (
+        "Iran and the IAEA resume talks on uranium enrichment in Vienna.",
+        "Иран и МАГАТЭ возобновили переговоры об обогащении урана.",
+        "L'Iran riprende i negoziati sul programma nucleare.",
+    ):
+        assert topic.is_relevant(topic.score(text)), text
+    assert topic.score("Tehran hosts a football final.").score == 0  # one side is not enough
+    assert topic.score("Iran nuclear plan").score < topic.score("Iran nuclear talks").score
+
+
+def test_topics_check_show_and_a_bad_side(tmp_path: Path) -> None:
+    path = tmp_path / "iran.toml"
+    path.write_text(IRAN_TALKS, encoding="utf-8")
+    checked = _ok(run_cli("topics", "check", str(path)))
+    assert "valid topic" in checked
+    assert "iran AND nuclear" in checked
+    assert "nuclear" in _ok(run_cli("topics", "show", str(path)))
+    assert "china AND russia" in _ok(run_cli("topics", "show"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(IRAN_TALKS.replace('side = "talks"', 'side = "talk"'), encoding="utf-8")
+    _user_error(run_cli("topics", "check", str(bad)), "'talk'", "iran, nuclear, talks")
+
+
+def test_a_crawl_keeps_articles_for_a_topic_of_ones_own_and_apply_rescores(
+    crawled: CrawledStore, tmp_path: Path
+) -> None:
+    topic = tmp_path / "energy.toml"
+    topic.write_text(ENERGY, encoding="utf-8")
+    _ok(run_cli("topics", "check", str(topic)))
+    db = tmp_path / "energy.db"
+    env = {name: value for name, value in os.environ.items() if name != "COLUMNS"} | {
+        "NEWSMON_TOPIC": str(topic)
+    }
+    outlets = ("meridian_news", "agenzia_orizzonte", "vestnik")
+    _ok(run_cli(*crawl_args(crawled.outlets_file, f"sqlite:///{db}", *outlets), env=env))
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT language, topic_score, title FROM articles").fetchall()
+    assert {"en", "it", "ru"} <= {language for language, _, _ in rows}
+    assert all(score >= 0.35 for _, score, _ in rows), rows
+    with sqlite3.connect(crawled.db_path) as con:
+        (everything,) = con.execute(
+            "SELECT count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id "
+            f"WHERE o.name IN {outlets}"
+        ).fetchone()
+    assert 0 < len(rows) < everything  # the China-Russia articles without energy stayed out
+    # Back to the built-in topic: every stored article is re-scored, none is deleted.
+    applied = _ok(run_cli("topics", "apply", "--db", f"sqlite:///{db}"))
+    assert f"Scored {len(rows)} article(s) for Sino-Russian diplomacy" in applied
+    listed = _ok(run_cli("articles", "--min-score", "0.99", "--db", f"sqlite:///{db}"))
+    with sqlite3.connect(db) as con:
+        (high,) = con.execute("SELECT count(*) FROM articles WHERE topic_score >= 0.99").fetchone()
+    assert f"{high} article(s)" in listed
