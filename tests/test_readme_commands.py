@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from crawler.outlets import load_registry
+from crawler.topic import load_topic
 from tests.conftest import CrawledStore
 
 README = Path(__file__).parents[1] / "README.md"
@@ -62,7 +63,8 @@ def test_every_readme_command_is_run_or_says_why_not() -> None:
 
 @pytest.fixture(scope="module")
 def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder as a reader has it after the demo: ./newsmon.db, two texts and a pairs file."""
+    """A folder as a reader has it after the demo: ./newsmon.db, two texts, a pairs file and
+    the README's topic file."""
     folder = tmp_path_factory.mktemp("reader")
     with sqlite3.connect(crawled.db_path) as src, sqlite3.connect(folder / "newsmon.db") as dst:
         src.backup(dst)
@@ -77,6 +79,8 @@ def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactor
         }
         for a, b in itertools.pairwise(seeds)
     ]
+    (topic,) = [block for block in readme_toml_blocks() if "[concept." in block]
+    (folder / "iran-talks.toml").write_text(topic, encoding="utf-8")
     (folder / "pairs.jsonl").write_text(
         "".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8"
     )
@@ -120,16 +124,23 @@ def test_readme_command_runs(command: str, reader_folder: Path) -> None:
     assert result.stdout.strip() or result.stderr.strip(), f"`{command}` printed nothing"
 
 
-def readme_outlet_blocks() -> list[str]:
-    """The README's ``toml`` blocks (outlet entries), dedented as a reader copies them."""
+def readme_toml_blocks() -> list[str]:
+    """The README's ``toml`` blocks, dedented as a reader copies them."""
     blocks = re.findall(r"```toml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
     return [textwrap.dedent(block) for block in blocks]
 
 
-def test_every_outlet_entry_in_the_readme_loads(tmp_path: Path) -> None:
-    blocks = readme_outlet_blocks()
-    assert blocks
+def test_every_toml_block_in_the_readme_loads(tmp_path: Path) -> None:
+    """An outlet entry loads into the registry, a topic loads as a topic; nothing else."""
+    blocks = readme_toml_blocks()
+    kinds = []
     for number, block in enumerate(blocks):
         mine = tmp_path / f"readme-{number}.toml"
         mine.write_text(block, encoding="utf-8")
-        assert load_registry([mine], builtin=False), block
+        if "[outlet." in block:
+            assert load_registry([mine], builtin=False), block
+            kinds.append("outlet")
+        else:
+            assert load_topic(mine).concepts, block
+            kinds.append("topic")
+    assert sorted(kinds) == ["outlet", "topic"]
