@@ -23,7 +23,6 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
@@ -211,13 +210,13 @@ def demo(
                 console.rule("Day 1: 15 June 2022")
                 _demo_crawl(db, outlets_file)
                 with store(db) as session:
-                    console.print(seed_lineage(session, web))
+                    console.print(seed_lineage(session, web, console.width))
             if next_day:
                 web.replace(demoweb.build_web(2))
                 console.rule("Day 2: the same web one day later")
                 _demo_crawl(db, outlets_file)
                 with store(db) as session:
-                    console.print(Markdown(to_markdown(build_report(session, None, None))))
+                    console.print(to_terminal(build_report(session, None, None), console.width))
         console.print(
             "Next: `newsmon articles`, `newsmon report`, `newsmon show ID`, "
             "`datasette newsmon.db`" + ("." if next_day else ", `newsmon demo --next-day`.")
