@@ -12,6 +12,10 @@ just ``lookback_days`` of a built-in outlet.
 Validation reports every problem at once, one sentence each naming the file,
 the entry and the field and saying what to write instead, because a user
 fixing a config file should not have to iterate error by error.
+
+:func:`check_outlet` reads an entry's listings the way a crawl would (robots.txt
+first, the same parsers and URL rules) and reports what each gave, so a user
+can verify an entry from their own machine without storing anything.
 """
 
 from __future__ import annotations
@@ -22,21 +26,37 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery import homepage_hints, robots_sitemaps
-from crawler.urls import canonicalize, host_of, same_site
+from protego import Protego
+
+from crawler.discovery import (
+    DiscoveryError,
+    Link,
+    Listing,
+    homepage_hints,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+    section_links,
+)
+from crawler.urls import amp_to_canonical, canonicalize, host_of, same_site
 
 __all__ = [
     "ENV_VAR",
+    "STATUSES",
+    "ListingCheck",
+    "ListingUnavailable",
     "Outlet",
     "OutletConfigError",
     "append_outlet",
+    "check_outlet",
     "draft_outlet",
     "load_registry",
     "outlet_to_toml",
@@ -44,6 +64,15 @@ __all__ = [
 ]
 
 ENV_VAR = "NEWSMON_OUTLETS"
+#: What the registry knows about crawling an outlet: ``ok``; ``paywalled`` (crawled,
+#: but many articles give only a teaser); ``blocked`` (the outlet refuses crawlers:
+#: bot walls, IP blocks, robots.txt aimed at crawler user agents) and
+#: ``terms_forbid`` (its terms of use forbid automated collection), both skipped
+#: unless the user forces them.
+STATUSES = ("ok", "blocked", "paywalled", "terms_forbid")
+_SKIPPED_STATUSES = frozenset({"blocked", "terms_forbid"})
+_MAX_CRAWL_DELAY = 3600.0
+_MAX_CONCURRENCY = 16
 _BUILTIN_LABEL = "the built-in registry (crawler/outlets.toml)"
 
 
@@ -72,6 +101,20 @@ class Outlet:
     lookback_days: int = 7
     spider: str | None = None
     robots: bool = True
+    status: str = "ok"
+    status_note: str = ""
+    crawl_delay: float | None = None
+    concurrency: int | None = None
+
+    def crawl_refusal(self) -> str | None:
+        """Why a crawl skips this outlet unless forced (its status), or None if it may go."""
+        if self.status not in _SKIPPED_STATUSES:
+            return None
+        why = f" ({self.status_note})" if self.status_note else ""
+        return (
+            f'{self.name} is marked "{self.status}" in the outlet registry{why}; it is '
+            "skipped unless you pass --force (or set its status in your outlets file)."
+        )
 
     def is_article_url(self, url: str) -> bool:
         """Whether a canonical same-site URL may be an article by this outlet's URL rules.
@@ -288,7 +331,52 @@ def _check_scalars(entry: _Entry, problems: list[str]) -> dict[str, Any]:
             "write robots = true to obey robots.txt."
         )
     scalars["robots"] = robots
+    _check_politeness(entry, problems, scalars)
     return scalars
+
+
+def _check_politeness(entry: _Entry, problems: list[str], scalars: dict[str, Any]) -> None:
+    """``status``, ``status_note``, ``crawl_delay`` and ``concurrency``: how to treat the outlet."""
+    values = entry.values
+    status = values.get("status", "ok")
+    if status not in STATUSES:
+        close = difflib.get_close_matches(str(status), STATUSES, n=1, cutoff=0.5)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        problems.append(
+            f"{entry.where('status')} is {_show(status)}; {hint}write one of "
+            + ", ".join(f'"{s}"' for s in STATUSES)
+            + "."
+        )
+    scalars["status"] = status
+    note = values.get("status_note", "")
+    if not isinstance(note, str):
+        problems.append(
+            f"{entry.where('status_note')} must be a string, not {_show(note)}; write for "
+            'example status_note = "robots.txt blocks crawlers".'
+        )
+    scalars["status_note"] = note.strip() if isinstance(note, str) else note
+    delay = values.get("crawl_delay")
+    if delay is not None and (
+        isinstance(delay, bool)
+        or not isinstance(delay, int | float)
+        or not 0 <= delay <= _MAX_CRAWL_DELAY
+    ):
+        problems.append(
+            f"{entry.where('crawl_delay')} is {_show(delay)}; write a number of seconds "
+            f"between 0 and {_MAX_CRAWL_DELAY:g}, for example crawl_delay = 10."
+        )
+    scalars["crawl_delay"] = float(delay) if isinstance(delay, int | float) else delay
+    concurrency = values.get("concurrency")
+    if concurrency is not None and (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= _MAX_CONCURRENCY
+    ):
+        problems.append(
+            f"{entry.where('concurrency')} is {_show(concurrency)}; write a whole number of "
+            f"parallel requests between 1 and {_MAX_CONCURRENCY}, for example concurrency = 1."
+        )
+    scalars["concurrency"] = concurrency
 
 
 def _validate(entry: _Entry) -> tuple[Outlet | None, list[str]]:
@@ -354,6 +442,10 @@ def _validate(entry: _Entry) -> tuple[Outlet | None, list[str]]:
         lookback_days=scalars["lookback_days"],
         spider=scalars["spider"],
         robots=scalars["robots"],
+        status=scalars["status"],
+        status_note=scalars["status_note"],
+        crawl_delay=scalars["crawl_delay"],
+        concurrency=scalars["concurrency"],
     )
     return outlet, []
 
@@ -496,8 +588,8 @@ def outlet_to_toml(outlet: Outlet) -> str:
     """One ``[outlet.NAME]`` table that :func:`load_registry` reads back as ``outlet``.
 
     Every field is written, so the table is a complete definition even when
-    it lands in a file merged over the built-in registry.  ``spider = None``
-    has no TOML spelling and is omitted.
+    it lands in a file merged over the built-in registry.  ``None`` (no
+    spider, no politeness of its own) has no TOML spelling and is omitted.
     """
     lines = [f"[outlet.{outlet.name}]"]
     for key in _FIELD_NAMES:
@@ -506,8 +598,8 @@ def outlet_to_toml(outlet: Outlet) -> str:
             lines.append(f"{key} = {_toml_list(value)}")
         elif isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, int):
-            lines.append(f"{key} = {value}")
+        elif isinstance(value, int | float):
+            lines.append(f"{key} = {value!r}")
         elif isinstance(value, str):
             lines.append(f"{key} = {_toml_string(value)}")
     return "\n".join(lines) + "\n"
@@ -621,3 +713,150 @@ def draft_outlet(homepage_url: str, homepage_html: bytes, robots_txt: bytes | No
     if outlet is None:
         raise OutletConfigError(problems)
     return outlet
+
+
+# -------------------------------------------------------------------- checking
+
+CheckKind = Literal["feed", "sitemap", "section", "robots"]
+#: Child sitemaps of an index read by a check: the newest few say whether it is alive.
+_CHECK_CHILDREN = 3
+
+
+class ListingUnavailable(Exception):
+    """A listing could not be fetched; the message says why (HTTP status, network)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Got:
+    """One fetched listing as :func:`check_outlet` needs it."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingCheck:
+    """What one listing of an outlet gave when checked.
+
+    ``links`` are the usable URLs listed, ``articles`` those the outlet's
+    article rules accept (what a crawl would fetch), ``children`` the child
+    sitemaps an index or robots.txt names; ``error`` is set instead when the
+    listing could not be fetched, read or was disallowed by robots.txt.
+    """
+
+    kind: CheckKind
+    url: str
+    error: str | None = None
+    links: int = 0
+    articles: int = 0
+    children: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    newest: datetime | None = None
+
+
+def _newest(links: Iterable[Link]) -> datetime | None:
+    dates = [link.published for link in links if link.published is not None]
+    return max(dates) if dates else None
+
+
+def _summarise(outlet: Outlet, kind: CheckKind, url: str, listing: Listing) -> ListingCheck:
+    articles = sum(
+        1
+        for link in listing.links
+        if same_site(link.url, outlet.allowed_domains)
+        and outlet.is_article_url(canonicalize(amp_to_canonical(link.url) or link.url))
+    )
+    return ListingCheck(
+        kind,
+        url,
+        links=len(listing.links),
+        articles=articles,
+        children=len(listing.children),
+        dropped=dict(listing.dropped),
+        newest=_newest(listing.links) or _newest(listing.children),
+    )
+
+
+def _parse(kind: CheckKind, got: Got) -> Listing:
+    if kind == "feed":
+        return parse_feed(got.body, got.url, got.content_type)
+    if kind == "sitemap":
+        return parse_sitemap(got.body, got.url, got.content_type)
+    if kind == "robots":
+        return robots_sitemaps(got.body, got.url)
+    return section_links(got.body, got.url)
+
+
+def check_outlet(
+    outlet: Outlet,
+    get: Callable[[str], Got],
+    *,
+    user_agent: str,
+    pause: Callable[[], None] = lambda: None,
+) -> list[ListingCheck]:
+    """Fetch an outlet's listings as a crawl would and say what each gave; store nothing.
+
+    robots.txt is read first (unless the entry says ``robots = false``): a
+    listing it disallows is reported, not fetched, and when the entry names
+    no sitemaps its ``Sitemap:`` lines are checked, as a crawl uses them.  A
+    sitemap index is followed to its newest few children only.  ``get``
+    fetches one URL (raising :class:`ListingUnavailable`), ``pause`` waits
+    between two requests (the outlet's politeness).
+    """
+    robots_url = urljoin(outlet.homepage, "/robots.txt")
+    robots: Protego | None = None
+    checks: list[ListingCheck] = []
+    queue: list[tuple[CheckKind, str]] = [
+        *(("feed", url) for url in outlet.feeds),
+        *(("sitemap", url) for url in outlet.sitemaps),
+        *(("section", url) for url in outlet.sections),
+    ]
+    first = True
+
+    def fetch(url: str) -> Got:
+        nonlocal first
+        if not first:
+            pause()
+        first = False
+        return get(url)
+
+    if outlet.robots or not outlet.sitemaps:
+        try:
+            got = fetch(robots_url)
+        except ListingUnavailable as exc:
+            # No robots.txt (or none readable) allows everything, as Scrapy reads it.
+            note = f"not read, so nothing is disallowed: {exc}"
+            checks.append(ListingCheck("robots", robots_url, error=note))
+        else:
+            text = got.body.decode("utf-8", errors="replace")
+            robots = Protego.parse(text) if outlet.robots else None
+            announced = robots_sitemaps(got.body, got.url)
+            checks.append(_summarise(outlet, "robots", robots_url, announced))
+            if not outlet.sitemaps:
+                queue += [("sitemap", child.url) for child in announced.children]
+    seen: set[str] = set()
+    while queue:
+        kind, url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        if not same_site(url, outlet.allowed_domains):
+            checks.append(ListingCheck(kind, url, error="outside allowed_domains (not crawled)"))
+            continue
+        if robots is not None and not robots.can_fetch(url, user_agent):
+            checks.append(ListingCheck(kind, url, error="disallowed by robots.txt"))
+            continue
+        try:
+            listing = _parse(kind, fetch(url))
+        except (ListingUnavailable, DiscoveryError) as exc:
+            checks.append(ListingCheck(kind, url, error=str(exc)))
+            continue
+        checks.append(_summarise(outlet, kind, url, listing))
+        children = sorted(
+            listing.children,
+            key=lambda child: child.published.timestamp() if child.published else 0.0,
+            reverse=True,
+        )
+        queue[0:0] = [("sitemap", child.url) for child in children[:_CHECK_CHILDREN]]
+    return checks

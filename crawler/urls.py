@@ -70,6 +70,7 @@ _TRACKING_NAMES = frozenset(
         "ns_source",
         "ns_linkname",
         "ns_fee",
+        "maca",  # Deutsche Welle feed links: ?maca=en-rss-en-all-1573-rdf
     }
 )
 #: Prefixes of tracking parameter families (Google Analytics, Matomo, HubSpot...).

@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 
 from dedup.anchors import anchor_weight
 from dedup.features import Doc
-from dedup.salience import term_vector
 from dedup.signatures import LSHIndex, from_bytes, minhash, to_bytes
 
 LSH_THRESHOLD = 0.25
@@ -111,7 +110,7 @@ def signature(doc: Doc, seen: datetime | None = None) -> DocSignature:
         to_bytes(minhash(doc.features.shingles)),
         anchor_keys(doc),
         doc.features.language,
-        term_vector(doc.features),
+        doc.features.salient,
         doc.published or seen,
     )
 

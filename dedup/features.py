@@ -84,6 +84,14 @@ class Features:
         return frozenset().union(*(p.terms for p in self.paragraphs))
 
     @cached_property
+    def salient(self) -> dict[str, float]:
+        """The salient-term vector (`dedup.salience.term_vector`), made once per article:
+        candidate search and every verdict on the article read it."""
+        from dedup.salience import term_vector  # salience builds on this module
+
+        return term_vector(self)
+
+    @cached_property
     def anchors(self) -> tuple[str, ...]:
         return tuple(a for p in self.paragraphs for a in p.anchors)
 

@@ -55,6 +55,7 @@ FEATURES = {
         "name_order",
         "term_dice",
         "same_language",
+        "salient_cosine",
     ),
 }
 L2 = 1.0

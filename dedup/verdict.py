@@ -35,6 +35,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from dedup import salience
 from dedup.anchors import anchor_weight
 from dedup.features import NAME_RARITY, Doc, Features, Paragraph
 
@@ -325,6 +326,7 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
         "quotes": math.log1p(len(fa.quotes & fb.quotes)),
         "same_day": _shares_day(fa, fb),
         "same_language": float(same_language),
+        "salient_cosine": salience.cosine(fa.salient, fb.salient),
     }
     return Measured(
         {k: round(v, 4) for k, v in signals.items()},

@@ -30,14 +30,18 @@ from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
 from crawler.linking import link_unlinked
 from crawler.outlets import (
+    Got,
+    ListingUnavailable,
     Outlet,
     OutletConfigError,
     append_outlet,
+    check_outlet,
     draft_outlet,
     load_registry,
     registry_paths_from_env,
 )
 from crawler.pages import PageSkip
+from crawler.settings import USER_AGENT
 from crawler.topic import TopicConfigError, load_topic
 from newsmon import __version__, lineage_cli
 from newsmon.common import (
@@ -55,7 +59,14 @@ from newsmon.common import (
 )
 from newsmon.export import ExportFormat, export_articles
 from newsmon.fetch import FetchError, fetch, web_address
-from newsmon.render import Col, fit_table, outlets_table, run_summary_table, summary_counts
+from newsmon.render import (
+    Col,
+    fit_table,
+    listing_checks_table,
+    outlets_table,
+    run_summary_table,
+    summary_counts,
+)
 from newsmon.report import ReportError, build_report, to_json, to_markdown, to_terminal
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
@@ -88,7 +99,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-outlets_app = typer.Typer(help="List the outlet registry, or add an outlet to your outlets file.")
+outlets_app = typer.Typer(
+    help="List the outlet registry, check an outlet's listings, or add an outlet to your file."
+)
 db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
@@ -297,6 +310,13 @@ def crawl(
             "--allow-private", help="Allow loopback/private hosts (local test webs only)."
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Also crawl outlets the registry marks blocked or terms_forbid.",
+        ),
+    ] = False,
     trigger: Annotated[str, typer.Option(hidden=True)] = "manual",
     run_id: Annotated[int | None, typer.Option(hidden=True)] = None,
     workers: Annotated[
@@ -312,6 +332,8 @@ def crawl(
 ) -> None:
     """Crawl outlets from the registry into the store."""
     extra = _settings(setting or [])
+    if force:
+        extra["NEWSMON_FORCE"] = "1"
     try:
         files = [*(outlets_file or []), *registry_paths_from_env()]
         known = load_registry(files, builtin=not no_builtin)
@@ -321,6 +343,7 @@ def crawl(
             raise UserError(
                 f"Unknown outlet(s) {', '.join(unknown)}; `newsmon outlets` lists the names."
             )
+        names = _honour_status(known, names, named=bool(outlet), force=force)
         topic = extra.get("NEWSMON_TOPIC")
         load_topic(Path(topic) if topic else None)  # a bad topic file stops us before any fetch
     except CONFIG_ERRORS as exc:
@@ -356,6 +379,27 @@ def crawl(
         extra_settings=extra,
     )
     _crawl_and_report([known[n] for n in names], options, run_id)
+
+
+def _honour_status(
+    known: dict[str, Outlet], names: list[str], *, named: bool, force: bool
+) -> list[str]:
+    """Drop outlets marked blocked or terms_forbid, unless forced; one line says why.
+
+    An outlet the user named with --outlet is a mistake worth stopping for; in a
+    crawl of the whole registry it is skipped and the rest go ahead.
+    """
+    refusals = {n: r for n in names if (r := known[n].crawl_refusal()) is not None}
+    if force or not refusals:
+        return names
+    if named:
+        raise UserError(" ".join(refusals.values()))
+    for refusal in refusals.values():
+        err.print(f"Skipped: {refusal}")
+    kept = [n for n in names if n not in refusals]
+    if not kept:
+        raise UserError("Every outlet of this crawl is skipped; pass --force to crawl them.")
+    return kept
 
 
 # -- the registry -------------------------------------------------------------
@@ -408,6 +452,50 @@ def outlets_add(
         f"{len(outlet.feeds)} feed(s), {len(outlet.sitemaps)} sitemap(s). Review it, then "
         f"`newsmon crawl --outlets {file} --outlet {outlet.name}`."
     )
+
+
+@outlets_app.command("check")
+def outlets_check(
+    name: str,
+    outlets_file: OutletsFileOption = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
+) -> None:
+    """Fetch an outlet's listings now and show what each lists, and how new (stores nothing)."""
+    known = registry(outlets_file)
+    if name not in known:
+        raise UserError(f"Unknown outlet {name}; `newsmon outlets` lists the names.")
+    outlet = known[name]
+    # The outlet's own politeness; a local test web is fetched at full speed, as crawls do.
+    delay = 0.0 if allow_private else (outlet.crawl_delay or 1.0)
+
+    def get(url: str) -> Got:
+        try:
+            page = fetch(url, allow_private=allow_private)
+        except FetchError as exc:
+            raise ListingUnavailable(str(exc)) from exc
+        charset = f"text/plain; charset={page.encoding}" if page.encoding else None
+        return Got(page.url, page.body, charset)
+
+    if outlet.status != "ok":
+        console.print(
+            f"{name} is marked [bold]{outlet.status}[/] in the registry: {outlet.status_note}"
+        )
+    checks = check_outlet(outlet, get, user_agent=USER_AGENT, pause=lambda: time.sleep(delay))
+    console.print(listing_checks_table(checks))
+    read = [c for c in checks if c.error is None and c.kind != "robots"]
+    articles = sum(c.articles for c in read)
+    dates = [c.newest for c in read if c.newest is not None]
+    newest = f"newest entry {max(dates):%Y-%m-%d %H:%M} UTC" if dates else "no dated entry"
+    listings = sum(1 for c in checks if c.kind != "robots")
+    console.print(
+        f"{name}: {len(read)} of {listings} listing(s) read, {articles} article URL(s), {newest}."
+    )
+    if not articles:
+        err.print(
+            f"{name}: no listing gave an article URL a crawl would fetch; fix its feeds, "
+            "sitemaps, sections or article_patterns in your outlets file."
+        )
+        raise typer.Exit(1)
 
 
 # -- reading the store ----------------------------------------------------------

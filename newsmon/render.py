@@ -13,7 +13,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from crawler.outlets import Outlet
+from crawler.outlets import ListingCheck, Outlet
 
 # Summary columns: (heading, stat keys summed for it). Keys are the crawl's
 # ``newsmon/*`` stats without the prefix; "failed/" sums every failure kind.
@@ -74,23 +74,38 @@ def outlets_table(outlets: Iterable[Outlet], width: int) -> Table:
         Col("name"),
         Col("title", flex=True, min_width=10),
         Col("languages"),
-        Col("feeds", drop=3, justify="right"),
-        Col("sitemaps", drop=4, justify="right"),
-        Col("sections", drop=5, justify="right"),
-        Col("homepage", drop=2),
+        Col("status"),
+        Col("why", flex=True, min_width=16, max_lines=3, drop=2),
+        Col("feeds", drop=6, justify="right"),
+        Col("sitemaps", drop=7, justify="right"),
+        Col("sections", drop=8, justify="right"),
+        Col("politeness", drop=3),
+        Col("homepage", drop=5),
     ]
-    rows = [
-        [
-            o.name,
-            o.title,
-            " ".join(o.languages),
-            str(len(o.feeds)),
-            str(len(o.sitemaps)),
-            str(len(o.sections)),
-            o.homepage,
-        ]
-        for o in outlets
-    ]
+    rows = []
+    for o in outlets:
+        politeness = ", ".join(
+            part
+            for part in (
+                f"{o.crawl_delay:g} s apart" if o.crawl_delay is not None else "",
+                f"{o.concurrency} at once" if o.concurrency is not None else "",
+            )
+            if part
+        )
+        rows.append(
+            [
+                o.name,
+                o.title,
+                " ".join(o.languages),
+                o.status,
+                o.status_note or "",
+                str(len(o.feeds)),
+                str(len(o.sitemaps)),
+                str(len(o.sections)),
+                politeness or "default",
+                o.homepage,
+            ]
+        )
     return fit_table(columns, rows, width, title="Outlets")
 
 
@@ -180,6 +195,26 @@ def fit_table(
     if total:
         table.add_section()
         table.add_row(*(Text(total[i], style="bold") for i in shown))
+    return table
+
+
+def listing_checks_table(checks: Iterable[ListingCheck]) -> Table:
+    """What each listing of `newsmon outlets check` gave (or why it gave nothing)."""
+    table = Table(title="Listings")
+    for column in ("kind", "url", "result", "listed", "articles", "children", "dropped", "newest"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(c.dropped.items()))
+        table.add_row(
+            c.kind,
+            c.url,
+            f"[red]{c.error}[/]" if c.error else "ok",
+            "" if c.error else str(c.links),
+            "" if c.error else str(c.articles),
+            "" if c.error else str(c.children),
+            dropped,
+            f"{c.newest:%Y-%m-%d %H:%M}" if c.newest else "",
+        )
     return table
 
 

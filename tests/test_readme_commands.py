@@ -35,6 +35,8 @@ NOT_RUN = {
     "newsmon schedule run-now --outlet tass": "crawls a real outlet: no network in tests",
     "newsmon crawl --outlet tass --outlet xinhua_en": "crawls real outlets: no network in tests",
     "newsmon crawl": "crawls every real outlet: no network in tests",
+    "newsmon outlets check xinhua_en": "fetches a real outlet: no network in tests "
+    "(tests/test_outlets.py checks outlets over loopback)",
     "newsmon report [RUN_ID | --crawled-since yesterday] [--format text|md|json]": "a synopsis; "
     "its forms are run below",
 }

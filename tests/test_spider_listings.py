@@ -39,9 +39,9 @@ ON_TOPIC = "Xi and Putin talk by phone on Ukraine and trade"
 OFF_TOPIC = "Trucks decorated with ribbons crossed the bridge"
 
 
-def _spider(outlet: Outlet = OUTLET) -> OutletSpider:
+def _spider(outlet: Outlet = OUTLET, **settings: object) -> OutletSpider:
     spider_class = OutletSpider.for_outlet(outlet)
-    crawler = get_crawler(spider_class, {"NEWSMON_INCREMENTAL": False})
+    crawler = get_crawler(spider_class, {"NEWSMON_INCREMENTAL": False, **settings})
     crawler.spider = spider = spider_class.from_crawler(crawler)
     assert crawler.stats is not None
     crawler.stats.open_spider()
@@ -170,3 +170,12 @@ def test_a_listing_that_answers_with_an_error_is_recorded_as_failed() -> None:
     stats = _stats(spider)
     assert stats["failed/discovery_http_404"] == 1
     assert stats["listings"][url] == {"kind": "feed", "error": "Ignoring 404"}
+
+
+def test_a_blocked_outlet_starts_nothing_unless_forced() -> None:
+    """`scrapy crawl NAME` honours the registry's status as `newsmon crawl` does."""
+    blocked = replace(OUTLET, feeds=("https://news.example/rss.xml",), status="blocked")
+    spider = _spider(blocked)
+    assert _started(spider) == []
+    assert _stats(spider)["skipped/status_blocked"] == 1
+    assert _started(_spider(blocked, NEWSMON_FORCE="1"))[0] == "https://news.example/rss.xml"

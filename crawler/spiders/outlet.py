@@ -24,6 +24,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -81,6 +82,19 @@ class OutletSpider(scrapy.Spider):
         class_name = "".join(part.title() for part in outlet.name.split("_")) + "Spider"
         return type(class_name, (cls,), {"name": outlet.name, "outlet": outlet})
 
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The outlet's own politeness, at spider priority: over the project's defaults,
+        under what the user sets for one crawl (``--set``, a local test web)."""
+        super().update_settings(settings)
+        if cls.outlet.crawl_delay is not None:
+            # AutoThrottle never goes below DOWNLOAD_DELAY, so this is a floor it keeps.
+            settings.set("DOWNLOAD_DELAY", cls.outlet.crawl_delay, priority="spider")
+        if cls.outlet.concurrency is not None:
+            settings.set(
+                "CONCURRENT_REQUESTS_PER_DOMAIN", cls.outlet.concurrency, priority="spider"
+            )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.outlet.allowed_domains)
@@ -92,10 +106,21 @@ class OutletSpider(scrapy.Spider):
         # outlet's own clock rather than ours.
         self.newest_listed: datetime | None = None
         self.state = CrawlState()
+        # Listings read (or unchanged) and listings robots.txt kept us from: a crawl
+        # that read none because robots.txt forbade them all got nothing, by decision
+        # of the outlet, and must not pass for a quiet success.
+        self._listings_read = 0
+        self._listings_disallowed = 0
 
     # -- discovery ---------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        refusal = self.outlet.crawl_refusal()
+        if refusal is not None and not self.settings.getbool("NEWSMON_FORCE"):
+            # `newsmon crawl` filters these out first; this covers `scrapy crawl NAME`.
+            self._inc(f"skipped/status_{self.outlet.status}")
+            self.logger.warning("%s", refusal.replace("--force", "-s NEWSMON_FORCE=1"))
+            return
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
         self.state = load_state(self.settings, self.outlet.name, listings)
         for url in self.outlet.feeds:
@@ -133,6 +158,7 @@ class OutletSpider(scrapy.Spider):
     def _listing_unchanged(self, response: Response) -> bool:
         if response.status == 304:
             self._inc("discovery/not_modified")
+            self._listings_read += 1
             return True
         return False
 
@@ -217,6 +243,8 @@ class OutletSpider(scrapy.Spider):
             self._note_listing(response.url, {"kind": kind, "error": str(exc)})
             return None
         kept = len(listing.links) + len(listing.children)
+        if kind != "robots":  # robots.txt only points at listings; it lists no article
+            self._listings_read += 1
         self._inc("links/found", listing.found)
         self._inc("links/kept", kept)
         for reason, count in listing.dropped.items():
@@ -376,6 +404,8 @@ class OutletSpider(scrapy.Spider):
             self._fail(f"{kind}_http_{status}", url, message)
         elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
             self._inc("skipped/robots_disallowed")  # a decision, not a failure
+            if request is not None and "newsmon_listing" in request.meta:
+                self._listings_disallowed += 1
         elif isinstance(error, IgnoreRequest):
             # The fetch guard, an offsite redirect, too many redirects, a size limit.
             self._fail(f"{kind}_refused", url, message)
@@ -397,6 +427,20 @@ class OutletSpider(scrapy.Spider):
         kind = request.meta.get("newsmon_kind")
         if kind and request.url in (request.meta.get("redirect_urls") or ()):
             self._fail(f"{kind}_redirect_loop", _origin(request), "redirect loop")
+
+    def closed(self, reason: str) -> None:
+        """A finished crawl whose every listing robots.txt disallowed read nothing: a failure.
+
+        Runs before the run recorder reads the stats (the spider's handler is
+        connected first), so the run is `failed`, not `succeeded`.
+        """
+        if reason == "finished" and self._listings_disallowed and not self._listings_read:
+            self._inc("failed/discovery_disallowed", self._listings_disallowed)
+            self.logger.warning(
+                "robots.txt of %s disallows all %d listing(s) of the outlet; nothing was read",
+                self.outlet.name,
+                self._listings_disallowed,
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

@@ -1,6 +1,7 @@
 """Quality gate for stories: real labelled news (ECB+), never below the pinned floors."""
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from dedup.story_evaluation import (
@@ -10,7 +11,9 @@ from dedup.story_evaluation import (
     TEST,
     bcubed,
     evaluate_stories,
+    fewer_per_story,
     load_articles,
+    parts,
     shortfalls,
 )
 
@@ -35,9 +38,20 @@ def test_stories_on_real_news_stay_above_their_floors() -> None:
     pinned = json.loads((ROOT / BASELINE).read_text("utf-8"))
     measured = {
         "newsmon": {
-            part: evaluate_stories(load_articles(ROOT / path)).to_json()
-            for part, path in (("dev", DEV), ("test", TEST))
+            name: evaluate_stories(articles).to_json()
+            for name, articles in parts(ROOT / DEV, ROOT / TEST).items()
         }
     }
     problems = shortfalls(measured, pinned["floors"])
     assert not problems, "; ".join(problems) + f". If intended, regenerate with `{REGENERATE}`."
+
+
+def test_the_small_story_view_keeps_three_reports_of_every_story_in_order() -> None:
+    dev = load_articles(ROOT / DEV)
+    small = fewer_per_story(dev)
+    sizes = Counter(a.story for a in small)
+    assert set(sizes) == {a.story for a in dev}
+    assert set(sizes.values()) <= {1, 2, 3}
+    assert max(sizes.values()) == 3
+    assert [a.id for a in small] == [a.id for a in dev if a in small]
+    assert fewer_per_story(dev) == small
