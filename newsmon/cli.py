@@ -763,7 +763,7 @@ def record(
 
 @app.command()
 def runs(
-    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
     db: DbOption = None,
 ) -> None:
     """List past crawl runs with their figures."""
