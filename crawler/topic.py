@@ -1,11 +1,12 @@
-"""The Sino-Russian diplomacy relevance score.
+"""The topic relevance score: Sino-Russian diplomacy out of the box, any subject by file.
 
 The topic is data (``crawler/topic.toml``, or a user file via
 ``NEWSMON_TOPIC``): concepts with multilingual variants, each on a side.
-Requiring a China-side *and* a Russia-side mention is what separates
-Sino-Russian coverage from the far larger streams of China-only and
-Russia-only news; diplomacy words only raise the score.  See the TOML header
-for the term syntax and the scoring formula.
+A topic names its required sides; a page must mention every one of them
+(for the built-in topic, a China side *and* a Russia side: that is what
+separates Sino-Russian coverage from the far larger streams of China-only and
+Russia-only news). Boost sides (diplomacy) only raise the score. See the TOML
+header for the term syntax and the scoring formula.
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ __all__ = [
 ]
 
 ENV_VAR = "NEWSMON_TOPIC"
+#: The built-in topic's sides, the defaults of a file that names none.
 SIDES = ("china", "russia", "both", "diplomacy")
+REQUIRED_SIDES = ("china", "russia")
+BOOST_SIDES = ("diplomacy",)
+#: A concept on this side counts for every required side ("both" is its older name).
+EVERY_SIDE = ("all", "both")
 
 #: Scripts written without spaces between words, or with clitics glued to
 #: words (Arabic), where word boundaries would miss most occurrences.
@@ -190,6 +196,9 @@ class Topic:
     pair_weight: float = 0.8
     diplomacy_weight: float = 0.2
     saturation: float = 2.0
+    required: tuple[str, ...] = REQUIRED_SIDES
+    boost: tuple[str, ...] = BOOST_SIDES
+    name: str = "Sino-Russian diplomacy"
 
     def _matches(self, text: str) -> dict[str, int]:
         """Matches per concept; a cased spelling that the uncased ones also match at the
@@ -207,19 +216,26 @@ class Topic:
         return counts
 
     def score(self, text: str) -> TopicScore:
-        """Score a text: both sides must be present for a non-zero score."""
+        """Score a text: every required side must be present for a non-zero score.
+
+        The sides' saturated masses are combined by their geometric mean (for two
+        sides, the square root of their product).
+        """
         matches = self._matches(text)
-        mass = dict.fromkeys(SIDES, 0.0)
+        mass: dict[str, float] = {}
         for concept in self.concepts:
-            mass[concept.side] += concept.weight * matches.get(concept.name, 0)
+            side = "all" if concept.side in EVERY_SIDE else concept.side
+            mass[side] = mass.get(side, 0.0) + concept.weight * matches.get(concept.name, 0)
 
         def saturate(x: float) -> float:
             return x / (x + self.saturation)
 
-        pair = math.sqrt(
-            saturate(mass["china"] + mass["both"]) * saturate(mass["russia"] + mass["both"])
+        every = mass.get("all", 0.0)
+        pair = math.prod(saturate(mass.get(s, 0.0) + every) for s in self.required) ** (
+            1 / len(self.required)
         )
-        diplomacy = saturate(mass["diplomacy"]) if pair > 0 else 0.0
+        boost = sum(mass.get(s, 0.0) for s in self.boost)
+        diplomacy = saturate(boost) if pair > 0 else 0.0
         total = self.pair_weight * pair + self.diplomacy_weight * diplomacy
         score = total / (self.pair_weight + self.diplomacy_weight)
         return TopicScore(score=min(1.0, max(0.0, score)), matches=matches)
@@ -272,12 +288,33 @@ def _strings(table: Mapping[str, Any], key: str, where: str, problems: list[str]
 
 def _build(document: Mapping[str, Any], source: str) -> Topic:
     problems: list[str] = []
-    known = {"languages", "threshold", "scoring", "concept"}
+    known = {"name", "languages", "threshold", "sides", "boost", "scoring", "concept"}
     problems += [
         f'In {source}, the top-level key "{key}" is unknown; use {", ".join(sorted(known))}.'
         for key in document
         if key not in known
     ]
+    name = document.get("name", "Sino-Russian diplomacy" if "sides" not in document else source)
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f'In {source}, name must be a non-empty string, e.g. name = "Iran talks".')
+        name = source
+    required = tuple(
+        _strings(document, "sides", f"In {source},", problems) or REQUIRED_SIDES
+        if "sides" in document
+        else REQUIRED_SIDES
+    )
+    boost = tuple(
+        _strings(document, "boost", f"In {source},", problems)
+        if "boost" in document
+        else (() if "sides" in document else BOOST_SIDES)
+    )
+    overlap = set(required) & set(boost) | (set(required) | set(boost)) & set(EVERY_SIDE)
+    if overlap:
+        problems.append(
+            f"In {source}, a side is either required (sides) or a boost, and "
+            f"{', '.join(EVERY_SIDE)} are reserved: {', '.join(sorted(overlap))}."
+        )
+    allowed = (*required, *boost, *EVERY_SIDE)
     threshold = _number(document, "threshold", 0.5, f"In {source},", problems)
     if threshold > 1:
         problems.append(f"In {source}, threshold must lie between 0 and 1, not {threshold}.")
@@ -297,8 +334,8 @@ def _build(document: Mapping[str, Any], source: str) -> Topic:
     if not isinstance(tables, dict) or not tables:
         problems.append(f"In {source}, define at least one [concept.NAME] table.")
         tables = {}
-    for name, table in tables.items():
-        where = f"In {source}, [concept.{name}]"
+    for concept_name, table in tables.items():
+        where = f"In {source}, [concept.{concept_name}]"
         if not isinstance(table, dict):
             problems.append(f"{where} must be a table with side, weight and terms.")
             continue
@@ -308,15 +345,18 @@ def _build(document: Mapping[str, Any], source: str) -> Topic:
                 f"{where} has unknown keys {sorted(unknown)}; use side, weight, terms and cased."
             )
         side = table.get("side")
-        if side not in SIDES:
-            problems.append(f"{where} side must be one of {', '.join(SIDES)}, not {side!r}.")
+        if side not in allowed:
+            problems.append(
+                f"{where} side must be one of {', '.join(allowed)}, not {side!r} (a topic "
+                'declares its sides: sides = ["iran", "nuclear"], boost = ["talks"]).'
+            )
         weight = _number(table, "weight", 1.0, where, problems)
         terms = _strings(table, "terms", where, problems)
         cased = _strings(table, "cased", where, problems)
         if not terms and not cased:
             problems.append(f'{where} has no terms; add terms = ["..."].')
-        elif side in SIDES:
-            concepts.append(Concept.build(name, str(side), weight, terms, cased))
+        elif side in allowed:
+            concepts.append(Concept.build(concept_name, str(side), weight, terms, cased))
     if problems:
         raise TopicConfigError(problems)
     return Topic(
@@ -327,6 +367,9 @@ def _build(document: Mapping[str, Any], source: str) -> Topic:
         pair_weight=pair_weight,
         diplomacy_weight=diplomacy_weight,
         saturation=saturation,
+        required=required,
+        boost=boost,
+        name=name.strip(),
     )
 
 

@@ -8,6 +8,7 @@ unexpected error exits 1 with a hint to rerun with NEWSMON_DEBUG=1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -22,9 +23,7 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
@@ -44,30 +43,46 @@ from crawler.outlets import (
 from crawler.pages import PageSkip
 from crawler.settings import USER_AGENT
 from crawler.topic import TopicConfigError, load_topic
-from newsmon import lineage_cli
+from newsmon import __version__, lineage_cli
 from newsmon.common import (
     DbOption,
     OutletsFileOption,
+    PublishedSince,
+    SinceAlias,
     UserError,
     console,
     err,
-    parse_since,
+    held_languages,
+    known_outlet,
+    language_code,
+    since_option,
     store,
 )
 from newsmon.export import ExportFormat, export_articles
-from newsmon.fetch import FetchError, fetch
-from newsmon.render import listing_checks_table, outlets_table, run_summary_table, summary_counts
-from newsmon.report import build_report, to_json, to_markdown
+from newsmon.fetch import FetchError, fetch, web_address
+from newsmon.render import (
+    Col,
+    fit_table,
+    listing_checks_table,
+    outlets_table,
+    run_summary_table,
+    summary_counts,
+)
+from newsmon.report import ReportError, build_report, to_json, to_markdown, to_terminal
 from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
 from newsmon.serve import serve
+from newsmon.topics_cli import topics_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage.db import StorageError
 from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
+    ArticleFilter,
+    article_languages,
     article_raw_html,
     check_integrity,
+    count_articles,
     finish_run,
     get_article,
     get_run,
@@ -94,6 +109,27 @@ db_app = typer.Typer(help="Maintain the article store.")
 app.add_typer(outlets_app, name="outlets")
 app.add_typer(db_app, name="db")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(topics_app, name="topics")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"newsmon {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """newsmon: crawl news outlets, store deduplicated articles, follow how stories spread."""
+
+
 app.command("relate")(lineage_cli.relate_command)
 app.command()(lineage_cli.rewrites)
 app.command()(lineage_cli.stories)
@@ -110,6 +146,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FetchError,
     LockBusy,
     ScheduleError,
+    ReportError,
 )
 
 
@@ -137,7 +174,7 @@ def _crawl_and_report(
     with store(options.db_url) as session:
         run = get_run(session, run_id)
         assert run is not None
-        console.print(run_summary_table(run_id, run.stats or {}))
+        console.print(run_summary_table(run_id, run.stats or {}, console.width))
         console.print(f"Run {run_id}: {run.status}" + (f" ({run.error})." if run.error else "."))
     if run.status == "failed":
         raise typer.Exit(1)
@@ -169,9 +206,12 @@ def demo(
         served = demoweb.serve(demoweb.build_web(1), port=port)
         web = served.__enter__()
     except OSError as exc:
+        # demoweb names the outlet and address; the system's reason is on its cause.
+        cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+        reason = cause.strerror or str(cause)
         raise UserError(
-            f"Port {port} is busy on the demo addresses ({exc.strerror}); "
-            "pass --port with a free one."
+            f"Port {port} cannot be used on the demo addresses ({reason}); "
+            f"pass --port with a free one, such as --port {port + 1}."
         ) from exc
     try:
         outlets = demo_outlets(web)
@@ -187,13 +227,13 @@ def demo(
                 console.rule("Day 1: 15 June 2022")
                 _demo_crawl(db, outlets_file)
                 with store(db) as session:
-                    console.print(seed_lineage(session, web))
+                    console.print(seed_lineage(session, web, console.width))
             if next_day:
                 web.replace(demoweb.build_web(2))
                 console.rule("Day 2: the same web one day later")
                 _demo_crawl(db, outlets_file)
                 with store(db) as session:
-                    console.print(Markdown(to_markdown(build_report(session, None, None))))
+                    console.print(to_terminal(build_report(session, None, None), console.width))
         console.print(
             "Next: `newsmon articles`, `newsmon report`, `newsmon show ID`, "
             "`newsmon serve`" + ("." if next_day else ", `newsmon demo --next-day`.")
@@ -373,7 +413,8 @@ def _honour_status(
 def outlets_list(ctx: typer.Context, outlets_file: OutletsFileOption = None) -> None:
     """List the outlets newsmon knows (built-in plus your files)."""
     if ctx.invoked_subcommand is None:
-        console.print(outlets_table(sorted(registry(outlets_file).values(), key=lambda o: o.name)))
+        outlets = sorted(registry(outlets_file).values(), key=lambda o: o.name)
+        console.print(outlets_table(outlets, console.width))
 
 
 @outlets_app.command("add")
@@ -382,9 +423,17 @@ def outlets_add(
     file: Annotated[
         Path, typer.Option("--file", help="Outlets file to append the draft to.")
     ] = Path("outlets.toml"),
+    name: Annotated[
+        str | None,
+        typer.Option(help="The outlet's registry name (default: from the host name)."),
+    ] = None,
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Discover a site's feeds and sitemaps and append a draft entry to your outlets file."""
+    url = web_address(url)
+    taken = set(load_registry([file], builtin=False)) if file.exists() else set()
+    if name is not None and name in taken:
+        raise UserError(f'{file} already has an outlet "{name}"; pass another --name.')
     home = fetch(url, allow_private=allow_private)
     robots_url = home.url.split("/", 3)
     robots: bytes | None
@@ -393,6 +442,13 @@ def outlets_add(
     except FetchError:
         robots = None
     outlet = draft_outlet(home.url, home.body, robots)
+    if name is not None:
+        outlet = dataclasses.replace(outlet, name=name)
+    elif outlet.name in taken:
+        raise UserError(
+            f'{file} already has an outlet "{outlet.name}"; edit that entry, or pass '
+            "--name to add this site under another name."
+        )
     append_outlet(file, outlet)
     load_registry([file], builtin=False)  # the draft must load; fail loudly now, not at crawl time
     console.print(
@@ -451,49 +507,85 @@ def outlets_check(
 
 @app.command()
 def articles(
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    outlet: Annotated[
+        str | None, typer.Option(help="Only this outlet (a name `newsmon outlets` lists).")
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
+    published_since: PublishedSince = None,
+    since: SinceAlias = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Only this language: a code (ru) or a name (Russian).")
+    ] = None,
     search: Annotated[
         str | None, typer.Option(help="Full-text search in titles and texts.")
     ] = None,
     story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    min_score: Annotated[
+        float | None,
+        typer.Option(help="Only articles whose topic score is at least this (0 to 1).", min=0),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.", min=1)] = 50,
     db: DbOption = None,
 ) -> None:
     """List stored articles, newest first."""
     with store(db) as session:
+        filters = ArticleFilter(
+            outlet=known_outlet(session, outlet),
+            since=since_option(published_since, since, "--published-since"),
+            language=language_code(session, lang),
+            search=search,
+            min_score=min_score,
+            story=story,
+        )
         rows = list_articles(
             session,
-            outlet=outlet,
-            since=parse_since(since),
-            language=lang,
-            search=search,
-            story=story,
+            outlet=filters.outlet,
+            since=filters.since,
+            language=filters.language,
+            search=filters.search,
+            min_score=filters.min_score,
+            story=filters.story,
             limit=limit,
         )
-    table = Table(title=f"{len(rows)} article(s)")
-    for column in ("id", "outlet", "published", "lang", "title", "lineage", "url"):
-        table.add_column(column, overflow="fold")
-    with store(db) as session:
+        total = count_articles(session, filters) if len(rows) == limit else len(rows)
         lineage = {row.id: lineage_of(session, row.id) for row in rows}
+        held = article_languages(session)
+    table_rows = []
     for row in rows:
         info = lineage[row.id]
         how = f"{info.source_relation} of #{info.source_id}" if info.source_id else ""
         if info.story_id is not None:
-            how = f"{how} story {info.story_id}".strip()
-        table.add_row(
-            str(row.id),
-            row.outlet,
-            row.published.date().isoformat() if row.published else "",
-            row.language or "",
-            row.title,
-            how,
-            row.url,
+            how = f"{how}, story {info.story_id}".strip(", ")
+        table_rows.append(
+            [
+                str(row.id),
+                row.outlet,
+                row.published.date().isoformat() if row.published else "",
+                row.language or "",
+                f"{row.topic_score:.2f}",
+                row.title,
+                how,
+                row.url,
+            ]
         )
-    console.print(table)
+    columns = [
+        Col("id", justify="right"),
+        Col("outlet"),
+        Col("published", drop=1),
+        Col("lang"),
+        Col("score", drop=3, justify="right"),
+        Col("title", flex=True, min_width=20, max_lines=3),
+        Col("lineage", flex=True, max_lines=3),
+        Col("url", drop=2),
+    ]
+    shown = f"{len(rows)} of {total} articles" if total > len(rows) else f"{total} article(s)"
+    caption = (
+        f"--limit {total} (or a filter) shows the rest; `newsmon show ID` prints one."
+        if total > len(rows)
+        else None
+    )
+    if not rows and filters.language is not None:
+        caption = f"No article in {filters.language!r}; {held_languages(held)}."
+    console.print(fit_table(columns, table_rows, console.width, title=shown, caption=caption))
 
 
 @app.command()
@@ -525,18 +617,33 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="Output file (jsonl, csv) or folder (txt).")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl, csv or txt.")] = "jsonl",
     story: Annotated[int | None, typer.Option(help="Only the articles of this story.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")
+    published_since: PublishedSince = None,
+    since: SinceAlias = None,
+    outlet: Annotated[
+        str | None, typer.Option(help="Only this outlet (a name `newsmon outlets` lists).")
     ] = None,
-    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Only this language: a code (ru) or a name (Russian).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write stored articles with their lineage (story, source, relation, score) to a file
     (jsonl, csv), or one text file per article (txt)."""
+    if fmt == "txt" and out.exists() and not out.is_dir():
+        raise UserError(
+            f"{out} is a file; --format txt writes one file per article into a folder, "
+            "so give --out a folder name."
+        )
+    if fmt != "txt" and out.is_dir():
+        raise UserError(f"{out} is a folder; give --out a file name for --format {fmt}.")
+    start = since_option(published_since, since, "--published-since")
     with store(db) as session:
         rows = iter_articles(
-            session, outlet=outlet, since=parse_since(since), language=lang, story=story
+            session,
+            outlet=known_outlet(session, outlet),
+            since=start,
+            language=language_code(session, lang),
+            story=story,
         )
         count = export_articles(with_lineage(session, rows), fmt, out)
     console.print(f"Exported {count} article(s) to {out}.")
@@ -567,6 +674,11 @@ def extract_command(
     if fmt not in ("txt", "jsonl"):
         raise UserError(f"--format {fmt!r} is not supported; use txt or jsonl.")
     files = list(_html_files(paths))
+    if not files:
+        raise UserError(
+            f"No .html or .htm file in {', '.join(map(str, paths))}; give HTML files or "
+            "folders holding them."
+        )
     for path in files:
         result = extract(path.read_bytes(), url)
         if isinstance(result, Skipped):
@@ -646,13 +758,22 @@ def record(
     fixtures: Annotated[Path, typer.Option(help="Fixture folder.")] = Path(
         "tests/fixtures/outlets"
     ),
+    outlets_file: OutletsFileOption = None,
     allow_private: Annotated[bool, typer.Option("--allow-private", hidden=True)] = False,
 ) -> None:
     """Record an article page as a test fixture for its outlet (HTML plus expected extraction)."""
-    from newsmon.fixtures import write_fixture
+    from newsmon.fixtures import FixtureError, write_fixture
 
+    if outlet not in registry(outlets_file):
+        raise UserError(
+            f"Unknown outlet {outlet!r}; `newsmon outlets` lists the names (--outlets FILE "
+            "adds yours)."
+        )
     page = fetch(url, allow_private=allow_private)
-    html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
+    try:
+        html_path = write_fixture(fixtures / outlet, page.url, page.body, name)
+    except FixtureError as exc:
+        raise UserError(f"{exc}.") from exc
     console.print(
         f"Recorded {html_path} and its .json; add must_not_contain snippets, then run "
         "`pytest tests/test_extraction_quality.py`."
@@ -661,60 +782,83 @@ def record(
 
 @app.command()
 def runs(
-    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    limit: Annotated[int, typer.Option(help="At most this many runs.", min=1)] = 20,
     db: DbOption = None,
 ) -> None:
     """List past crawl runs with their figures."""
     with store(db) as session:
         rows = list_runs(session, limit=limit)
-    table = Table(title="Crawl runs")
-    for column in (
-        "id",
-        "started (UTC)",
-        "status",
-        "trigger",
-        "outlets",
-        "fetched",
-        "stored",
-        "updated",
-        "failed",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
+    columns = [
+        Col("id", justify="right"),
+        Col("started (UTC)"),
+        Col("status"),
+        Col("trigger", drop=2),
+        Col("outlets", drop=1, justify="right"),
+        Col("fetched", justify="right"),
+        Col("stored", justify="right"),
+        Col("updated", drop=3, justify="right"),
+        Col("failed", justify="right"),
+        Col("reason", flex=True, max_lines=12),
+    ]
+    table_rows = []
     for run in rows:
         totals: dict[str, int] = {}
         for stats in (run.stats or {}).values():
             for heading, value in summary_counts(stats).items():
                 totals[heading] = totals.get(heading, 0) + value
             totals["updated"] = totals.get("updated", 0) + int(stats.get("recheck/updated", 0))
-        table.add_row(
-            str(run.id),
-            f"{run.started_at:%Y-%m-%d %H:%M}",
-            run.status,
-            run.trigger,
-            str(len(run.outlets)),
-            str(totals.get("fetched", 0)),
-            str(totals.get("stored", 0)),
-            str(totals.get("updated", 0)),
-            str(totals.get("failed", 0)),
-            run.error or "",
+        table_rows.append(
+            [
+                str(run.id),
+                f"{run.started_at:%Y-%m-%d %H:%M}",
+                run.status,
+                run.trigger,
+                str(len(run.outlets)),
+                str(totals.get("fetched", 0)),
+                str(totals.get("stored", 0)),
+                str(totals.get("updated", 0)),
+                str(totals.get("failed", 0)),
+                run.error or "",
+            ]
         )
+    table = fit_table(columns, table_rows, console.width, title="Crawl runs")
     console.print(table)
 
 
 @app.command()
 def report(
     run_id: Annotated[int | None, typer.Argument(help="Crawl run (default: the latest).")] = None,
-    since: Annotated[str | None, typer.Option(help="Everything since this date instead.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    crawled_since: Annotated[
+        str | None,
+        typer.Option(
+            help="Everything crawled on or after this date (2022-06-15, yesterday, 7d), "
+            "over all runs, instead of one run."
+        ),
+    ] = None,
+    since: SinceAlias = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="text (a terminal's default), md (Markdown, the default into a pipe or file) "
+            "or json.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """What is new: articles, updates (with diffs), rewrites, stories, outlet health."""
-    if fmt not in ("md", "json"):
-        raise UserError(f"--format {fmt!r} is not supported; use md or json.")
+    fmt = fmt or ("text" if sys.stdout.isatty() else "md")
+    if fmt not in ("text", "md", "json"):
+        raise UserError(f"--format {fmt!r} is not supported; use text, md or json.")
+    start = since_option(crawled_since, since, "--crawled-since")
+    if start is not None and run_id is not None:
+        raise UserError("Give a run id or --crawled-since, not both.")
     with store(db) as session:
-        built = build_report(session, run_id, parse_since(since))
-    sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
+        built = build_report(session, run_id, start)
+    if fmt == "text":
+        console.print(to_terminal(built, console.width))
+    else:
+        sys.stdout.write(to_json(built) + "\n" if fmt == "json" else to_markdown(built))
 
 
 @db_app.command("check")
@@ -732,7 +876,7 @@ def db_check(
     """Check the store: foreign keys, orphans, full-text index, unlinked articles, stale runs."""
     if repair:
         _repair(db)
-    with store(db, write=True) as session:
+    with store(db) as session:  # checking only reads: a read-only store can be checked
         problems = check_integrity(session)
         problems += [
             f"run {run.id} is still `running` but no process is crawling its outlets: its "

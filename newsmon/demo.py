@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crawler.outlets import Outlet, append_outlet, outlet_from_table
 from crawler.urls import canonicalize
 from demoweb import SEED_PAGES, RunningWeb
+from newsmon.render import Col, fit_table
 from storage.lineage import relations_touching, stories_of
 from storage.queries import known_url
 
@@ -31,7 +32,7 @@ def write_outlets_file(outlets: list[Outlet], path: Path) -> Path:
     return path
 
 
-def seed_lineage(session: Session, web: RunningWeb) -> Table:
+def seed_lineage(session: Session, web: RunningWeb, width: int) -> Table:
     """How the five seed pages came out: 000, 001, 004 one family; 002 and 003 one story."""
     ids: dict[str, int] = {}
     for stem, (outlet, path) in sorted(SEED_PAGES.items()):
@@ -42,29 +43,34 @@ def seed_lineage(session: Session, web: RunningWeb) -> Table:
         frozenset((r.article_id, r.related_id)): r
         for r in relations_touching(session, ids.values())
     }
-    table = Table(title="Lineage of the five seed pages")
-    for column in ("pair", "articles", "relation", "score", "evidence"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for (a, id_a), (b, id_b) in combinations(sorted(ids.items()), 2):
         relation = by_pair.get(frozenset((id_a, id_b)))
         if relation is None:
             # Unrelated verdicts are not stored, and not every pair is a candidate.
-            table.add_row(f"{a}–{b}", f"#{id_a} #{id_b}", "—", "", "no relation stored")
+            rows.append([f"{a}–{b}", f"#{id_a} #{id_b}", "—", "", "no relation stored"])
             continue
         evidence = relation.evidence
         shared = evidence.get("shared_passages") or []
         detail = str(evidence.get("summary", ""))
         if shared:
-            detail += "".join(f"\n  “{p[:90]}…”" for p in shared)
-        table.add_row(
-            f"{a}–{b}", f"#{id_a} #{id_b}", relation.relation, f"{relation.score:.2f}", detail
+            detail += "".join(f"\n“{p[:90]}…”" for p in shared)
+        rows.append(
+            [f"{a}–{b}", f"#{id_a} #{id_b}", relation.relation, f"{relation.score:.2f}", detail]
         )
     stories: dict[int, list[str]] = {}
     story_of = stories_of(session, ids.values())
     for seed, article_id in sorted(ids.items()):
         if article_id in story_of:
             stories.setdefault(story_of[article_id], []).append(seed)
-    table.caption = "; ".join(
+    caption = "; ".join(
         f"story #{story}: {', '.join(seeds)}" for story, seeds in sorted(stories.items())
     )
-    return table
+    columns = [
+        Col("pair"),
+        Col("articles"),
+        Col("relation"),
+        Col("score", justify="right"),
+        Col("evidence", flex=True, min_width=20, max_lines=16),
+    ]
+    return fit_table(columns, rows, width, title="Lineage of the five seed pages", caption=caption)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from crawler.settings import DOWNLOAD_MAXSIZE, USER_AGENT
 from crawler.urls import is_fetchable
@@ -25,6 +26,17 @@ class Fetched:
     status: int
     body: bytes
     encoding: str | None
+
+
+def web_address(url: str) -> str:
+    """What a user typed as a site's address: `www.example.com` means its https:// page."""
+    typed = url.strip()
+    parts = urlsplit(typed)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return typed
+    if "://" not in typed and "." in typed.split("/", 1)[0] and " " not in typed:
+        return "https://" + typed
+    raise FetchError(f"{url!r} is not a web address; write it like https://www.example-news.com/.")
 
 
 def _check(url: str, allow_private: bool) -> None:

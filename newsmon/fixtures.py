@@ -23,14 +23,27 @@ def fixture_stem(url: str) -> str:
     return stem[:60] or "index"
 
 
+class FixtureError(ValueError):
+    """The page cannot be recorded: not an article, or a fixture of that name exists."""
+
+
 def write_fixture(folder: Path, url: str, body: bytes, name: str | None = None) -> Path:
-    """Write the page and its expected extraction; returns the HTML path."""
+    """Write the page and its expected extraction; returns the HTML path.
+
+    An existing fixture is never overwritten: its JSON holds a maintainer's review.
+    """
     result = extract(body, url)
     if isinstance(result, Skipped):
-        raise ValueError(f"{url} is not an article page ({result.reason}); record an article URL.")
+        raise FixtureError(f"{url} is not an article page ({result.reason}); record an article URL")
     folder.mkdir(parents=True, exist_ok=True)
     stem = name or fixture_stem(url)
     html_path = folder / f"{stem}.html"
+    for taken in (html_path, folder / f"{stem}.json"):
+        if taken.exists():
+            raise FixtureError(
+                f"{taken} is already recorded (a maintainer reviewed it, so it stays); "
+                "pass --name to record this page under another name"
+            )
     html_path.write_bytes(body)
     paragraphs = [p for p in result.text.split("\n\n") if p.strip()]
     expected = {

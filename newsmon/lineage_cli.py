@@ -19,7 +19,18 @@ from rich.table import Table
 from crawler.linking import summarize
 from dedup.features import Doc
 from dedup.verdict import Verdict, relate
-from newsmon.common import DbOption, UserError, console, err, parse_since, store
+from newsmon.common import (
+    DbOption,
+    SinceAlias,
+    UserError,
+    console,
+    err,
+    known_outlet,
+    language_code,
+    since_option,
+    store,
+)
+from newsmon.render import Col, fit_table
 from newsmon.story_svg import timeline_svg
 from storage.lineage import (
     family,
@@ -211,9 +222,14 @@ def _print_paragraph_changes(member: int, evidence: Mapping[str, Any], width: in
 
 
 def stories(
-    since: Annotated[
-        str | None, typer.Option(help="Stories first published since (YYYY-MM-DD).")
+    published_since: Annotated[
+        str | None,
+        typer.Option(
+            help="Stories whose first article was published on or after this date "
+            "(2022-06-15, yesterday, 7d)."
+        ),
     ] = None,
+    since: SinceAlias = None,
     outlet: Annotated[str | None, typer.Option(help="Stories this outlet reported.")] = None,
     lang: Annotated[str | None, typer.Option(help="Stories reported in this language.")] = None,
     search: Annotated[
@@ -230,36 +246,42 @@ def stories(
     db: DbOption = None,
 ) -> None:
     """Stories: articles about one event, with their size, languages, outlets, first publisher."""
-    filters = StoryFilter(
-        since=parse_since(since), outlet=outlet, language=lang, search=search, min_size=min_size
-    )
+    start = since_option(published_since, since, "--published-since")
     with store(db) as session:
+        filters = StoryFilter(
+            since=start,
+            outlet=known_outlet(session, outlet),
+            language=language_code(session, lang),
+            search=search,
+            min_size=min_size,
+        )
         found = list_story_items(session, filters, order, limit)
     if fmt == "json":
         _write_json(found)
         return
-    table = Table(title=f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}")
-    for column in (
-        "id",
-        "first published",
-        "first by",
-        "articles",
-        "languages",
-        "outlets",
-        "title",
-    ):
-        table.add_column(column, overflow="fold")
-    for s in found:
-        table.add_row(
+    columns = [
+        Col("id", justify="right"),
+        Col("first published"),
+        Col("first by", drop=2),
+        Col("articles", justify="right"),
+        Col("languages", drop=1),
+        Col("outlets", flex=True, drop=3, max_lines=2),
+        Col("title", flex=True, min_width=20, max_lines=3),
+    ]
+    rows = [
+        [
             str(s.id),
             s.first_published.date().isoformat() if s.first_published else "",
             s.first_outlet or "",
             str(s.size),
-            ",".join(s.languages),
-            ",".join(s.outlets),
+            " ".join(s.languages),
+            ", ".join(s.outlets),
             s.title,
-        )
-    console.print(table)
+        ]
+        for s in found
+    ]
+    title = f"{len(found)} stor{'y' if len(found) == 1 else 'ies'}"
+    console.print(fit_table(columns, rows, console.width, title=title))
 
 
 def story(
@@ -294,11 +316,8 @@ def story(
 
 def _print_story(view: StoryView) -> None:
     console.print(f"[bold]Story {view.id}[/]: {escape(view.title)}")
-    table = Table()
-    for column in ("when", "id", "outlet", "lang", "title", "lineage", "lag"):
-        table.add_column(column, overflow="fold")
-    for m in view.members:
-        table.add_row(
+    rows = [
+        [
             f"{m.when:%Y-%m-%d %H:%M}",
             str(m.id),
             m.outlet,
@@ -306,8 +325,19 @@ def _print_story(view: StoryView) -> None:
             m.title,
             _how(m, view.first_article_id),
             _lag(m.lag),
-        )
-    console.print(table)
+        ]
+        for m in view.members
+    ]
+    columns = [
+        Col("when"),
+        Col("id", justify="right"),
+        Col("outlet"),
+        Col("lang", drop=1),
+        Col("title", flex=True, min_width=20, max_lines=3),
+        Col("lineage", flex=True),
+        Col("lag", drop=2),
+    ]
+    console.print(fit_table(columns, rows, console.width))
 
 
 def _how(member: StoryMember, first: int | None) -> str:

@@ -11,9 +11,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.rule import Rule
+from rich.text import Text
 from sqlalchemy.orm import Session
 
-from newsmon.render import summary_counts
+from newsmon.render import Col, fit_table, summary_counts
 from storage.changes import (
     NewArticle,
     NewRelation,
@@ -180,6 +183,106 @@ def to_markdown(report: Report) -> str:
         )
     lines += _section("Outlets", table if report.outlets else [])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def to_terminal(report: Report, width: int) -> Group:
+    """The report laid out for a terminal ``width`` columns wide: tables, not Markdown source.
+
+    URLs are left out (`newsmon show ID` has them; `--format md` keeps them); an outlet
+    column that is zero for every outlet is named below the table instead of shown.
+    """
+    parts: list[RenderableType] = [Text(report.title, style="bold")]
+    parts += [
+        Text(f"run {r.id}: {r.status}" + (f": {r.reason}" if r.reason else ""), style="yellow")
+        for r in report.runs
+        if r.status != "succeeded"
+    ]
+    parts += _block(
+        f"New articles ({len(report.new_articles)})",
+        [
+            Col("id", justify="right"),
+            Col("published"),
+            Col("outlet"),
+            Col("lang", drop=1),
+            Col("title", flex=True, min_width=20),
+        ],
+        [
+            [str(a.id), _day(a.published), a.outlet, a.language or "?", a.title]
+            for a in report.new_articles
+        ],
+        width,
+    )
+    parts.append(Rule(f"Updated articles ({len(report.updated_articles)})", align="left"))
+    for u in report.updated_articles:
+        parts.append(Text(f"#{u.id} {u.title} ({u.outlet}, now version {u.version})"))
+        parts += [_diff_line(line) for line in u.diff.splitlines()]
+    if not report.updated_articles:
+        parts.append(Text("None."))
+    parts += _block(
+        f"New rewrites of known articles ({len(report.new_rewrites)})",
+        [
+            Col("id", justify="right"),
+            Col("outlet"),
+            Col("is a"),
+            Col("score", drop=1, justify="right"),
+            Col("title", flex=True, min_width=16),
+        ],
+        [
+            [
+                str(r.article_id),
+                r.outlet,
+                f"{r.relation.replace('_', ' ')} of #{r.related_id}",
+                f"{r.score:.2f}",
+                r.title,
+            ]
+            for r in report.new_rewrites
+        ],
+        width,
+    )
+    parts += _block(
+        f"New reports of known stories ({len(report.new_same_story)})",
+        [
+            Col("id", justify="right"),
+            Col("outlet"),
+            Col("same story as"),
+            Col("title", flex=True, min_width=16),
+        ],
+        [[str(r.article_id), r.outlet, f"#{r.related_id}", r.title] for r in report.new_same_story],
+        width,
+    )
+    parts += _block(
+        f"New stories ({len(report.new_stories)})",
+        [Col("story", justify="right"), Col("first published"), Col("title", flex=True)],
+        [[str(s.id), _day(s.first_published), s.title] for s in report.new_stories],
+        width,
+    )
+    parts += _outlets_block(report.outlets, width)
+    return Group(*parts)
+
+
+def _block(heading: str, columns: list[Col], rows: list[list[str]], width: int) -> list[Any]:
+    body = fit_table(columns, rows, width) if rows else Text("None.")
+    return [Rule(heading, align="left"), body]
+
+
+def _outlets_block(outlets: list[OutletLine], width: int) -> list[Any]:
+    if not outlets:
+        return _block("Outlets", [], [], width)
+    headings = list(outlets[0].counts)
+    used = [h for h in headings if any(o.counts[h] for o in outlets)]
+    columns = [Col("outlet"), *(Col(h, justify="right") for h in used)]
+    columns.append(Col("health", flex=True, min_width=8, max_lines=4))
+    rows = [
+        [o.outlet, *(str(o.counts[h]) for h in used), "; ".join(o.flags) or "ok"] for o in outlets
+    ]
+    zero = [h for h in headings if h not in used]
+    caption = f"Zero for every outlet: {', '.join(zero)}." if zero else None
+    return [Rule("Outlets", align="left"), fit_table(columns, rows, width, caption=caption)]
+
+
+def _diff_line(line: str) -> Text:
+    style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+    return Text("  " + line, style=style)
 
 
 def _day(moment: datetime | None) -> str:

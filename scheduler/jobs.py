@@ -23,6 +23,10 @@ from storage.queries import finish_run, get_run, start_run
 
 logger = logging.getLogger(__name__)
 
+# A log record about the end of a crawl run carries its id under this attribute, so a
+# log handler can add the run's figures from the store.
+RUN_ENDED = "newsmon_run_ended"
+
 # Children of this scheduler process, so a shutdown can stop them cleanly.
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
@@ -87,7 +91,8 @@ def crawl_job(
         cmd = crawl_command(
             outlets, outlet_files, run_id, builtin=builtin, allow_private=allow_private
         )
-        logger.info("crawl run %d: %s", run_id, " ".join(cmd))
+        logger.info("crawl run %d started: %s", run_id, ", ".join(outlets) or "every outlet")
+        logger.debug("crawl run %d: %s", run_id, " ".join(cmd))
         child = subprocess.Popen(  # noqa: S603 - our own argv
             cmd, stdout=subprocess.DEVNULL, env=child_env(db_url)
         )
@@ -111,7 +116,12 @@ def crawl_job(
                     error=f"crawl process {'stopped' if stopped else 'ended abnormally'} "
                     f"({describe_exit(code)})",
                 )
-        logger.info("crawl run %d ended with %s", run_id, describe_exit(code))
+        logger.info(
+            "crawl run %d ended with %s",
+            run_id,
+            describe_exit(code),
+            extra={RUN_ENDED: run_id},
+        )
         url = webhook_url()
         if url is not None:
             with sessions() as session:

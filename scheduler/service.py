@@ -113,15 +113,27 @@ def add_crawl(
     return job_id
 
 
-def ensure_default(scheduler: BaseScheduler, db_url: str | None) -> None:
-    """With no schedule at all, every outlet is re-crawled once a day at 06:00 UTC."""
-    if not scheduler.get_jobs():
-        add_crawl(
-            scheduler,
-            CronTrigger(hour=6, minute=0, timezone="UTC"),
-            db_url=db_url,
-            job_id=DEFAULT_JOB_ID,
-        )
+def ensure_default(scheduler: BaseScheduler, db_url: str | None) -> bool:
+    """With no schedule at all, every outlet is re-crawled once a day at 06:00 UTC.
+
+    Only the service adds it (`newsmon schedule start`), and says so; listing the
+    schedule never changes it. Returns whether the default was added.
+    """
+    if scheduler.get_jobs():
+        return False
+    add_crawl(
+        scheduler,
+        CronTrigger(hour=6, minute=0, timezone="UTC"),
+        db_url=db_url,
+        job_id=DEFAULT_JOB_ID,
+    )
+    logger.info(
+        "no scheduled crawl: added %s (every outlet at 06:00 UTC); "
+        "`newsmon schedule remove %s` removes it",
+        DEFAULT_JOB_ID,
+        DEFAULT_JOB_ID,
+    )
+    return True
 
 
 def describe(scheduler: BaseScheduler) -> list[ScheduledCrawl]:
@@ -129,11 +141,28 @@ def describe(scheduler: BaseScheduler) -> list[ScheduledCrawl]:
         ScheduledCrawl(
             job.id,
             tuple(job.kwargs.get("outlets", ())),
-            str(job.trigger),
+            trigger_text(job.trigger),
             getattr(job, "next_run_time", None),
         )
         for job in scheduler.get_jobs()
     ]
+
+
+def trigger_text(trigger: object) -> str:
+    """A trigger as its user wrote it: `cron 0 6 * * *`, `every 6h`, `every 1d 12h`."""
+    if isinstance(trigger, CronTrigger):
+        fields = {field.name: str(field) for field in trigger.fields}
+        crontab = ("minute", "hour", "day", "month", "day_of_week")
+        return "cron " + " ".join(fields[name] for name in crontab)
+    if isinstance(trigger, IntervalTrigger):
+        seconds = int(trigger.interval.total_seconds())
+        parts = []
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            if seconds >= size:
+                parts.append(f"{seconds // size}{unit}")
+                seconds %= size
+        return "every " + " ".join(parts)
+    return str(trigger)
 
 
 def serve_forever(db_url: str | None, ready: Callable[[], None] | None = None) -> None:

@@ -92,6 +92,12 @@ def make_engine(url: str | URL | None = None) -> Engine:
             "sqlite:///newsmon.db or postgresql+psycopg://user:password@host/dbname.",
             "bad_url",
         ) from error
+    if parsed.drivername == "postgres":
+        raise StorageError(
+            "postgres:// is Heroku's and libpq's spelling, not a SQLAlchemy URL scheme; write "
+            "postgresql+psycopg://user:password@host/dbname (pip install 'newsmon[postgres]').",
+            "bad_url",
+        )
     server = parsed.get_backend_name() != "sqlite"
     try:
         # A long-running scheduler outlives server restarts: test pooled connections first.

@@ -8,10 +8,11 @@ User input only ever reaches SQL as bound parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, and_, false, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, false, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -50,7 +51,6 @@ from storage.records import (
 )
 
 _T = TypeVar("_T")
-_Select = TypeVar("_Select", bound=Select[Any])
 
 # A concurrent writer can win a unique-key race at most once per key we touch
 # (the URLs, the content key, the outlet name), so a few attempts always settle.
@@ -255,6 +255,18 @@ def update_extraction(
 # --- articles: reading ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles `list_articles` and `count_articles` take (None: any)."""
+
+    outlet: str | None = None
+    since: datetime | None = None
+    language: str | None = None
+    search: str | None = None
+    min_score: float | None = None
+    story: int | None = None
+
+
 def list_articles(
     session: Session,
     *,
@@ -262,6 +274,7 @@ def list_articles(
     since: datetime | None = None,
     language: str | None = None,
     search: str | None = None,
+    min_score: float | None = None,
     story: int | None = None,
     limit: int = 50,
 ) -> list[ArticleSummary]:
@@ -269,42 +282,46 @@ def list_articles(
 
     `search` finds articles containing every whitespace-separated term in the
     title or text (word prefixes with SQLite FTS5 and PostgreSQL text search,
-    where SQLite finds words of Chinese, Japanese and Thai inside their unspaced
-    text as well; substrings elsewhere); text that holds nothing searchable
-    finds nothing. `story` keeps the members of one story.
+    substrings elsewhere and for scripts written without spaces); text that
+    holds nothing searchable finds nothing. `since` is the publication time, or
+    the first sighting for an undated article. `story` keeps the members of one story.
     """
-    query = _filtered(select(Article), outlet, since, language, story)
-    if search is not None:
-        query = query.where(article_search(session, search))
+    filters = ArticleFilter(outlet, since, language, search, min_score, story)
+    query = _articles_matching(session, filters)
     query = query.order_by(
         func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
     ).limit(limit)
     return [_summary(article) for article in session.scalars(query)]
 
 
-def _filtered(
-    query: _Select,
-    outlet: str | None,
-    since: datetime | None,
-    language: str | None,
-    story: int | None,
-) -> _Select:
-    """Articles of one outlet, language and story, published (else first seen) since a time."""
-    if outlet is not None:
-        query = query.join(Article.outlet).where(Outlet.name == outlet)
-    if language is not None:
-        query = query.where(Article.language == language)
-    if since is not None:
+def count_articles(session: Session, filters: ArticleFilter) -> int:
+    """How many articles `list_articles` would list with these filters and no limit."""
+    query = _articles_matching(session, filters)
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _articles_matching(session: Session, filters: ArticleFilter) -> Select[Article]:
+    """The articles the filters take (none when the search holds nothing searchable)."""
+    query = select(Article).join(Article.outlet)
+    if filters.outlet is not None:
+        query = query.where(Outlet.name == filters.outlet)
+    if filters.language is not None:
+        query = query.where(Article.language == filters.language)
+    if filters.min_score is not None:
+        query = query.where(Article.topic_score >= filters.min_score)
+    if filters.since is not None:
         query = query.where(
             or_(
-                Article.published >= since,
-                and_(Article.published.is_(None), Article.first_seen >= since),
+                Article.published >= filters.since,
+                and_(Article.published.is_(None), Article.first_seen >= filters.since),
             )
         )
-    if story is not None:
+    if filters.story is not None:
         query = query.join(Lineage, Lineage.article_id == Article.id).where(
-            Lineage.story_id == story
+            Lineage.story_id == filters.story
         )
+    if filters.search is not None:
+        query = query.where(article_search(session, filters.search))
     return query
 
 
@@ -312,6 +329,35 @@ def article_search(session: Session, search: str) -> ColumnElement[bool]:
     """The articles `list_articles` finds for ``search`` (nothing when it holds no word)."""
     terms = search_terms(search)
     return _search_clause(session, terms) if terms else false()
+
+
+def iter_article_texts(session: Session, batch_size: int = 500) -> Iterator[tuple[int, str, float]]:
+    """Every article's id, seed text (title, blank line, text) and stored topic score."""
+    query = select(Article.id, Article.title, Article.text, Article.topic_score).order_by(
+        Article.id
+    )
+    for article_id, title, body, score in session.execute(
+        query.execution_options(yield_per=batch_size)
+    ):
+        yield article_id, f"{title}\n\n{body}", float(score)
+
+
+def set_topic_scores(session: Session, scores: Mapping[int, float]) -> None:
+    """Store new topic scores (a topic changed); the caller commits."""
+    session.execute(
+        update(Article),
+        [{"id": article_id, "topic_score": score} for article_id, score in scores.items()],
+    )
+
+
+def article_languages(session: Session) -> dict[str, int]:
+    """Stored articles per language code (articles of unknown language left out)."""
+    rows = session.execute(
+        select(Article.language, func.count(Article.id))
+        .where(Article.language.is_not(None))
+        .group_by(Article.language)
+    )
+    return {str(lang): int(n) for lang, n in sorted(rows, key=lambda row: str(row[0]))}
 
 
 def _search_clause(session: Session, terms: list[str]) -> ColumnElement[bool]:
@@ -381,8 +427,9 @@ def iter_articles(
     fetched in batches so exports of any size stay small."""
     after = 0
     while True:
+        filters = ArticleFilter(outlet=outlet, since=since, language=language, story=story)
         batch = session.scalars(
-            _filtered(select(Article), outlet, since, language, story)
+            _articles_matching(session, filters)
             .where(Article.id > after)
             .order_by(Article.id)
             .limit(batch_size)

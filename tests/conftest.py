@@ -111,7 +111,13 @@ def no_process_left_behind() -> Iterator[None]:
 def run_cli(
     *args: str, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `newsmon` entry point in a child process."""
+    """Run the real `newsmon` entry point in a child process.
+
+    Its output is a pipe, so tables are 200 columns wide whatever terminal runs the
+    tests, unless ``env`` sets ``COLUMNS`` (a terminal's width) itself.
+    """
+    if env is None:
+        env = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
     return subprocess.run(
         [sys.executable, "-m", "newsmon", *args],
         capture_output=True,

@@ -71,7 +71,7 @@ def test_articles_filters_by_outlet_language_and_date(crawled: CrawledStore) -> 
     )
     assert f"{expected} article(s)" in result.stdout
     assert expected > 0
-    bad = run_cli("articles", "--since", "yesterday", "--db", crawled.db_url)
+    bad = run_cli("articles", "--since", "soon", "--db", crawled.db_url)
     assert bad.returncode == 2
     assert "2022-06-15" in bad.stderr
 
@@ -184,6 +184,8 @@ def test_record_writes_a_fixture_that_the_extraction_reproduces(
         outlet,
         "--fixtures",
         str(tmp_path),
+        "--outlets",
+        str(crawled.outlets_file),
         "--allow-private",
     )
     assert result.returncode == 0, result.stderr

@@ -16,10 +16,13 @@ import re
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from crawler.outlets import load_registry
+from crawler.topic import load_topic
 from tests.conftest import CrawledStore
 
 README = Path(__file__).parents[1] / "README.md"
@@ -36,12 +39,14 @@ NOT_RUN = {
     "newsmon crawl": "crawls every real outlet: no network in tests",
     "newsmon outlets check xinhua_en": "fetches a real outlet: no network in tests "
     "(tests/test_outlets.py checks outlets over loopback)",
-    "newsmon report [RUN_ID | --since 2022-06-15] [--format md|json]": "a synopsis; its forms "
-    "are run below as `report 1`, `report --since 2022-06-15` and `report --format json`",
+    "newsmon report [RUN_ID | --crawled-since yesterday] [--format text|md|json]": "a synopsis; "
+    "its forms are run below",
 }
 SYNOPSIS_FORMS = (
     "newsmon report 1",
-    "newsmon report --since 2022-06-15",
+    "newsmon report --crawled-since 2022-06-15",
+    "newsmon report --crawled-since 7d",
+    "newsmon report --format text",
     "newsmon report --format json",
 )
 
@@ -62,7 +67,8 @@ def test_every_readme_command_is_run_or_says_why_not() -> None:
 
 @pytest.fixture(scope="module")
 def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder as a reader has it after the demo: ./newsmon.db, two texts and a pairs file."""
+    """A folder as a reader has it after the demo: ./newsmon.db, two texts, a pairs file and
+    the README's topic file."""
     folder = tmp_path_factory.mktemp("reader")
     with sqlite3.connect(crawled.db_path) as src, sqlite3.connect(folder / "newsmon.db") as dst:
         src.backup(dst)
@@ -77,19 +83,29 @@ def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactor
         }
         for a, b in itertools.pairwise(seeds)
     ]
+    (topic,) = [block for block in readme_toml_blocks() if "[concept." in block]
+    (folder / "iran-talks.toml").write_text(topic, encoding="utf-8")
     (folder / "pairs.jsonl").write_text(
         "".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8"
     )
     return folder
 
 
+# What a reader puts for ID, read from the store as they read it from a listing.
+ID_FROM = {
+    "story": "SELECT min(id) FROM stories",
+    "show": "SELECT min(id) FROM articles",
+    "rewrites": "SELECT min(article_id) FROM relations WHERE relation = 'translation'",
+}
+
+
 def _as_run_here(command: str, folder: Path) -> list[str]:
-    """The command's arguments; a story id is the one the reader sees in `newsmon stories`."""
+    """The command's arguments, with ID replaced by an id the reader sees in a listing."""
     args = command.split()[1:]
-    if args[:1] == ["story"]:
+    if "ID" in args:
         with sqlite3.connect(folder / "newsmon.db") as con:
-            (first,) = con.execute("SELECT min(id) FROM stories").fetchone()
-        args = ["story", str(first), *args[2:]]
+            (found,) = con.execute(ID_FROM[args[0]]).fetchone()
+        args = [str(found) if arg == "ID" else arg for arg in args]
     return args
 
 
@@ -110,3 +126,25 @@ def test_readme_command_runs(command: str, reader_folder: Path) -> None:
     assert result.returncode == 0, f"`{command}` exited {result.returncode}: {result.stderr}"
     assert "Traceback" not in result.stderr
     assert result.stdout.strip() or result.stderr.strip(), f"`{command}` printed nothing"
+
+
+def readme_toml_blocks() -> list[str]:
+    """The README's ``toml`` blocks, dedented as a reader copies them."""
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    return [textwrap.dedent(block) for block in blocks]
+
+
+def test_every_toml_block_in_the_readme_loads(tmp_path: Path) -> None:
+    """An outlet entry loads into the registry, a topic loads as a topic; nothing else."""
+    blocks = readme_toml_blocks()
+    kinds = []
+    for number, block in enumerate(blocks):
+        mine = tmp_path / f"readme-{number}.toml"
+        mine.write_text(block, encoding="utf-8")
+        if "[outlet." in block:
+            assert load_registry([mine], builtin=False), block
+            kinds.append("outlet")
+        else:
+            assert load_topic(mine).concepts, block
+            kinds.append("topic")
+    assert sorted(kinds) == ["outlet", "topic"]

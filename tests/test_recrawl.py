@@ -292,6 +292,8 @@ def test_the_scheduler_service_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         text=True,
     )
     assert service.stdout is not None
+    # An empty store gets the default crawl, and the service says so (issue 14).
+    assert "added daily-all-outlets" in service.stdout.readline()
     assert "scheduler running" in service.stdout.readline()  # signal handlers are in place
     service.send_signal(signal.SIGTERM)
     out, err = service.communicate(timeout=60)

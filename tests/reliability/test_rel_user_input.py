@@ -94,18 +94,15 @@ def test_sql_in_a_search_finds_nothing_and_drops_nothing(hostile_store: Path, te
     assert _count(hostile_store) == len(HOSTILE_TITLES)
 
 
-def test_sql_in_a_filter_finds_nothing(hostile_store: Path) -> None:
-    result = run_newsmon(
-        "articles",
-        "--outlet",
-        "x' OR '1'='1",
-        "--lang",
-        "en' --",
-        "--db",
-        f"sqlite:///{hostile_store}",
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 article(s)" in result.stdout
+def test_sql_in_a_filter_is_a_name_the_store_does_not_have(hostile_store: Path) -> None:
+    """The filter is compared as a value: no outlet or language has that name (issue 14:
+    an unknown name is an error listing the real ones, not an empty list)."""
+    for option, value in (("--outlet", "x' OR '1'='1"), ("--lang", "en' --")):
+        result = run_newsmon("articles", option, value, "--db", f"sqlite:///{hostile_store}")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert value in result.stderr
+        assert "Traceback" not in result.stderr
+    assert _count(hostile_store) == len(HOSTILE_TITLES)
 
 
 @settings(
