@@ -94,6 +94,8 @@ def reader_folder(crawled: CrawledStore, tmp_path_factory: pytest.TempPathFactor
 # What a reader puts for ID, read from the store as they read it from a listing.
 ID_FROM = {
     "story": "SELECT min(id) FROM stories",
+    "articles": "SELECT min(id) FROM stories",
+    "export": "SELECT min(id) FROM stories",
     "show": "SELECT min(id) FROM articles",
     "rewrites": "SELECT min(article_id) FROM relations WHERE relation = 'translation'",
 }
