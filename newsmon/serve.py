@@ -66,6 +66,7 @@ def serve(
     console.print(
         f"newsmon view of {path} on http://{HOST}:{bound}/ (read-only; Ctrl-C stops).",
         highlight=False,
+        soft_wrap=True,  # one line whatever the width: people and scripts copy the address
     )
     sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):
