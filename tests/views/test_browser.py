@@ -98,7 +98,7 @@ def test_a_chinese_word_is_found_in_the_browser_and_by_newsmon(
     web = {cell.text_content().strip() for cell in dom.xpath("//td[contains(@class, 'col-id')]")}
     cli = run_cli("articles", "--search", "普京", "--db", relinked)
     assert cli.returncode == 0, cli.stderr
-    listed = set(re.findall(r"^(\d+) ", cli.stdout, flags=re.MULTILINE))
+    listed = set(re.findall(r"^ *(\d+)  +\S", cli.stdout, flags=re.MULTILINE))
     assert web
     assert web == listed
 

@@ -71,7 +71,7 @@ def test_articles_of_a_story_and_an_export_with_lineage(
 ) -> None:
     listed = run_cli("articles", "--story", str(seeds.story), "--limit", "500", "--db", relinked)
     assert listed.returncode == 0
-    rows = set(re.findall(r"^(\d+) ", listed.stdout, flags=re.MULTILINE))
+    rows = set(re.findall(r"^ *(\d+)  +\S", listed.stdout, flags=re.MULTILINE))
     assert {str(article_id) for article_id in seeds.ids.values()} <= rows
     jsonl = tmp_path / "story.jsonl"
     result = run_cli(
