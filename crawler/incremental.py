@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from scrapy.settings import BaseSettings
+from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.database import sessions_for
 from crawler.discovery import Link
 from storage.recrawl import KnownPage, known_pages, load_validators, outlet_watermark
 
@@ -89,10 +89,15 @@ def conditional_headers(state: CrawlState, url: str) -> dict[str, str]:
     return headers
 
 
-def load_state(settings: BaseSettings, outlet: str, discovery_urls: list[str]) -> CrawlState:
-    if not settings.getbool("NEWSMON_INCREMENTAL", True):
+def load_state(
+    settings: BaseSettings,
+    readers: sessionmaker[Session] | None,
+    outlet: str,
+    discovery_urls: list[str],
+) -> CrawlState:
+    if readers is None:  # not incremental: every listed page is fetched
         return CrawlState(recheck_days=settings.getfloat("NEWSMON_RECHECK_DAYS", 3.0))
-    with sessions_for(settings, write=False)() as session:
+    with readers() as session:
         return CrawlState(
             known=known_pages(session, outlet),
             validators=load_validators(session, discovery_urls),

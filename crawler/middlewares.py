@@ -21,6 +21,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
 from crawler.urls import is_fetchable
+from storage import counters
 
 
 class FetchGuardMiddleware:
@@ -35,7 +36,7 @@ class FetchGuardMiddleware:
     def process_request(self, request: Request) -> None:
         if not is_fetchable(request.url, allow_private=self.allow_private):
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newsmon/skipped/unsafe_url")
+            self.crawler.stats.inc_value(counters.stat(counters.UNSAFE_URL))
             raise IgnoreRequest(f"refused to fetch {request.url}: not a public http(s) address")
 
 

@@ -51,6 +51,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "crawler.context.OwnContext": 0,  # off when the runner hands the crawl its context
     "crawler.extensions.CrawlRunRecorder": 100,
 }
 

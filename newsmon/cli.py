@@ -58,6 +58,7 @@ from newsmon.runner import ABANDONED_RUN, CrawlOptions, Interrupted, run_crawl
 from newsmon.schedule_cli import schedule_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
+from storage import counters
 from storage.db import StorageError
 from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
@@ -590,7 +591,7 @@ def runs(
         for stats in (run.stats or {}).values():
             for heading, value in summary_counts(stats).items():
                 totals[heading] = totals.get(heading, 0) + value
-            totals["updated"] = totals.get("updated", 0) + int(stats.get("recheck/updated", 0))
+            totals["updated"] = totals.get("updated", 0) + counters.count(stats, counters.UPDATED)
         table.add_row(
             str(run.id),
             f"{run.started_at:%Y-%m-%d %H:%M}",

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from crawler.linking import summarize
 from dedup.features import Doc
+from dedup.judging import summarize
 from dedup.verdict import Verdict, relate
 from newsmon.common import DbOption, UserError, console, parse_since, store
 from storage.lineage import (

@@ -24,19 +24,7 @@ from storage.models import (
     Story,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class LinkableArticle:
-    """What a verdict needs of a stored article."""
-
-    id: int
-    outlet: str
-    title: str
-    text: str
-    language: str | None
-    published: datetime | None
-    first_seen: datetime
+from storage.records import LinkableArticle
 
 
 @dataclass(frozen=True)

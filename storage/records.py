@@ -144,3 +144,16 @@ class SkippedPage:
     reason: str
     run_id: int | None
     seen_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkableArticle:
+    """What a verdict needs of a stored article."""
+
+    id: int
+    outlet: str
+    title: str
+    text: str
+    language: str | None
+    published: datetime | None
+    first_seen: datetime

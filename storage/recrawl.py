@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import counters as names
 from storage.models import (
     Article,
     ArticleUrlRow,
@@ -184,7 +185,7 @@ def outlet_watermark(session: Session, outlet: str) -> datetime | None:
 STALE_AFTER_RUNS = 3
 BACKOFF_BASE_HOURS = 6
 BACKOFF_MAX_HOURS = 7 * 24
-BLOCKED_STATUSES = ("http/403", "http/429", "skipped/challenge")
+BLOCKED_STATUSES = (names.HTTP + "403", names.HTTP + "429", names.CHALLENGE)
 
 
 def update_health(
@@ -204,14 +205,11 @@ def update_health(
     )
     session.add(health)
     now = utcnow()
-    fetched = (
-        int(counters.get("pages_fetched", 0))
-        + int(counters.get("discovery/feeds", 0))
-        + int(counters.get("discovery/sitemaps", 0))
-        + int(counters.get("discovery/not_modified", 0))
+    fetched = names.count(
+        counters, names.PAGES_FETCHED, names.FEEDS, names.SITEMAPS, names.NOT_MODIFIED
     )
-    failures = sum(int(v) for k, v in counters.items() if k.startswith("failed/"))
-    new = int(counters.get("stored", 0))
+    failures = names.total(counters, names.FAILED)
+    new = names.count(counters, names.STORED)
     failed_run = counters.get("finish_reason") not in (None, "finished") or (
         failures > 0 and fetched == 0
     )

@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.context import CrawlContext
 from crawler.discovery import (
     DiscoveryError,
     Link,
@@ -49,8 +50,7 @@ from crawler.outlets import Outlet
 from crawler.pages import FetchedPage, cached_topic
 from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
-
-STAT = "newsmon"
+from storage import counters
 
 
 def _content_type(response: Response) -> str | None:
@@ -91,13 +91,17 @@ class OutletSpider(scrapy.Spider):
         # The newest date any feed or sitemap gave: the next run's watermark, in the
         # outlet's own clock rather than ours.
         self.newest_listed: datetime | None = None
+        # What each listing gave, by URL: the run recorder keeps it with the run's counters.
+        self.listings: dict[str, dict[str, Any]] = {}
         self.state = CrawlState()
 
     # -- discovery ---------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
-        self.state = load_state(self.settings, self.outlet.name, listings)
+        incremental = self.settings.getbool("NEWSMON_INCREMENTAL", True)
+        readers = CrawlContext.of(self.crawler).readers() if incremental else None
+        self.state = load_state(self.settings, readers, self.outlet.name, listings)
         for url in self.outlet.feeds:
             yield self._discovery_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
@@ -132,7 +136,7 @@ class OutletSpider(scrapy.Spider):
 
     def _listing_unchanged(self, response: Response) -> bool:
         if response.status == 304:
-            self._inc("discovery/not_modified")
+            self._inc(counters.NOT_MODIFIED)
             return True
         return False
 
@@ -149,7 +153,7 @@ class OutletSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
-        self._inc("discovery/feeds")
+        self._inc(counters.FEEDS)
         listing = self._read(
             "feed",
             response,
@@ -163,7 +167,7 @@ class OutletSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
-        self._inc("discovery/sitemaps")
+        self._inc(counters.SITEMAPS)
         sitemap = self._read(
             "sitemap",
             response,
@@ -184,20 +188,20 @@ class OutletSpider(scrapy.Spider):
 
     def on_robots_error(self, failure: Failure) -> None:
         """A robots.txt that cannot be read announces no sitemaps; that is not a failure."""
-        self._inc("discovery/robots_unavailable")
+        self._inc(counters.ROBOTS_UNAVAILABLE)
         self.logger.info("robots.txt not read: %s", failure.getErrorMessage())
 
     def _child_sitemaps(self, children: Iterable[Link]) -> Iterator[scrapy.Request]:
         for child in children:
             if not within_lookback(child, self._now, self.outlet.lookback_days):
-                self._inc("skipped/too_old")
+                self._inc(counters.SKIPPED + "too_old")
             elif not child_sitemap_due(self.state, child):
-                self._inc("skipped/sitemap_unchanged")
+                self._inc(counters.SKIPPED + "sitemap_unchanged")
             elif self._may_fetch(child.url):
                 yield self._discovery_request(child.url, self.parse_sitemap, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
-        self._inc("discovery/sections")
+        self._inc(counters.SECTIONS)
         listing = self._read("section", response, lambda: self.section_listing(response))
         if listing is not None:
             yield from self.follow(listing.links)
@@ -217,10 +221,10 @@ class OutletSpider(scrapy.Spider):
             self._note_listing(response.url, {"kind": kind, "error": str(exc)})
             return None
         kept = len(listing.links) + len(listing.children)
-        self._inc("links/found", listing.found)
-        self._inc("links/kept", kept)
+        self._inc(counters.LINKS_FOUND, listing.found)
+        self._inc(counters.LINKS_KEPT, kept)
         for reason, count in listing.dropped.items():
-            self._inc(f"links/dropped/{reason}", count)
+            self._inc(counters.LINKS_DROPPED + reason, count)
         self._note_listing(
             response.url,
             {"kind": kind, "found": listing.found, "kept": kept, "dropped": listing.dropped},
@@ -228,10 +232,7 @@ class OutletSpider(scrapy.Spider):
         return listing
 
     def _note_listing(self, url: str, figures: dict[str, Any]) -> None:
-        assert self.crawler.stats is not None
-        listings = self.crawler.stats.get_value(f"{STAT}/listings") or {}
-        listings[url] = figures
-        self.crawler.stats.set_value(f"{STAT}/listings", listings)
+        self.listings[url] = figures
 
     def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
@@ -261,7 +262,7 @@ class OutletSpider(scrapy.Spider):
         if self.article_url(url) is None:
             return None
         if not within_lookback(link, self._now, self.outlet.lookback_days):
-            self._inc("skipped/too_old")
+            self._inc(counters.SKIPPED + "too_old")
             return None
         if link.published is not None and (
             self.newest_listed is None or link.published > self.newest_listed
@@ -271,20 +272,20 @@ class OutletSpider(scrapy.Spider):
         if decision in ("known", "before_watermark"):
             if decision == "known" and link.published is None:
                 self._undated_known.add(url)
-            self._inc(f"skipped/{decision}")
+            self._inc(counters.SKIPPED + decision)
             return None
         if self._title_rejects(link):
             # Not recorded in the store: the verdict is only as good as the listings
             # seen, and the next run judges the title again without a fetch.
             if url not in self._title_rejected:
                 self._title_rejected.add(url)
-                self._inc("skipped/off_topic_title")
+                self._inc(counters.OFF_TOPIC_TITLE)
             return None
         if url in self._title_rejected:
             # Fetch after all whatever any listing leaves open, so the outcome
             # does not depend on which of an outlet's listings arrives first.
             self._title_rejected.discard(url)
-            self._inc("skipped/off_topic_title", -1)
+            self._inc(counters.OFF_TOPIC_TITLE, -1)
         recheck_of = self.state.known[url].article_id if decision == "recheck" else None
         if recheck_of is not None:
             self._inc("rechecks")
@@ -305,7 +306,7 @@ class OutletSpider(scrapy.Spider):
         if not self._may_fetch(url):
             return None
         if not self.outlet.is_article_url(url):
-            self._inc("skipped/not_article_url")
+            self._inc(counters.SKIPPED + "not_article_url")
             return None
         return url
 
@@ -320,7 +321,7 @@ class OutletSpider(scrapy.Spider):
     def _may_fetch(self, url: str) -> bool:
         refusal = self._refusal(url)
         if refusal is not None:
-            self._inc(f"skipped/{refusal}")
+            self._inc(counters.SKIPPED + refusal)
         return refusal is None
 
     @property
@@ -332,7 +333,7 @@ class OutletSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, link: Link, recheck_of: int | None = None
     ) -> Iterator[FetchedPage]:
-        self._inc("pages_fetched")
+        self._inc(counters.PAGES_FETCHED)
         encoding = response.encoding if isinstance(response, TextResponse) else None
         yield FetchedPage(
             outlet=self.outlet.name,
@@ -369,13 +370,13 @@ class OutletSpider(scrapy.Spider):
                     410,
                 )
             ):
-                self._inc("removed")  # a stored article the outlet took down
+                self._inc(counters.REMOVED)  # a stored article the outlet took down
                 self.logger.info("%s is gone (HTTP %d); the stored copy is kept", url, status)
                 return
-            self._inc(f"http/{status}")
+            self._inc(f"{counters.HTTP}{status}")
             self._fail(f"{kind}_http_{status}", url, message)
         elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
-            self._inc("skipped/robots_disallowed")  # a decision, not a failure
+            self._inc(counters.SKIPPED + "robots_disallowed")  # a decision, not a failure
         elif isinstance(error, IgnoreRequest):
             # The fetch guard, an offsite redirect, too many redirects, a size limit.
             self._fail(f"{kind}_refused", url, message)
@@ -409,8 +410,8 @@ class OutletSpider(scrapy.Spider):
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STAT}/{key}", count)
+        self.crawler.stats.inc_value(counters.stat(key), count)
 
     def _fail(self, kind: str, url: str, message: str) -> None:
-        self._inc(f"failed/{kind}")
+        self._inc(counters.FAILED + kind)
         self.logger.warning("%s failed for %s: %s", kind, url, message)
