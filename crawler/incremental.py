@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.discovery import Link
 from storage.recrawl import KnownPage, known_pages, load_validators, outlet_watermark
 
-Decision = Literal["new", "recheck", "known", "before_watermark"]
+Decision = Literal["new", "recheck", "known", "before_watermark", "retry_later"]
 
 # Feeds and sitemaps are re-dated by some CMSs a little after publication;
 # a day of slack keeps the watermark from cutting genuinely new pages.
@@ -56,7 +56,9 @@ def decide(state: CrawlState, url: str, link: Link, now: datetime) -> Decision:
             return "before_watermark"
         return "new"
     if page.retry:
-        return "new"  # lost to a temporary failure last time, whatever the watermark says
+        # Lost to a temporary failure last time: fetched again whatever the watermark
+        # says, once its back-off has passed.
+        return "new" if page.retry_at is None or now >= page.retry_at else "retry_later"
     if page.article_id is None:
         return "known"  # skipped before (off-topic, not an article): not worth a refetch
     if (
@@ -99,7 +101,9 @@ def load_state(
         return CrawlState(recheck_days=settings.getfloat("NEWSMON_RECHECK_DAYS", 3.0))
     with readers() as session:
         return CrawlState(
-            known=known_pages(session, outlet),
+            known=known_pages(
+                session, outlet, timedelta(hours=settings.getfloat("NEWSMON_RETRY_BACKOFF_HOURS"))
+            ),
             validators=load_validators(session, discovery_urls),
             watermark=outlet_watermark(session, outlet),
             recheck_days=settings.getfloat("NEWSMON_RECHECK_DAYS", 3.0),

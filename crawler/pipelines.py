@@ -103,6 +103,7 @@ class StorePipeline:
             or not self.validators
             or self.context.refused is not None
             or self.retry_later
+            or getattr(self.crawler.spider, "retries_pending", False)
         ):
             return
         try:

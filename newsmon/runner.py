@@ -66,6 +66,7 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
             AUTOTHROTTLE_ENABLED=False,
             CONCURRENT_REQUESTS_PER_DOMAIN=8,
             DOWNLOAD_TIMEOUT=15,
+            NEWSMON_RETRY_BACKOFF_HOURS=0,
         )
     overrides.update(options.extra_settings)
     settings.setdict(overrides, priority="cmdline")

@@ -25,6 +25,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import TCPTimedOutError
+from twisted.internet.error import TimeoutError as ConnectTimeout
 from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
@@ -47,10 +50,14 @@ from crawler.incremental import (
     load_state,
 )
 from crawler.outlets import Outlet
-from crawler.pages import FetchedPage, cached_topic
+from crawler.pages import FetchedPage, PageSkip, cached_topic
 from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
 from storage import counters
+
+# HTTP answers that are temporary whatever the page (every 5xx is too), by skip reason.
+_temporary_http = {408: "timeout", 429: "rate_limited"}
+_TIMEOUTS = (TimeoutError, defer.TimeoutError, ConnectTimeout, TCPTimedOutError)
 
 
 def _content_type(response: Response) -> str | None:
@@ -93,6 +100,8 @@ class OutletSpider(scrapy.Spider):
         self.newest_listed: datetime | None = None
         # What each listing gave, by URL: the run recorder keeps it with the run's counters.
         self.listings: dict[str, dict[str, Any]] = {}
+        # Some listed page waits for a retry a later run makes (see `decide`).
+        self.retries_pending = False
         self.state = CrawlState()
 
     # -- discovery ---------------------------------------------------------
@@ -269,6 +278,12 @@ class OutletSpider(scrapy.Spider):
         ):
             self.newest_listed = link.published
         decision = decide(self.state, url, link, self._now)
+        if decision == "retry_later":
+            # Lost to a temporary failure lately: fetched by a later run, so this one must
+            # not keep the listings' validators (a 304 next time would hide the page).
+            self.retries_pending = True
+            self._inc(counters.SKIPPED + decision)
+            return None
         if decision in ("known", "before_watermark"):
             if decision == "known" and link.published is None:
                 self._undated_known.add(url)
@@ -348,8 +363,13 @@ class OutletSpider(scrapy.Spider):
             recheck_of=recheck_of,
         )
 
-    def on_error(self, failure: Failure) -> None:
-        """Count and log every request that ended without a response to parse."""
+    def on_error(self, failure: Failure) -> PageSkip | None:
+        """Count and log every request that ended without a response to parse.
+
+        An article lost to a failure that says nothing about the page (a server error,
+        a rate limit outlasting the retries, a timeout, a failed connection) is handed
+        to the store as a temporary skip: later runs fetch it again (bounded, backed off).
+        """
         request = getattr(failure, "request", None)
         url = _origin(request) if request is not None else "?"
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
@@ -359,6 +379,7 @@ class OutletSpider(scrapy.Spider):
             self._note_listing(
                 request.url, {"kind": request.meta["newsmon_listing"], "error": message}
             )
+        temporary: str | None = None
         if isinstance(error, HttpError):  # an IgnoreRequest too, so it goes first
             status = error.response.status
             if (
@@ -372,9 +393,10 @@ class OutletSpider(scrapy.Spider):
             ):
                 self._inc(counters.REMOVED)  # a stored article the outlet took down
                 self.logger.info("%s is gone (HTTP %d); the stored copy is kept", url, status)
-                return
+                return None
             self._inc(f"{counters.HTTP}{status}")
             self._fail(f"{kind}_http_{status}", url, message)
+            temporary = _temporary_http.get(status, "server_error" if status >= 500 else None)
         elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
             self._inc(counters.SKIPPED + "robots_disallowed")  # a decision, not a failure
         elif isinstance(error, IgnoreRequest):
@@ -382,6 +404,12 @@ class OutletSpider(scrapy.Spider):
             self._fail(f"{kind}_refused", url, message)
         else:
             self._fail(kind, url, message)
+            temporary = "timeout" if isinstance(error, _TIMEOUTS) else "unreachable"
+        if temporary is None or kind != "article" or request is None:
+            return None
+        listed = (request.meta.get("redirect_urls") or [request.url])[0]
+        recheck_of = request.meta.get("newsmon_recheck_of")
+        return PageSkip(self.outlet.name, listed, temporary, message, recheck_of)
 
     def on_scheduled(self, request: scrapy.Request) -> None:
         """A redirect to another host or a forbidden address is refused by Scrapy's
