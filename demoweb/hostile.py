@@ -276,17 +276,10 @@ def build_flaky_web(
     fresh = _first_of_their_kind("en", skip=0)
     flaky = article_html(next(fresh)).encode()
     headers = (("Retry-After", retry_after),) if retry_after is not None else ()
-    cases: list[tuple[Case, Resource]] = [
-        (
-            Case("flaky", "/news/flaky", Expect.STORED, "article", clean_html=flaky),
-            Flaky(
-                status=status,
-                failures=failures,
-                fault_headers=headers,
-                then=_resource(flaky, _HTML),
-            ),
-        )
-    ]
+    recovers = Flaky(
+        status=status, failures=failures, fault_headers=headers, then=_resource(flaky, _HTML)
+    )
+    cases: list[tuple[Case, Resource]] = []
     for n in range(others):
         good = article_html(next(fresh)).encode()
         cases.append(
@@ -295,6 +288,10 @@ def build_flaky_web(
                 _resource(good, _HTML),
             )
         )
+    # Listed between the good pages: whatever order a crawler takes the listing in, some
+    # of them are still to be fetched when the flaky page fails.
+    middle = (Case("flaky", "/news/flaky", Expect.STORED, "article", clean_html=flaky), recovers)
+    cases.insert(len(cases) // 2, middle)
     return _one_fault_web(*cases)
 
 

@@ -38,7 +38,7 @@ class RequestRecord(NamedTuple):
     status: int
     size: int  # body bytes sent (after compression)
     user_agent: str = ""
-    at: float = 0.0  # time.monotonic() when the answer was sent
+    at: float = 0.0  # time.monotonic() when the request was answered
 
 
 class RequestLog:

@@ -50,7 +50,7 @@ UNSAFE_URL = SKIPPED + "unsafe_url"
 OFF_TOPIC = SKIPPED + "off_topic"
 OFF_TOPIC_TITLE = SKIPPED + "off_topic_title"
 CHALLENGE = SKIPPED + "challenge"
-RETRY_AFTER_DELAYS = "retry_after/delays"
+RETRY_AFTER = "retry_after/waits"  # a host paused as a 429/503 asked before a retry
 
 
 def stat(name: str) -> str:

@@ -55,3 +55,28 @@ def test_a_page_lost_to_server_errors_is_fetched_again_by_the_next_run(tmp_path:
     assert _query(db, "SELECT status FROM crawl_runs ORDER BY id") == [("partial",), ("succeeded",)]
     # Every other page was stored by the first run and is not fetched again.
     assert _query(db, "SELECT count(*) FROM articles") == [(len(flaky.cases),)]
+
+
+def test_retry_after_pauses_the_host_instead_of_sleeping_in_a_slot(tmp_path: Path) -> None:
+    """The 429 asks for 3 s: the retry comes no sooner, and meanwhile no other request goes
+    to that host (the pages still queued wait with it), where a sleep in the middleware
+    let every other request to the host through. A download delay, as every real crawl
+    has (1 s by default), keeps pages queued for the host when the 429 comes back."""
+    asked = 3.0
+    flaky = build_flaky_web(429, failures=1, retry_after=str(int(asked)), others=12)
+    db = tmp_path / "retry_after.db"
+    with demoweb.serve(flaky.web) as web:
+        outlets_file = write_outlets_file(demo_outlets(web), tmp_path / "outlets.toml")
+        _crawl(outlets_file, db, "DOWNLOAD_DELAY=0.2")
+        log = [r for r in web.request_log.records() if r.path.startswith("/news/")]
+    (refused,) = [r for r in log if r.status == 429]
+    (retried,) = [r for r in log if r.path == "/news/flaky" and r.status == 200]
+    resumed = refused.at + asked - 0.1  # a second's granularity at most
+    assert retried.at >= resumed
+    # A request already on its way when the 429 came back may still be answered after it.
+    assert [r.path for r in log if refused.at + 0.5 < r.at < resumed] == []
+    waited = [r for r in log if r.at >= resumed and r is not retried]
+    assert waited
+    ((stats,),) = _query(db, "SELECT stats FROM crawl_runs")
+    assert json.loads(str(stats))[OUTLET]["retry_after/waits"] == 1
+    assert _query(db, "SELECT count(*) FROM articles") == [(len(flaky.cases),)]
