@@ -98,9 +98,12 @@ class CrawlContext:
         return previous, self._last_recorded
 
     def linker_for(self, session: Session) -> Linker:
-        """The crawl's candidate index, built from the store the first time."""
+        """The crawl's candidate index: built from the store the first time, then brought
+        up to date with what concurrent crawls of other outlets linked meanwhile."""
         if self.linker is None:
             self.linker = Linker.from_store(session)
+        else:
+            self.linker.refresh(session)
         return self.linker
 
     def close(self) -> None:

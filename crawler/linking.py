@@ -31,6 +31,7 @@ from storage.lineage import (
     save_relation,
     save_signature,
     set_sources,
+    signed_through,
     stories_of,
     story_firsts,
     story_profiles,
@@ -69,26 +70,35 @@ class Linker:
     once, by the later-prepared article; jobs are recorded in prepare order.
     """
 
-    def __init__(self, index: CandidateIndex) -> None:
+    def __init__(self, index: CandidateIndex, read_through: int = 0) -> None:
         self.index = index
+        # Every signature stored for an article up to this id is in the index.
+        self.read_through = read_through
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
-        return cls(
-            CandidateIndex.rebuild(
-                (
-                    str(row.article_id),
-                    DocSignature(
-                        row.minhash,
-                        tuple(row.anchor_keys),
-                        row.language or "und",
-                        row.terms,
-                        row.when,
-                    ).to_bytes(),
-                )
-                for row in iter_signatures(session)
+        linker = cls(CandidateIndex())
+        linker.refresh(session)
+        return linker
+
+    def refresh(self, session: Session) -> int:
+        """Index the signatures stored since the last look; returns how many were new.
+
+        Another process (a crawl of other outlets, `newsmon relink`) may have linked
+        articles into the same store since this index was built; they must be
+        candidates for the articles linked here. The ids read through are settled
+        before the signatures are read, so a signature stored in between is read now
+        or by the next refresh, never skipped.
+        """
+        through = signed_through(session, self.read_through)
+        before = len(self.index)
+        for row in iter_signatures(session, after=self.read_through):
+            sig = DocSignature(
+                row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
             )
-        )
+            self.index.add(str(row.article_id), sig)  # an id already indexed is left as it is
+        self.read_through = through
+        return len(self.index) - before
 
     def prepare(self, session: Session, article_id: int, sig: bytes | None = None) -> LinkJob:
         """Read the article and its candidates, and index it; ``sig`` is its signature

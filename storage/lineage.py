@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -159,8 +159,9 @@ class StoredSignature:
     when: datetime
 
 
-def iter_signatures(session: Session) -> Iterator[StoredSignature]:
-    """Every signature, in the order the articles were stored (the index's insertion order)."""
+def iter_signatures(session: Session, after: int = 0) -> Iterator[StoredSignature]:
+    """Every signature (of the articles after id ``after``), in the order the articles were
+    stored (the index's insertion order)."""
     rows = session.execute(
         select(
             ArticleSignature.article_id,
@@ -172,11 +173,39 @@ def iter_signatures(session: Session) -> Iterator[StoredSignature]:
             Article.first_seen,
         )
         .join(Article, Article.id == ArticleSignature.article_id)
+        .where(ArticleSignature.article_id > after)
         .order_by(ArticleSignature.article_id)
         .execution_options(yield_per=2000)
     )
     for article_id, minhash, keys, language, terms, published, seen in rows:
         yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
+
+
+# Linking follows storing within seconds; an article unsigned for longer was left by a
+# crawl that stopped (its outlet's next crawl or `db check --repair` links it).
+LINKING_GRACE = timedelta(minutes=10)
+
+
+def signed_through(session: Session, after: int = 0) -> int:
+    """The highest article id through which every article has its signature, from ``after``.
+
+    Articles are signed when linked, a little after they are stored, by whichever crawl
+    stored them; an index that has read every signature up to this id has missed none.
+    Articles left unsigned longer than LINKING_GRACE hold nobody back.
+    """
+    unsigned = session.scalar(
+        select(func.min(Article.id))
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(
+            Article.id > after,
+            ArticleSignature.article_id.is_(None),
+            Article.first_seen > utcnow() - LINKING_GRACE,
+        )
+    )
+    if unsigned is not None:
+        return int(unsigned) - 1
+    newest = session.scalar(select(func.max(Article.id)).where(Article.id > after))
+    return int(newest) if newest is not None else after
 
 
 def save_relation(
