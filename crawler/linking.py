@@ -20,6 +20,7 @@ from dedup.judging import judge, parsed, summarize, when
 from dedup.lineage import Article, Relative, StoryProfile, earliest, place
 from dedup.verdict import DERIVED, Verdict
 from storage.lineage import (
+    NewRelation,
     article_times,
     clear_lineage,
     connected,
@@ -28,7 +29,7 @@ from storage.lineage import (
     iter_signatures,
     linkable_articles,
     save_placement,
-    save_relation,
+    save_relations,
     save_signature,
     set_sources,
     signed_through,
@@ -133,6 +134,7 @@ class Linker:
         )
         others = {other.id: other for other in job.candidates}
         found = []
+        rows = []
         for other_id, verdict in verdicts:
             if verdict.relation == "unrelated":
                 continue
@@ -140,17 +142,11 @@ class Linker:
             later, earlier = sorted((article, other), key=when, reverse=True)
             evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
             evidence["summary"] = summarize(verdict.relation, verdict.evidence)
-            save_relation(
-                session,
-                later.id,
-                earlier.id,
-                verdict.relation,
-                verdict.score,
-                METHOD,
-                evidence,
-                run_id,
+            rows.append(
+                NewRelation(later.id, earlier.id, verdict.relation, verdict.score, evidence)
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
+        save_relations(session, rows, METHOD, run_id)
         self._place(session, job, found)
         return found
 

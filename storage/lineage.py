@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -208,31 +208,41 @@ def signed_through(session: Session, after: int = 0) -> int:
     return int(newest) if newest is not None else after
 
 
-def save_relation(
-    session: Session,
-    later: int,
-    earlier: int,
-    relation: str,
-    score: float,
-    method: str,
-    evidence: Mapping[str, Any],
-    run_id: int | None = None,
-) -> None:
-    """Store the relation of one pair; each article is linked once (relink clears first).
+@dataclass(frozen=True)
+class NewRelation:
+    """A relation found for an article: the later one (derived) points at the earlier."""
 
-    Not flushed here: an article's relations go to the database together, in
-    one batch, with the session's next query or commit.
+    later: int
+    earlier: int
+    relation: str
+    score: float
+    evidence: Mapping[str, Any]
+
+
+def save_relations(
+    session: Session, relations: Sequence[NewRelation], method: str, run_id: int | None = None
+) -> None:
+    """Store an article's relations in one batch; each pair once (relink clears first).
+
+    One executemany INSERT, not an ORM object per pair: a widely copied story gives an
+    article dozens of relatives, and the crawl process writes every one of them.
     """
-    session.add(
-        Relation(
-            article_id=later,
-            related_id=earlier,
-            relation=relation,
-            score=score,
-            method=method,
-            evidence=dict(evidence),
-            run_id=run_id,
-        )
+    if not relations:
+        return
+    session.execute(
+        insert(Relation),
+        [
+            {
+                "article_id": r.later,
+                "related_id": r.earlier,
+                "relation": r.relation,
+                "score": r.score,
+                "method": method,
+                "evidence": dict(r.evidence),
+                "run_id": run_id,
+            }
+            for r in relations
+        ],
     )
 
 
@@ -328,14 +338,16 @@ def save_placement(
     """Put ``members`` in a story (a new one when ``story_id`` is None), fold the
     ``merge`` stories into it, make ``first`` the article that opens it, and keep
     its new ``profile``."""
-    first_article = session.get(Article, first)
-    assert first_article is not None
+    # Only what the story shows of its first article, not the whole row (its text).
+    title, published = session.execute(
+        select(Article.title, Article.published).where(Article.id == first)
+    ).one()
     story = session.get(Story, story_id) if story_id is not None else None
     if story is None:
-        story = Story(title=first_article.title)
+        story = Story(title=title)
         session.add(story)
-    story.title, story.first_article_id = first_article.title, first
-    story.first_published = first_article.published
+    story.title, story.first_article_id = title, first
+    story.first_published = published
     story.profile = dict(profile) if profile is not None else None
     story.updated_at = utcnow()
     session.flush()
