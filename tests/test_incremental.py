@@ -14,6 +14,7 @@ from storage.db import make_engine, session_factory, upgrade
 from storage.queries import ensure_outlet, record_skip
 from storage.recrawl import (
     MAX_PAGE_ATTEMPTS,
+    TEMPORARY_SKIPS,
     KnownPage,
     known_pages,
     outlets_in_backoff,
@@ -57,18 +58,7 @@ def test_pages_lost_to_a_temporary_failure_are_fetched_again_whatever_the_waterm
     assert decide(state, URL, _link(NOW - timedelta(days=5)), NOW) == "new"
 
 
-@pytest.mark.parametrize(
-    "reason",
-    [
-        "challenge",
-        "worker_crashed",
-        "extraction_error",
-        "server_error",
-        "rate_limited",
-        "timeout",
-        "unreachable",
-    ],
-)
+@pytest.mark.parametrize("reason", sorted(TEMPORARY_SKIPS))
 def test_temporary_skips_are_retried_a_bounded_number_of_times(tmp_path: Path, reason: str) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
     upgrade(engine)

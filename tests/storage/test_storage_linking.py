@@ -41,23 +41,30 @@ def _store_seeds(
     """Store the seeds, by default in the reverse of their publication order."""
     ids = {}
     for path in sorted(SEEDS.glob("*.txt"), key=lambda p: order(HOURS[p.name[:3]])):
-        seed = path.name[:3]
-        title, _, text = path.read_text("utf-8").partition("\n\n")
-        outlet = f"outlet{seed}"
-        ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
-        record = make_record(
-            outlet=outlet,
-            url=f"https://{outlet}.example/2022/06/15/xi-putin",
-            title=title,
-            text=text,
-            language=LANGUAGES.get(seed, "en"),
-            published=PUBLISHED + timedelta(hours=HOURS[seed]),
-        )
-        outcome = store_article(session, record)
-        assert outcome.article_id is not None
-        ids[seed] = outcome.article_id
+        ids[path.name[:3]] = _store_seed_file(session, make_record, path)
     session.commit()
     return ids
+
+
+def _store_seed_file(
+    session: Session, make_record: Callable[..., ArticleRecord], path: Path
+) -> int:
+    """Store one seed as its own outlet's article, published at its hour."""
+    seed = path.name[:3]
+    title, _, text = path.read_text("utf-8").partition("\n\n")
+    outlet = f"outlet{seed}"
+    ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
+    record = make_record(
+        outlet=outlet,
+        url=f"https://{outlet}.example/2022/06/15/xi-putin",
+        title=title,
+        text=text,
+        language=LANGUAGES.get(seed, "en"),
+        published=PUBLISHED + timedelta(hours=HOURS[seed]),
+    )
+    article_id = store_article(session, record).article_id
+    assert article_id is not None
+    return article_id
 
 
 def _lineage(session: Session, ids: dict[str, int]) -> dict[str, tuple[int | None, str | None]]:
@@ -165,22 +172,10 @@ def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -
 
 
 def _store_seed(context: CrawlContext, make_record: Callable[..., ArticleRecord], seed: str) -> int:
-    """Store one seed as its own outlet's article through a crawl's context."""
+    """Store one seed through a crawl's context."""
     (path,) = SEEDS.glob(f"{seed}*.txt")
-    title, _, text = path.read_text("utf-8").partition("\n\n")
-    outlet = f"outlet{seed}"
     with context.transaction() as session:
-        ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
-        record = make_record(
-            outlet=outlet,
-            url=f"https://{outlet}.example/2022/06/15/xi-putin",
-            title=title,
-            text=text,
-            published=PUBLISHED + timedelta(hours=HOURS[seed]),
-        )
-        article_id = store_article(session, record).article_id
-    assert article_id is not None
-    return article_id
+        return _store_seed_file(session, make_record, path)
 
 
 def _link(context: CrawlContext, article_id: int) -> list[Found]:
