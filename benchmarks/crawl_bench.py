@@ -54,28 +54,35 @@ class ChildRun:
     timed_out: bool
     output: str
     peak_rss_mb: float  # largest resident set of any process in the child's tree
-    # Largest sum of the resident sets of every process of the child's session (the crawl,
-    # its fork server and pool workers), sampled twice a second.
+    # Largest sums over every process of the child's session (the crawl, its fork server
+    # and pool workers) of their RSS and of their PSS (see `session_memory`), sampled
+    # twice a second.
     peak_tree_rss_mb: float
+    peak_tree_pss_mb: float
     # User + system time of the child and the descendants it waited for; forkserver pool
     # workers are reaped by the fork server, not the crawl, so their time is not included.
     cpu_seconds: float
     server_cpu_seconds: float  # CPU this process (the web server) spent meanwhile
 
 
-def session_rss(session: int) -> int:
-    """Bytes resident in every process of a session (Linux /proc; 0 elsewhere)."""
-    total = 0
-    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+def session_memory(session: int) -> tuple[int, int]:
+    """Bytes resident in the processes of a session: the sum of their RSS, which counts the
+    pages a fork server shares with its workers once per process, and of their PSS, which
+    splits each shared page between its sharers (Linux /proc; (0, 0) elsewhere)."""
+    rss = pss = 0
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[3]) == session:  # state, ppid, pgrp, session
-                total += int((entry / "statm").read_text().split()[1]) * page
+            if int(stat[stat.rindex(")") + 2 :].split()[3]) != session:  # state ppid pgrp sid
+                continue
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    kb = int(value.split()[0]) * 1024
+                    rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
-    return total
+    return rss, pss
 
 
 def run_child(command: Sequence[str], timeout: float) -> ChildRun:
@@ -89,13 +96,16 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
             command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
         )
         deadline, timed_out = start + timeout, False
-        tree_rss, sampled = 0, 0.0
+        tree_rss = tree_pss = 0
+        sampled = 0.0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() - sampled >= 0.5:
-                tree_rss, sampled = max(tree_rss, session_rss(process.pid)), time.perf_counter()
+                rss, pss = session_memory(process.pid)
+                tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
+                sampled = time.perf_counter()
             timed_out = time.perf_counter() > deadline
             if timed_out:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -113,6 +123,7 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
         output=output,
         peak_rss_mb=usage.ru_maxrss / 1024,
         peak_tree_rss_mb=tree_rss / 2**20,
+        peak_tree_pss_mb=tree_pss / 2**20,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         server_cpu_seconds=time.process_time() - server_cpu,
     )
@@ -190,6 +201,7 @@ def crawl_end_to_end(
         "server_cpu_seconds": round(child.server_cpu_seconds, 1),
         "peak_rss_mb": round(child.peak_rss_mb, 1),
         "peak_tree_rss_mb": round(child.peak_tree_rss_mb, 1),
+        "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
         "skipped": {k.removeprefix("skipped/"): v for k, v in stats.items() if "skipped/" in k},
         "failed": {k.removeprefix("failed/"): v for k, v in stats.items() if "failed/" in k},
     }
@@ -236,6 +248,7 @@ def raw_fetch(running: demoweb.RunningWeb, folder: Path, timeout: float) -> dict
         "server_cpu_seconds": round(child.server_cpu_seconds, 1),
         "peak_rss_mb": round(child.peak_rss_mb, 1),
         "peak_tree_rss_mb": round(child.peak_tree_rss_mb, 1),
+        "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
     }
 
 
