@@ -54,10 +54,35 @@ class ChildRun:
     timed_out: bool
     output: str
     peak_rss_mb: float  # largest resident set of any process in the child's tree
+    # Largest sums over every process of the child's session (the crawl, its fork server
+    # and pool workers) of their RSS and of their PSS (see `session_memory`), sampled
+    # twice a second.
+    peak_tree_rss_mb: float
+    peak_tree_pss_mb: float
     # User + system time of the child and the descendants it waited for; forkserver pool
     # workers are reaped by the fork server, not the crawl, so their time is not included.
     cpu_seconds: float
     server_cpu_seconds: float  # CPU this process (the web server) spent meanwhile
+
+
+def session_memory(session: int) -> tuple[int, int]:
+    """Bytes resident in the processes of a session: the sum of their RSS, which counts the
+    pages a fork server shares with its workers once per process, and of their PSS, which
+    splits each shared page between its sharers (Linux /proc; (0, 0) elsewhere)."""
+    rss = pss = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat[stat.rindex(")") + 2 :].split()[3]) != session:  # state ppid pgrp sid
+                continue
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    kb = int(value.split()[0]) * 1024
+                    rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return rss, pss
 
 
 def run_child(command: Sequence[str], timeout: float) -> ChildRun:
@@ -71,10 +96,16 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
             command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
         )
         deadline, timed_out = start + timeout, False
+        tree_rss = tree_pss = 0
+        sampled = 0.0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            if time.perf_counter() - sampled >= 0.5:
+                rss, pss = session_memory(process.pid)
+                tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
+                sampled = time.perf_counter()
             timed_out = time.perf_counter() > deadline
             if timed_out:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -91,6 +122,8 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
         timed_out=timed_out,
         output=output,
         peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_tree_rss_mb=tree_rss / 2**20,
+        peak_tree_pss_mb=tree_pss / 2**20,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         server_cpu_seconds=time.process_time() - server_cpu,
     )
@@ -167,6 +200,8 @@ def crawl_end_to_end(
         "crawl_process_cpu_seconds": round(child.cpu_seconds, 1),
         "server_cpu_seconds": round(child.server_cpu_seconds, 1),
         "peak_rss_mb": round(child.peak_rss_mb, 1),
+        "peak_tree_rss_mb": round(child.peak_tree_rss_mb, 1),
+        "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
         "skipped": {k.removeprefix("skipped/"): v for k, v in stats.items() if "skipped/" in k},
         "failed": {k.removeprefix("failed/"): v for k, v in stats.items() if "failed/" in k},
     }
@@ -212,6 +247,8 @@ def raw_fetch(running: demoweb.RunningWeb, folder: Path, timeout: float) -> dict
         "cpu_seconds": round(child.cpu_seconds, 1),
         "server_cpu_seconds": round(child.server_cpu_seconds, 1),
         "peak_rss_mb": round(child.peak_rss_mb, 1),
+        "peak_tree_rss_mb": round(child.peak_tree_rss_mb, 1),
+        "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
     }
 
 
@@ -339,6 +376,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=300,
         help="pages (spread over the site) timed by the extraction-alone figures; 0 = all",
     )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=0,
+        help="crawl the bulk site retold as this many events (demoweb.bulk.retell); 0 = the "
+        "bulk site, every page about the same few events",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per crawl")
     parser.add_argument(
         "--raw-fetch-child", nargs=2, metavar=("SITEMAP_URL", "OUT"), help=argparse.SUPPRESS
@@ -353,10 +397,11 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise SystemExit("Use --articles 1 or more and --workers counts of 0 or more.")
     setup = time.perf_counter()
     without_nagle_stall()
-    web = prerendered(demoweb.build_bulk_site(args.articles))
+    web = prerendered(demoweb.build_bulk_site(args.articles, events=args.events))
     site = web.outlet(OUTLET)
     results: dict[str, Any] = {
         "articles": args.articles,
+        "events": args.events,
         "mean_page_kb": round(
             sum(len(site.resources[p.path].body) for p in web.pages) / len(web.pages) / 1024, 1
         ),
@@ -404,6 +449,12 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
             "e2e_over_trafilatura_alone": e2e / traf,
             "e2e_over_newsmon_extract_alone": e2e / extract,
             "e2e_over_newsmon_page_stage_alone": e2e / alone["newsmon_page_stage_pages_per_second"],
+            # The crawl process's own CPU per stored article beyond what raw fetching costs.
+            "crawl_cpu_ms_per_article_beyond_raw_fetch": 1000
+            * (
+                best["crawl_process_cpu_seconds"] / max(1, best["stored"])
+                - results["raw_fetch"]["cpu_seconds"] / max(1, results["raw_fetch"]["pages"])
+            ),
         }
     if "workers_0" in runs and "workers_2" in runs:
         inline = runs["workers_0"]["articles_per_second"]

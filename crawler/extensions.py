@@ -16,23 +16,20 @@ from typing import Any, Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.database import engine_for, sessions_for
-from storage.db import StorageError, storage_errors
+from crawler.context import CrawlContext
+from storage import counters
+from storage.db import StorageError
 from storage.queries import add_run_stats, finish_run, start_run
 from storage.records import RunStatus, as_trigger
 from storage.recrawl import update_health
 
-PREFIX = "newsmon/"
 logger = logging.getLogger(__name__)
 
 
 def outlet_stats(stats: dict[str, Any]) -> dict[str, Any]:
     """The newsmon counters of one spider, plus the HTTP figures the summary shows."""
-    picked = {
-        k[len(PREFIX) :]: v
-        for k, v in stats.items()
-        if k.startswith(PREFIX) and k != "newsmon/run_id"
-    }
+    prefix = counters.PREFIX
+    picked = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
     for key in (
         "downloader/request_count",
         "downloader/response_bytes",
@@ -48,10 +45,7 @@ def outlet_stats(stats: dict[str, Any]) -> dict[str, Any]:
 class CrawlRunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.engine = engine_for(crawler.settings)
-        self.sessions = sessions_for(crawler.settings)
-        self.run_id = crawler.settings.getint("NEWSMON_RUN_ID")
-        self.owns_run = self.run_id == 0
+        self.owns_run = False  # a bare `scrapy crawl` opens and closes a run of its own
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -61,23 +55,29 @@ class CrawlRunRecorder:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
-        if self.owns_run:
-            with self.sessions.begin() as session:
-                self.run_id = start_run(
+        context = CrawlContext.of(self.crawler)
+        if context.run_id is None:
+            self.owns_run = True
+            with context.transaction() as session:
+                context.run_id = start_run(
                     session,
                     [spider.name],
                     as_trigger(self.crawler.settings.get("NEWSMON_RUN_TRIGGER", "")),
                 )
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("newsmon/run_id", self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = outlet_stats(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
+        listings = getattr(spider, "listings", None)
+        if listings:
+            stats["listings"] = listings
+        context = CrawlContext.of(self.crawler)
+        run_id = context.run_id
+        assert run_id is not None
         try:
-            with storage_errors(self.engine), self.sessions.begin() as session:
-                add_run_stats(session, self.run_id, spider.name, stats)
+            with context.transaction() as session:
+                add_run_stats(session, run_id, spider.name, stats)
                 update_health(session, spider.name, stats, getattr(spider, "newest_listed", None))
                 if self.owns_run:
                     status, why = (
@@ -85,23 +85,10 @@ class CrawlRunRecorder:
                         if reason == "finished"
                         else ("interrupted", f"stopped: {reason}")
                     )
-                    finish_run(session, self.run_id, status, error=why)
+                    finish_run(session, run_id, status, error=why)
         except StorageError as error:
             # The crawl's figures are lost with the store, not the command: it reports this.
-            logger.info("run %s: figures of %s not recorded: %s", self.run_id, spider.name, error)
-
-
-# What a spider got from its outlet: listings read (or unchanged since last time) and pages.
-READ_COUNTERS = (
-    "discovery/feeds",
-    "discovery/sitemaps",
-    "discovery/sections",
-    "discovery/not_modified",
-    "pages_fetched",
-)
-# A listing that was fetched (counted above) but could not be parsed.
-UNREADABLE = "failed/discovery"
-FAILED = "failed/"
+            logger.info("run %s: figures of %s not recorded: %s", run_id, spider.name, error)
 
 
 def run_outcome(
@@ -119,10 +106,10 @@ def run_outcome(
         stats = per_outlet.get(name, {})
         if stats.get("finish_reason") != "finished":
             unfinished.append(f"{name} ({stats.get('finish_reason', 'never started')})")
-        read += sum(int(stats.get(key, 0)) for key in READ_COUNTERS)
-        read -= int(stats.get(UNREADABLE, 0))
+        read += counters.count(stats, *counters.READ) - counters.count(stats, counters.UNREADABLE)
+        failed = counters.FAILED
         failures.update(
-            {k[len(FAILED) :]: int(v) for k, v in stats.items() if k.startswith(FAILED) and v}
+            {k[len(failed) :]: int(v) for k, v in stats.items() if k.startswith(failed) and v}
         )
     if not failures and not unfinished:
         return "succeeded", None

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from scrapy.settings import BaseSettings
+from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.database import sessions_for
 from crawler.discovery import Link
 from storage.recrawl import KnownPage, known_pages, load_validators, outlet_watermark
 
-Decision = Literal["new", "recheck", "known", "before_watermark"]
+Decision = Literal["new", "recheck", "known", "before_watermark", "retry_later"]
 
 # Feeds and sitemaps are re-dated by some CMSs a little after publication;
 # a day of slack keeps the watermark from cutting genuinely new pages.
@@ -56,7 +56,9 @@ def decide(state: CrawlState, url: str, link: Link, now: datetime) -> Decision:
             return "before_watermark"
         return "new"
     if page.retry:
-        return "new"  # lost to a temporary failure last time, whatever the watermark says
+        # Lost to a temporary failure last time: fetched again whatever the watermark
+        # says, once its back-off has passed.
+        return "new" if page.retry_at is None or now >= page.retry_at else "retry_later"
     if page.article_id is None:
         return "known"  # skipped before (off-topic, not an article): not worth a refetch
     if (
@@ -89,12 +91,19 @@ def conditional_headers(state: CrawlState, url: str) -> dict[str, str]:
     return headers
 
 
-def load_state(settings: BaseSettings, outlet: str, discovery_urls: list[str]) -> CrawlState:
-    if not settings.getbool("NEWSMON_INCREMENTAL", True):
+def load_state(
+    settings: BaseSettings,
+    readers: sessionmaker[Session] | None,
+    outlet: str,
+    discovery_urls: list[str],
+) -> CrawlState:
+    if readers is None:  # not incremental: every listed page is fetched
         return CrawlState(recheck_days=settings.getfloat("NEWSMON_RECHECK_DAYS", 3.0))
-    with sessions_for(settings, write=False)() as session:
+    with readers() as session:
         return CrawlState(
-            known=known_pages(session, outlet),
+            known=known_pages(
+                session, outlet, timedelta(hours=settings.getfloat("NEWSMON_RETRY_BACKOFF_HOURS"))
+            ),
             validators=load_validators(session, discovery_urls),
             watermark=outlet_watermark(session, outlet),
             recheck_days=settings.getfloat("NEWSMON_RECHECK_DAYS", 3.0),

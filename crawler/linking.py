@@ -8,20 +8,19 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
-from dedup.features import Doc
+from dedup.judging import judge, parsed, summarize, when
 from dedup.lineage import Article, Relative, StoryProfile, earliest, place
-from dedup.verdict import DERIVED, Verdict, relate
+from dedup.verdict import DERIVED, Verdict
 from storage.lineage import (
-    LinkableArticle,
+    NewRelation,
     article_times,
     clear_lineage,
     connected,
@@ -30,14 +29,16 @@ from storage.lineage import (
     iter_signatures,
     linkable_articles,
     save_placement,
-    save_relation,
+    save_relations,
     save_signature,
     set_sources,
+    signed_through,
     stories_of,
     story_firsts,
     story_profiles,
     unlinked_articles,
 )
+from storage.records import LinkableArticle
 
 METHOD = "newsmon-dedup/1"
 
@@ -52,62 +53,6 @@ class Found:
     summary: str
 
 
-class _Text(Protocol):
-    """What a verdict reads of an article: stored (`LinkableArticle`) or not (`ArticleRecord`)."""
-
-    @property
-    def outlet(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def language(self) -> str | None: ...
-    @property
-    def published(self) -> datetime | None: ...
-
-
-def doc_of(article: _Text) -> Doc:
-    return Doc(
-        f"{article.title}\n\n{article.text}", article.language, article.published, article.outlet
-    )
-
-
-# Parsed documents kept for verdicts in this process (the crawl process or an extraction
-# worker): features are the expensive part of a verdict, and the same stored articles come
-# up as candidates again and again. Keyed by the whole article, text included, so that
-# two stores (or an edited text) never share an entry.
-DOC_CACHE = 4096
-_docs: OrderedDict[LinkableArticle, Doc] = OrderedDict()
-
-
-def _doc(article: LinkableArticle) -> Doc:
-    doc = _docs.get(article)
-    if doc is None:
-        doc = _docs[article] = doc_of(article)
-        if len(_docs) > DOC_CACHE:
-            _docs.popitem(last=False)
-    else:
-        _docs.move_to_end(article)
-    return doc
-
-
-def judge(
-    article: LinkableArticle, candidates: Sequence[LinkableArticle]
-) -> list[tuple[int, Verdict]]:
-    """The verdict of an article against each candidate: the CPU-heavy part of linking,
-    a pure function of the texts so it can run in an extraction worker.
-
-    The earlier of the two is always the verdict's source (``a``), so evidence reads
-    source→copy and a translation's direction does not depend on which came second.
-    """
-    verdicts = []
-    for other in candidates:
-        earlier, later = sorted((article, other), key=_when)
-        verdicts.append((other.id, relate(_doc(earlier), _doc(later))))
-    return verdicts
-
-
 @dataclass(frozen=True)
 class LinkJob:
     """An article to link and the stored articles worth a verdict against it."""
@@ -115,34 +60,6 @@ class LinkJob:
     article: LinkableArticle
     signature: DocSignature
     candidates: list[LinkableArticle]
-
-
-def summarize(relation: str, evidence: Mapping[str, Any]) -> str:
-    """One line on how two related articles differ, for listings and reports."""
-    parts = []
-    pair = evidence.get("language_pair")
-    if relation == "translation" and pair:
-        parts.append(f"{pair[0]}→{pair[1]}")
-    substituted = evidence.get("substituted") or []
-    if substituted:
-        shown = ", ".join(f"{a}→{b}" for a, b, *_ in substituted[:3])
-        parts.append(f"{len(substituted)} word substitution(s) ({shown})")
-    dropped = evidence.get("dropped") or {}
-    if relation != "same_story" and (dropped.get("a") or dropped.get("b")):
-        parts.append(
-            f"paragraphs dropped: {len(dropped.get('a', []))} / {len(dropped.get('b', []))}"
-        )
-    aligned = evidence.get("aligned") or []
-    if aligned and relation != "same_story":
-        parts.append(f"{len(aligned)} paragraph(s) aligned")
-    shared = evidence.get("shared_passages") or []
-    if shared:
-        parts.append(f"{len(shared)} shared wire passage(s)")
-    return "; ".join(parts)
-
-
-def _when(article: LinkableArticle) -> tuple[datetime, int]:
-    return (article.published or article.first_seen, article.id)
 
 
 class Linker:
@@ -154,26 +71,35 @@ class Linker:
     once, by the later-prepared article; jobs are recorded in prepare order.
     """
 
-    def __init__(self, index: CandidateIndex) -> None:
+    def __init__(self, index: CandidateIndex, read_through: int = 0) -> None:
         self.index = index
+        # Every signature stored for an article up to this id is in the index.
+        self.read_through = read_through
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
-        return cls(
-            CandidateIndex.rebuild(
-                (
-                    str(row.article_id),
-                    DocSignature(
-                        row.minhash,
-                        tuple(row.anchor_keys),
-                        row.language or "und",
-                        row.terms,
-                        row.when,
-                    ).to_bytes(),
-                )
-                for row in iter_signatures(session)
+        linker = cls(CandidateIndex())
+        linker.refresh(session)
+        return linker
+
+    def refresh(self, session: Session) -> int:
+        """Index the signatures stored since the last look; returns how many were new.
+
+        Another process (a crawl of other outlets, `newsmon relink`) may have linked
+        articles into the same store since this index was built; they must be
+        candidates for the articles linked here. The ids read through are settled
+        before the signatures are read, so a signature stored in between is read now
+        or by the next refresh, never skipped.
+        """
+        through = signed_through(session, self.read_through)
+        before = len(self.index)
+        for row in iter_signatures(session, after=self.read_through):
+            sig = DocSignature(
+                row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
             )
-        )
+            self.index.add(str(row.article_id), sig)  # an id already indexed is left as it is
+        self.read_through = through
+        return len(self.index) - before
 
     def prepare(self, session: Session, article_id: int, sig: bytes | None = None) -> LinkJob:
         """Read the article and its candidates, and index it; ``sig`` is its signature
@@ -183,7 +109,7 @@ class Linker:
         one among its candidates even while this one's verdicts are still running.
         """
         (article,) = linkable_articles(session, [article_id])
-        found = DocSignature.from_bytes(sig) if sig else signature(_doc(article))
+        found = DocSignature.from_bytes(sig) if sig else signature(parsed(article))
         if found.when is None:
             found = replace(found, when=article.first_seen)
         ids = [int(c) for c in self.index.query(found) if c != str(article_id)]
@@ -208,24 +134,19 @@ class Linker:
         )
         others = {other.id: other for other in job.candidates}
         found = []
+        rows = []
         for other_id, verdict in verdicts:
             if verdict.relation == "unrelated":
                 continue
             other = others[other_id]
-            later, earlier = sorted((article, other), key=_when, reverse=True)
+            later, earlier = sorted((article, other), key=when, reverse=True)
             evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
             evidence["summary"] = summarize(verdict.relation, verdict.evidence)
-            save_relation(
-                session,
-                later.id,
-                earlier.id,
-                verdict.relation,
-                verdict.score,
-                METHOD,
-                evidence,
-                run_id,
+            rows.append(
+                NewRelation(later.id, earlier.id, verdict.relation, verdict.score, evidence)
             )
             found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
+        save_relations(session, rows, METHOD, run_id)
         self._place(session, job, found)
         return found
 
@@ -338,4 +259,4 @@ def link_unlinked(
 
 def _replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:
     """Publication order (else first seen), ties broken by the text, not the crawl order."""
-    return (_when(article)[0], article.title, article.text)
+    return (when(article)[0], article.title, article.text)

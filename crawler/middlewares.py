@@ -8,9 +8,9 @@ or the tests say so with NEWSMON_ALLOW_PRIVATE.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from time import monotonic
 from typing import Self
 
 from scrapy import Request, Spider
@@ -19,8 +19,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import call_later
 
 from crawler.urls import is_fetchable
+from storage import counters
 
 
 class FetchGuardMiddleware:
@@ -35,7 +37,7 @@ class FetchGuardMiddleware:
     def process_request(self, request: Request) -> None:
         if not is_fetchable(request.url, allow_private=self.allow_private):
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newsmon/skipped/unsafe_url")
+            self.crawler.stats.inc_value(counters.stat(counters.UNSAFE_URL))
             raise IgnoreRequest(f"refused to fetch {request.url}: not a public http(s) address")
 
 
@@ -58,17 +60,22 @@ def retry_after_seconds(value: str | None, now: datetime, cap: float) -> float:
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    """Scrapy's retries, but a 429 or 503 with Retry-After waits as long as asked (capped).
+    """Scrapy's retries, but a 429 or 503 with Retry-After pauses the host (capped).
 
     An outlet that says "come back in 30 s" and is hit again at once stays
-    blocked; waiting is both polite and what gets the page.
+    blocked; waiting is both polite and what gets the page. The wait is the
+    downloader's own: the host's slot is paused the way a download delay pauses
+    it, so no request to that host goes out meanwhile (the retry included, queued
+    in the slot), while other hosts and the rest of the crawl go on. Nothing here
+    sleeps or holds a concurrency slot.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.cap = settings.getfloat("NEWSMON_RETRY_AFTER_MAX", 60.0)
+        self._held_until: dict[str, float] = {}  # by downloader slot key: monotonic time
 
-    async def process_response(  # type: ignore[override]
+    def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         result = super().process_response(request, response)
@@ -77,8 +84,31 @@ class RetryAfterMiddleware(RetryMiddleware):
             delay = retry_after_seconds(
                 header.decode("latin-1") if header else None, datetime.now(UTC), self.cap
             )
-            if delay > 0:
-                if self.crawler.stats is not None:
-                    self.crawler.stats.inc_value("newsmon/retry_after/waits")
-                await asyncio.sleep(delay)
+            if delay > 0 and self._pause_host(request, delay):
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value(counters.stat(counters.RETRY_AFTER))
         return result
+
+    def _pause_host(self, request: Request, seconds: float) -> bool:
+        """Hold the request's downloader slot for ``seconds``; whether it could be held.
+
+        A slot's queue is processed by a later call while its download delay runs
+        (``Slot.latercall``); this sets one for the Retry-After, unless the slot is
+        already held at least as long.
+        """
+        engine = self.crawler.engine
+        if engine is None:
+            return False
+        downloader = engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:
+            return False
+        until = monotonic() + seconds
+        if slot.latercall is not None and self._held_until.get(key, 0.0) >= until:
+            return True
+        if slot.latercall is not None:
+            slot.latercall.cancel()
+        self._held_until[key] = until
+        slot.latercall = call_later(seconds, downloader._latercall, slot)
+        return True

@@ -19,7 +19,7 @@ from crawler.urls import canonicalize, host_of, same_site
 from dedup.candidates import signature
 from dedup.features import Doc
 from dedup.normalize import content_key
-from storage.records import ArticleRecord
+from storage.records import ArticleRecord, Compressed
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def build_record(
         extractor_version=result.extractor_version,
         topic_score=relevance.score,
         content_key=doc.features.key if doc else content_key(result.seed_text),
-        raw_html=page.body,
+        raw_html=Compressed.of(page.body),
         fetched_at=page.fetched_at,
         listed_modified=page.discovered_published,
         recheck_of=page.recheck_of,

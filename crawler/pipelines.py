@@ -9,7 +9,6 @@ page in flight.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -20,26 +19,21 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.orm import Session
 
-from crawler.database import engine_for, sessions_for
+from crawler.context import CrawlContext
 from crawler.incremental import ListingValidators
-from crawler.linking import Linker, LinkJob, judge
+from crawler.linking import LinkJob
 from crawler.pages import FetchedPage, PageSkip, build_record
-from crawler.workers import WorkerPool
+from dedup.judging import judge
 from dedup.verdict import Verdict
-from storage.db import StorageError, storage_errors
+from storage import counters
+from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord
 from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
-
-# One candidate index per store per crawl process, shared by its spiders.
-_linkers: dict[str, Linker] = {}
-
-
-# Per store, set when the last article prepared for linking is recorded; the next waits on it.
-_last_prepared: dict[str, asyncio.Event] = {}
 
 
 def _stats(crawler: Crawler) -> StatsCollector:
@@ -48,35 +42,25 @@ def _stats(crawler: Crawler) -> StatsCollector:
 
 
 class ProcessPagePipeline:
-    """FetchedPage → ArticleRecord or PageSkip, in worker processes when configured."""
+    """FetchedPage → ArticleRecord or PageSkip, in the crawl's worker pool when it has one."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, context: CrawlContext) -> None:
         self.crawler = crawler
-        self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
+        self.context = context
         self.topic_path = crawler.settings.get("NEWSMON_TOPIC", "")
-        self.sign = crawler.settings.getbool("NEWSMON_LINK", True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        if self.workers > 0:
-            WorkerPool.acquire()
-
-    def close_spider(self) -> None:
-        if self.workers > 0:
-            WorkerPool.release()
+        return cls(crawler, CrawlContext.of(crawler))
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        pool, sign = self.context.pool, self.context.link
         try:
-            if self.workers <= 0:
-                return build_record(item, self.topic_path, self.sign)
-            return await WorkerPool.run(
-                self.workers, build_record, item, self.topic_path, self.sign
-            )
+            if pool is None:
+                return build_record(item, self.topic_path, sign)
+            return await pool.run(build_record, item, self.topic_path, sign)
         except BrokenProcessPool:
             # A worker died (out of memory on a hostile page, a native crash):
             # lose this page, not the crawl.
@@ -86,27 +70,23 @@ class ProcessPagePipeline:
             return self._failed(item, "extraction_error")
 
     def _failed(self, page: FetchedPage, reason: str) -> PageSkip:
-        _stats(self.crawler).inc_value(f"newsmon/failed/{reason}")
+        _stats(self.crawler).inc_value(counters.stat(counters.FAILED + reason))
         return PageSkip(page.outlet, page.url, reason, recheck_of=page.recheck_of)
 
 
 class StorePipeline:
     """Stores article records and skip reasons; counts outcomes in the crawl stats."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, context: CrawlContext) -> None:
         self.crawler = crawler
-        self.engine = engine_for(crawler.settings)
-        self.sessions = sessions_for(crawler.settings)
-        self.linking = crawler.settings.getbool("NEWSMON_LINK", True)
-        self.broken: str | None = None  # why the store refused a write, once it has
+        self.context = context
         self.validators: list[ListingValidators] = []  # saved when the crawl completes
         self.retry_later = False  # a page was lost to a temporary failure
-        self.db_key = crawler.settings.get("NEWSMON_DB_URL", "")
-        self.workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS")
+        self.closing = False  # this spider is closing because the store refused a write
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        pipeline = cls(crawler)
+        pipeline = cls(crawler, CrawlContext.of(crawler))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -121,30 +101,25 @@ class StorePipeline:
         if (
             reason != "finished"
             or not self.validators
-            or self.broken is not None
+            or self.context.refused is not None
             or self.retry_later
+            or getattr(self.crawler.spider, "retries_pending", False)
         ):
             return
         try:
-            with storage_errors(self.engine), self.sessions.begin() as session:
+            with self.context.transaction() as session:
                 for v in self.validators:
                     save_validator(session, v.url, v.etag, v.last_modified)
         except StorageError as error:
             logger.info("feed validators not kept: %s", error)
 
-    def close_spider(self) -> None:
-        if self.workers > 0 and self.linking:
-            WorkerPool.release()
-
     def open_spider(self) -> None:
-        if self.workers > 0 and self.linking:
-            WorkerPool.acquire()  # verdicts run in the pool too; keep it until linking is done
         spider = self.crawler.spider
         outlet = getattr(spider, "outlet", None)
         if outlet is None:
             return
         try:
-            with storage_errors(self.engine), self.sessions.begin() as session:
+            with self.context.transaction() as session:
                 ensure_outlet(
                     session, outlet.name, outlet.title, outlet.homepage, list(outlet.languages)
                 )
@@ -152,61 +127,60 @@ class StorePipeline:
             self._refuse(error)
 
     async def process_item(self, item: Any) -> Any:
-        if self.broken is not None:
-            raise DropItem(f"not stored: {self.broken}", log_level="DEBUG")
-        stats = _stats(self.crawler)
-        run_id = stats.get_value("newsmon/run_id")
+        if self.context.refused is not None:
+            self._refuse(self.context.refused)
+            raise DropItem(f"not stored: {self.context.refused}", log_level="DEBUG")
         try:
-            with storage_errors(self.engine):
-                counter, stored = self._write(item, run_id)
+            with self.context.transaction() as session:
+                counter, stored = self._write(session, item)
         except StorageError as error:
             self._refuse(error)
             raise DropItem(f"not stored: {error}", log_level="DEBUG") from None
         if counter:  # counted once the transaction has committed
-            stats.inc_value(f"newsmon/{counter}")
-        if stored is not None and self.linking:
+            _stats(self.crawler).inc_value(counters.stat(counter))
+        if stored is not None and self.context.link:
             signature = item.signature if isinstance(item, ArticleRecord) else None
-            await self._link(stored, run_id, signature)
+            await self._link(stored, signature)
         return item
 
     def _refuse(self, error: StorageError) -> None:
         """The store cannot take writes (read-only, disk full): stop the crawl rather
-        than fetch pages that cannot be kept, and leave the runner the one sentence."""
-        if self.broken is not None:
+        than fetch pages that cannot be kept, and leave the runner the one sentence.
+
+        Every spider of the crawl stops, whichever of them met the refusal first."""
+        self.context.refuse(error)
+        if self.closing:
             return
-        self.broken = str(error)
+        self.closing = True
+        _stats(self.crawler).inc_value(counters.stat(counters.FAILED_STORAGE))
         # Debug only: the command ends with this sentence, once, as its error.
         logger.debug("%s", error)
-        stats = _stats(self.crawler)
-        stats.inc_value("newsmon/failed/storage")
-        stats.set_value("newsmon/storage_error", str(error))
-        stats.set_value("newsmon/storage_error_reason", error.reason)
         assert self.crawler.engine is not None
         # Scheduled, not awaited: closing waits for the items in flight, this one included.
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
 
-    def _write(self, item: Any, run_id: int | None) -> tuple[str | None, int | None]:
+    def _write(self, session: Session, item: Any) -> tuple[str | None, int | None]:
         """One short transaction per item; returns the counter to bump and a new article id."""
-        with self.sessions.begin() as session:
-            if isinstance(item, ListingValidators):
-                self.validators.append(item)
-            elif isinstance(item, PageSkip) and item.recheck_of is not None:
-                # A stored article that now extracts badly stays as it was.
-                return f"recheck/skipped/{item.reason}", None
-            elif isinstance(item, PageSkip):
-                record_skip(session, item.outlet, item.url, item.reason, run_id)
-                self.retry_later |= item.reason in TEMPORARY_SKIPS
-                return f"skipped/{item.reason}", None
-            elif isinstance(item, ArticleRecord) and item.recheck_of is not None:
-                recheck = recheck_article(session, replace(item, run_id=run_id))
-                return f"recheck/{recheck.status}", None
-            elif isinstance(item, ArticleRecord):
-                outcome = store_article(session, replace(item, run_id=run_id))
-                stored = outcome.article_id if outcome.status == "stored" else None
-                return outcome.status, stored
+        run_id = self.context.run_id
+        if isinstance(item, ListingValidators):
+            self.validators.append(item)
+        elif isinstance(item, PageSkip) and item.recheck_of is not None:
+            # A stored article that now extracts badly stays as it was.
+            return f"{counters.RECHECK}{counters.SKIPPED}{item.reason}", None
+        elif isinstance(item, PageSkip):
+            record_skip(session, item.outlet, item.url, item.reason, run_id)
+            self.retry_later |= item.reason in TEMPORARY_SKIPS
+            return counters.SKIPPED + item.reason, None
+        elif isinstance(item, ArticleRecord) and item.recheck_of is not None:
+            recheck = recheck_article(session, replace(item, run_id=run_id))
+            return counters.RECHECK + recheck.status, None
+        elif isinstance(item, ArticleRecord):
+            outcome = store_article(session, replace(item, run_id=run_id))
+            stored = outcome.article_id if outcome.status == counters.STORED else None
+            return outcome.status, stored
         return None, None
 
-    async def _link(self, article_id: int, run_id: int | None, signature: bytes | None) -> None:
+    async def _link(self, article_id: int, signature: bytes | None) -> None:
         """Find the new article's copies, spins, translations and same-story reports.
 
         Its own transactions, after the article is committed: a failure here
@@ -216,35 +190,32 @@ class StorePipeline:
         prepared (see `Linker`).
         """
         stats = _stats(self.crawler)
-        recorded = asyncio.Event()
-        previous = _last_prepared.get(self.db_key)
-        _last_prepared[self.db_key] = recorded
+        previous, recorded = self.context.next_turn()
         try:
             # No await between reading the candidates and indexing the article:
             # the event loop runs one prepare at a time.
-            with storage_errors(self.engine), self.sessions.begin() as session:
-                linker = _linkers.get(self.db_key)
-                if linker is None:
-                    linker = _linkers[self.db_key] = Linker.from_store(session)
+            with self.context.transaction() as session:
+                linker = self.context.linker_for(session)
                 job = linker.prepare(session, article_id, signature)
             verdicts = await self._judge(job)
             if previous is not None:
                 await previous.wait()
-            with storage_errors(self.engine), self.sessions.begin() as session:
-                for found in linker.record(session, job, verdicts, run_id):
-                    stats.inc_value(f"newsmon/related/{found.relation}")
+            with self.context.transaction() as session:
+                for found in linker.record(session, job, verdicts, self.context.run_id):
+                    stats.inc_value(counters.stat(counters.RELATED + found.relation))
         except StorageError as error:
             self._refuse(error)
         except Exception:
             logger.exception("linking article %d failed", article_id)
-            stats.inc_value("newsmon/failed/linking")
+            stats.inc_value(counters.stat(counters.FAILED_LINKING))
         finally:
             recorded.set()
 
     async def _judge(self, job: LinkJob) -> list[tuple[int, Verdict]]:
-        if self.workers > 0 and job.candidates:
+        pool = self.context.pool
+        if pool is not None and job.candidates:
             try:
-                return await WorkerPool.run(self.workers, judge, job.article, job.candidates)
+                return await pool.run(judge, job.article, job.candidates)
             except BrokenProcessPool:
                 logger.warning(
                     "a worker died while judging article %d; judging here", job.article.id

@@ -51,6 +51,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "crawler.context.OwnContext": 0,  # off when the runner hands the crawl its context
     "crawler.extensions.CrawlRunRecorder": 100,
 }
 
@@ -74,5 +75,8 @@ NEWSMON_LINK = True
 NEWSMON_RECHECK_DAYS = 3
 # Skip known URLs and ask feeds/sitemaps conditionally; off = crawl everything again.
 NEWSMON_INCREMENTAL = True
+# A page lost to a temporary failure (5xx, timeout, challenge...) is fetched again by a
+# later run this many hours after, doubling with each attempt (3 attempts at most).
+NEWSMON_RETRY_BACKOFF_HOURS = 1.0
 # Topic definition file; empty means the built-in Sino-Russian diplomacy topic.
 NEWSMON_TOPIC = ""

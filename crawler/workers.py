@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -48,41 +48,30 @@ def _exit_when_gone(crawl_pid: int) -> None:
 class WorkerPool:
     """The crawl's one process pool, shared by every spider and both pipelines.
 
-    Spiders acquire it as they open and release it as they close; the last
-    release, or `close` on any way out of the crawl, shuts the workers down.
+    Owned by the crawl's `crawler.context.CrawlContext`, which closes it on every
+    way out of the crawl. The workers start with the first task.
     """
 
-    executor: ClassVar[ProcessPoolExecutor | None] = None
-    users: ClassVar[int] = 0
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
 
-    @classmethod
-    def acquire(cls) -> None:
-        cls.users += 1
-
-    @classmethod
-    def release(cls) -> None:
-        cls.users -= 1
-        if cls.users == 0:
-            cls.close()
-
-    @classmethod
-    def close(cls) -> None:
+    def close(self) -> None:
         """Stop the workers and wait for them; tasks not started yet are dropped."""
-        executor, cls.executor = cls.executor, None
+        executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    @classmethod
-    async def run(cls, workers: int, function: Callable[..., T], *args: Any) -> T:
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker; BrokenProcessPool when a worker died."""
-        if cls.executor is None:
+        if self._executor is None:
             # forkserver: never fork the reactor's threads into a worker.
             context = multiprocessing.get_context("forkserver")
-            cls.executor = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
             )
         try:
-            return await asyncio.wrap_future(cls.executor.submit(function, *args))
+            return await asyncio.wrap_future(self._executor.submit(function, *args))
         except BrokenProcessPool:
-            cls.executor = None  # the next call starts a fresh pool
+            self._executor = None  # the next call starts a fresh pool
             raise

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import random
 import re
+import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
+from pathlib import Path
 
 from demoweb import feeds, render
 from demoweb.build import HTML, resource
@@ -36,9 +38,51 @@ def corpus() -> tuple[str, ...]:
     return tuple(dict.fromkeys(sentences))
 
 
+@cache
+def topic_words() -> frozenset[str]:
+    """Words of the built-in topic's terms (wildcards as prefixes): a retold event keeps them,
+    so its pages stay on-topic."""
+    with (Path(__file__).parents[1] / "crawler" / "topic.toml").open("rb") as handle:
+        topic = tomllib.load(handle)
+    words: set[str] = set()
+    tables = [topic]
+    while tables:  # [concept.china], [diplomacy]...: every table's `terms`, however nested
+        table = tables.pop()
+        tables += [v for v in table.values() if isinstance(v, dict)]
+        for term in table.get("terms", []):
+            words.update(w.casefold().rstrip("*") for w in re.findall(r"[A-Za-z*]+", term))
+    return frozenset(w for w in words if len(w) > 2)
+
+
+_CONSONANTS, _VOWELS = "bcdfghklmnprstvz", "aeiou"
+
+
+def _pseudo_word(event: int, word: str) -> str:
+    """The word as event `event` tells it: a made-up word of the same length and case."""
+    rng = random.Random(f"{event}/{word.casefold()}")
+    letters = "".join(rng.choice(_VOWELS if k % 2 else _CONSONANTS) for k in range(len(word)))
+    return letters.capitalize() if word[0].isupper() else letters
+
+
+def retell(text: str, event: int) -> str:
+    """The text with every word of five letters or more that is not a topic word replaced by
+    event `event`'s own made-up word: two events share only the topic's and the short words,
+    so a site of many events has articles that mostly have nothing to do with each other."""
+    keep = topic_words()
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        folded = word.casefold()
+        if any(folded.startswith(k) for k in keep):
+            return word
+        return _pseudo_word(event, word)
+
+    return re.sub(r"[A-Za-z]{5,}", swap, text)
+
+
 class _Generator:
-    def __init__(self, spec: OutletSpec, n_articles: int, seed: int) -> None:
-        self.spec, self.n, self.seed = spec, n_articles, seed
+    def __init__(self, spec: OutletSpec, n_articles: int, seed: int, events: int = 0) -> None:
+        self.spec, self.n, self.seed, self.events = spec, n_articles, seed, events
         self.titles = [self._title(i) for i in range(n_articles)]
         self.paths = [self._path(i) for i in range(n_articles)]
         self.index = {path: i for i, path in enumerate(self.paths)}
@@ -63,15 +107,21 @@ class _Generator:
         first, second = (
             s.replace("“", "").replace("”", "").rstrip(".").split() for s in rng.sample(corpus(), 2)
         )
-        return " ".join(first[:7]).rstrip(",;:—") + ": " + " ".join(second[:6]).rstrip(",;:—")
+        title = " ".join(first[:7]).rstrip(",;:—") + ": " + " ".join(second[:6]).rstrip(",;:—")
+        return self._told(title, i)
+
+    def _told(self, text: str, i: int) -> str:
+        """As the article's event tells it (see `retell`); the text itself with no events."""
+        return retell(text, i % self.events) if self.events else text
 
     def _article(self, i: int) -> ArticleSpec:
         rng, sentences = self._rng(i), corpus()
         blocks = []
         for n in range(rng.randint(10, 14)):
             if n and n % 5 == 0:
-                blocks.append(Block("h", rng.choice(sentences).split(",")[0][:60]))
-            blocks.append(Block("p", " ".join(rng.sample(sentences, rng.randint(3, 5)))))
+                blocks.append(Block("h", self._told(rng.choice(sentences).split(",")[0][:60], i)))
+            paragraph = " ".join(rng.sample(sentences, rng.randint(3, 5)))
+            blocks.append(Block("p", self._told(paragraph, i)))
         return ArticleSpec(
             outlet=self.spec.name,
             path=self.paths[i],
@@ -134,13 +184,19 @@ def _entries(gen: _Generator, indices: range) -> list[feeds.Entry]:
     return [feeds.Entry(url(gen.paths[i]), gen.title(i), gen.published(i), "en") for i in indices]
 
 
-def build_bulk_site(n_articles: int, seed: int = 0, *, sitemap_chunk: int = 1000) -> Web:
+def build_bulk_site(
+    n_articles: int, seed: int = 0, *, sitemap_chunk: int = 1000, events: int = 0
+) -> Web:
     """A one-outlet web of `n_articles` generated pages, listed in an RSS feed (newest 100), a
-    section page (newest 50) and a sitemap index whose children hold ≤ `sitemap_chunk` URLs."""
+    section page (newest 50) and a sitemap index whose children hold ≤ `sitemap_chunk` URLs.
+
+    By default every page retells the same few events in shared wording (a worst case for
+    linking); with `events`, article i belongs to event i mod `events`, told in that
+    event's own words (`retell`)."""
     if n_articles < 1 or not 1 <= sitemap_chunk <= 50_000:
         raise ValueError("Use at least one article and a sitemap chunk of 1 to 50,000 entries.")
     spec = load_outlets("bulk.toml")[0]
-    gen = _Generator(spec, n_articles, seed)
+    gen = _Generator(spec, n_articles, seed, events)
     site = render.Site(spec, (), ())
     newest = gen.published(n_articles - 1)
     static: dict[str, Resource] = {}

@@ -257,15 +257,47 @@ def _failing_cases() -> Iterator[tuple[Case, Resource]]:
 def build_timeout_web(stall_seconds: float = 20.0) -> HostileWeb:
     """An outlet with one page whose server never answers and one good page.  Kept apart from
     `build_hostile_web` because only a short DOWNLOAD_TIMEOUT keeps a crawl of it quick."""
-    origin = placeholder_origin(OUTLET)
     good = article_html(next(_articles("en"))).encode()
-    cases = (
+    return _one_fault_web(
         (Case("stall", "/news/stall", Expect.FAILED, "article"), Stall(seconds=stall_seconds)),
         (
             Case("after_stall", "/news/after_stall", Expect.STORED, clean_html=good),
             _resource(good, _HTML),
         ),
     )
+
+
+def build_flaky_web(
+    status: int, failures: int, retry_after: str | None = None, others: int = 4
+) -> HostileWeb:
+    """An outlet whose page `/news/flaky` answers `status` (with `Retry-After` when given)
+    `failures` times before it serves its article, and `others` good pages: what a crawl
+    must ride out (Retry-After) or come back for (more failures than its retries)."""
+    fresh = _first_of_their_kind("en", skip=0)
+    flaky = article_html(next(fresh)).encode()
+    headers = (("Retry-After", retry_after),) if retry_after is not None else ()
+    recovers = Flaky(
+        status=status, failures=failures, fault_headers=headers, then=_resource(flaky, _HTML)
+    )
+    cases: list[tuple[Case, Resource]] = []
+    for n in range(others):
+        good = article_html(next(fresh)).encode()
+        cases.append(
+            (
+                Case(f"good_{n}", f"/news/good_{n}", Expect.STORED, clean_html=good),
+                _resource(good, _HTML),
+            )
+        )
+    # Listed between the good pages: whatever order a crawler takes the listing in, some
+    # of them are still to be fetched when the flaky page fails.
+    middle = (Case("flaky", "/news/flaky", Expect.STORED, "article", clean_html=flaky), recovers)
+    cases.insert(len(cases) // 2, middle)
+    return _one_fault_web(*cases)
+
+
+def _one_fault_web(*cases: tuple[Case, Resource]) -> HostileWeb:
+    """The hostile outlet with just these pages, listed in one feed."""
+    origin = placeholder_origin(OUTLET)
     entries = [
         feeds.Entry(
             origin + case.path, "Putin and Xi talks", datetime(2022, 6, 15, tzinfo=UTC), "en"
@@ -273,7 +305,7 @@ def build_timeout_web(stall_seconds: float = 20.0) -> HostileWeb:
         for case, _ in cases
     ]
     rss = feeds.rss(
-        title="Stalling",
+        title="Misbehaving",
         link=origin + "/",
         self_url=origin + "/rss/main.xml",
         language="en",

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ class RequestRecord(NamedTuple):
     status: int
     size: int  # body bytes sent (after compression)
     user_agent: str = ""
+    at: float = 0.0  # time.monotonic() when the request was answered
 
 
 class RequestLog:
@@ -193,7 +195,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, status: int, size: int) -> None:
         agent = self.headers.get("User-Agent", "")
-        record = RequestRecord(self.server.ip, self.command, self.path, status, size, agent)
+        record = RequestRecord(
+            self.server.ip, self.command, self.path, status, size, agent, time.monotonic()
+        )
         self.server.state.log.append(record)
 
     def do_GET(self) -> None:

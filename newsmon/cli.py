@@ -75,6 +75,7 @@ from newsmon.serve import serve
 from newsmon.topics_cli import topics_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
+from storage import counters
 from storage.db import StorageError
 from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
 from storage.queries import (
@@ -806,7 +807,7 @@ def runs(
         for stats in (run.stats or {}).values():
             for heading, value in summary_counts(stats).items():
                 totals[heading] = totals.get(heading, 0) + value
-            totals["updated"] = totals.get("updated", 0) + int(stats.get("recheck/updated", 0))
+            totals["updated"] = totals.get("updated", 0) + counters.count(stats, counters.UPDATED)
         table_rows.append(
             [
                 str(run.id),

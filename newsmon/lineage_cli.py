@@ -16,8 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from crawler.linking import summarize
 from dedup.features import Doc
+from dedup.judging import summarize
 from dedup.verdict import Verdict, relate
 from newsmon.common import (
     DbOption,

@@ -14,41 +14,35 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.outlets import ListingCheck, Outlet
+from storage import counters as c
 
-# Summary columns: (heading, stat keys summed for it). Keys are the crawl's
-# ``newsmon/*`` stats without the prefix; "failed/" sums every failure kind.
+# Summary columns: (heading, counters summed for it; a family sums every kind).
 SUMMARY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("fetched", ("pages_fetched",)),
-    ("stored", ("stored",)),
-    ("exact dup", ("duplicate_text", "duplicate_url")),
-    ("off-topic", ("skipped/off_topic", "skipped/off_topic_title")),
+    ("fetched", (c.PAGES_FETCHED,)),
+    ("stored", (c.STORED,)),
+    ("exact dup", (c.DUPLICATE_TEXT, c.DUPLICATE_URL)),
+    ("off-topic", (c.OFF_TOPIC, c.OFF_TOPIC_TITLE)),
     (
         "non-article",
-        (
-            "skipped/not_article",
-            "skipped/too_short",
-            "skipped/empty",
-            "skipped/binary",
-            "skipped/not_html",
-            "skipped/too_large",
-            "skipped/unparsable",
+        tuple(
+            c.SKIPPED + kind
+            for kind in (
+                "not_article",
+                "too_short",
+                "empty",
+                "binary",
+                "not_html",
+                "too_large",
+                "unparsable",
+            )
         ),
     ),
-    ("failed", ("failed/",)),
+    ("failed", (c.FAILED,)),
 )
 
 
 def summary_counts(stats: Mapping[str, Any]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for heading, keys in SUMMARY_COLUMNS:
-        total = 0
-        for key in keys:
-            if key.endswith("/"):
-                total += sum(int(v) for k, v in stats.items() if k.startswith(key))
-            else:
-                total += int(stats.get(key, 0))
-        counts[heading] = total
-    return counts
+    return {heading: c.count(stats, *names) for heading, names in SUMMARY_COLUMNS}
 
 
 def run_summary_table(
@@ -203,17 +197,17 @@ def listing_checks_table(checks: Iterable[ListingCheck]) -> Table:
     table = Table(title="Listings")
     for column in ("kind", "url", "result", "listed", "articles", "children", "dropped", "newest"):
         table.add_column(column, overflow="fold")
-    for c in checks:
-        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(c.dropped.items()))
+    for check in checks:
+        dropped = ", ".join(f"{reason} {n}" for reason, n in sorted(check.dropped.items()))
         table.add_row(
-            c.kind,
-            c.url,
-            f"[red]{c.error}[/]" if c.error else "ok",
-            "" if c.error else str(c.links),
-            "" if c.error else str(c.articles),
-            "" if c.error else str(c.children),
+            check.kind,
+            check.url,
+            f"[red]{check.error}[/]" if check.error else "ok",
+            "" if check.error else str(check.links),
+            "" if check.error else str(check.articles),
+            "" if check.error else str(check.children),
             dropped,
-            f"{c.newest:%Y-%m-%d %H:%M}" if c.newest else "",
+            f"{check.newest:%Y-%m-%d %H:%M}" if check.newest else "",
         )
     return table
 

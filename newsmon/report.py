@@ -17,6 +17,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from newsmon.render import Col, fit_table, summary_counts
+from storage import counters
 from storage.changes import (
     NewArticle,
     NewRelation,
@@ -116,9 +117,9 @@ def build_report(session: Session, run_id: int | None, since: datetime | None) -
 
 def _outlet_line(outlet: str, stats: dict[str, Any], health: HealthReport | None) -> OutletLine:
     counts = summary_counts(stats)
-    counts["updated"] = int(stats.get("recheck/updated", 0))
-    counts["not modified (304)"] = int(stats.get("discovery/not_modified", 0))
-    counts["removed"] = int(stats.get("removed", 0))
+    counts["updated"] = counters.count(stats, counters.UPDATED)
+    counts["not modified (304)"] = counters.count(stats, counters.NOT_MODIFIED)
+    counts["removed"] = counters.count(stats, counters.REMOVED)
     return OutletLine(outlet, counts, health.flags if health else ())
 
 

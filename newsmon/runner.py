@@ -22,13 +22,13 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from sqlalchemy.orm import Session
 
+from crawler.context import SETTING, CrawlContext
 from crawler.extensions import run_outcome
 from crawler.linking import link_unlinked
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
-from crawler.workers import WorkerPool
 from scheduler.lock import LockBusy, outlet_locks
-from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
+from storage.db import StorageError
 from storage.queries import finish_run, get_run, running_runs, start_run
 from storage.records import RunStatus, RunTrigger
 
@@ -66,6 +66,7 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
             AUTOTHROTTLE_ENABLED=False,
             CONCURRENT_REQUESTS_PER_DOMAIN=8,
             DOWNLOAD_TIMEOUT=15,
+            NEWSMON_RETRY_BACKOFF_HOURS=0,
         )
     overrides.update(options.extra_settings)
     settings.setdict(overrides, priority="cmdline")
@@ -150,29 +151,30 @@ def run_crawl(
     as interrupted, on SIGINT or SIGTERM. Articles an earlier run of these
     outlets stored but did not link are linked first.
     """
-    engine = make_engine(options.db_url)
-    sessions = session_factory(engine)
-    with storage_errors(engine):
-        upgrade(engine)
-        if run_id is None:
-            with sessions.begin() as session:
-                run_id = start_run(session, [o.name for o in outlets], options.trigger)
+    context = CrawlContext.from_settings(crawl_settings(options, 0))
+    if run_id is None:
+        with context.transaction() as session:
+            run_id = start_run(session, [o.name for o in outlets], options.trigger)
+    context.run_id = run_id
+    settings = crawl_settings(options, run_id)
+    settings.set(SETTING, context, priority="cmdline")
     status: RunStatus = "failed"
     reason: str | None = None
     stop = StopOnSignal()
-    settings = crawl_settings(options, run_id)
     try:
         with stop, outlet_locks(options.db_url, [o.name for o in outlets]):
-            with storage_errors(engine), sessions.begin() as session:
+            with context.transaction() as session:
                 _close_abandoned_runs(session, run_id, [o.name for o in outlets])
-            if settings.getbool("NEWSMON_LINK"):
-                with storage_errors(engine), sessions.begin() as session:
+            if context.link:
+                with context.transaction() as session:
                     link_unlinked(session, [o.name for o in outlets], run_id)
-            crawlers = _crawl(outlets, settings, on_crawler, stop)
-        _raise_storage_error(crawlers)
+            _crawl(outlets, settings, on_crawler, stop)
+        if context.refused is not None:
+            # A crawl stopped because the store refused writes ends with that sentence.
+            raise context.refused
         if stop.signum is not None:
             raise Interrupted(stop.signum)
-        with storage_errors(engine), sessions() as session:
+        with context.transaction() as session:
             run = get_run(session, run_id)
             status, reason = run_outcome(
                 run.stats if run is not None else {}, [o.name for o in outlets]
@@ -193,12 +195,13 @@ def run_crawl(
         reason = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        WorkerPool.close()
+        if context.pool is not None:
+            context.pool.close()
         try:
-            with storage_errors(engine), sessions.begin() as session:
+            with context.transaction() as session:
                 finish_run(session, run_id, status, error=reason)
         finally:
-            engine.dispose()
+            context.close()
     return run_id
 
 
@@ -214,16 +217,6 @@ def _close_abandoned_runs(session: Session, run_id: int, outlets: Sequence[str])
             finish_run(session, run.id, "failed", error=ABANDONED_RUN)
 
 
-def _raise_storage_error(crawlers: list[Crawler]) -> None:
-    """A crawl stopped because the store refused writes ends the command with that sentence."""
-    for crawler in crawlers:
-        assert crawler.stats is not None
-        message = crawler.stats.get_value("newsmon/storage_error")
-        if message:
-            reason = crawler.stats.get_value("newsmon/storage_error_reason", "unreachable")
-            raise StorageError(str(message), reason)
-
-
 def _without_traceback(record: logging.LogRecord) -> bool:
     """Scrapy's robots.txt middleware logs an unreachable site with the whole traceback;
     the message already says what happened (the retry middleware says it again)."""
@@ -237,10 +230,9 @@ def _crawl(
     settings: Settings,
     on_crawler: CrawlerHook | None,
     stop: StopOnSignal,
-) -> list[Crawler]:
+) -> None:
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
-    crawlers = []
     # From here a signal stops the crawlers: setting them up imports the components (seconds),
     # and an exception raised inside Scrapy's set-up would only be logged.
     stop.process = process
@@ -250,9 +242,7 @@ def _crawl(
             if on_crawler is not None:
                 on_crawler(crawler, outlet)
             process.crawl(crawler)
-            crawlers.append(crawler)
         if stop.signum is None:
             process.start(install_signal_handlers=False)  # StopOnSignal handles them
     finally:
         stop.process = None
-    return crawlers

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # A log record about the end of a crawl run carries its id under this attribute, so a
 # log handler can add the run's figures from the store.
 RUN_ENDED = "newsmon_run_ended"
+# Seconds `newsmon report` may take before a webhook goes without this run's report.
+REPORT_TIMEOUT = 300
 
 # Children of this scheduler process, so a shutdown can stop them cleanly.
 _children: set[subprocess.Popen[bytes]] = set()
@@ -124,11 +126,32 @@ def crawl_job(
         )
         url = webhook_url()
         if url is not None:
-            with sessions() as session:
-                post_report(session, run_id, url)
+            _send_report(run_id, url, db_url)
         return run_id
     finally:
         engine.dispose()
+
+
+def _send_report(run_id: int, url: str, db_url: str | None) -> None:
+    """The run's report comes from `newsmon report` in a child, like the crawl itself:
+    the scheduler stays a thin adapter that imports no part of the CLI."""
+    command = [sys.executable, "-m", "newsmon", "report", str(run_id), "--format", "json"]
+    try:
+        report = subprocess.run(  # noqa: S603 - our own argv
+            command, capture_output=True, env=child_env(db_url), timeout=REPORT_TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        logger.warning("run %d: the report took over %d s; none sent", run_id, REPORT_TIMEOUT)
+        return
+    if report.returncode != 0:
+        logger.warning(
+            "run %d: no report to send (%s): %s",
+            run_id,
+            describe_exit(report.returncode),
+            report.stderr.decode("utf-8", "replace").strip(),
+        )
+        return
+    post_report(report.stdout, run_id, url)
 
 
 def stop_children(timeout: float = 60.0) -> None:

@@ -11,10 +11,6 @@ import os
 import urllib.error
 import urllib.request
 
-from sqlalchemy.orm import Session
-
-from newsmon.report import build_report, to_json
-
 logger = logging.getLogger(__name__)
 
 ENV_VAR = "NEWSMON_WEBHOOK_URL"
@@ -28,9 +24,9 @@ def webhook_url() -> str | None:
     return url or None
 
 
-def post_report(session: Session, run_id: int, url: str, timeout: float = 10.0) -> bool:
-    """Send the run's report; returns whether the receiver accepted it (2xx)."""
-    body = to_json(build_report(session, run_id, None)).encode("utf-8")
+def post_report(body: bytes, run_id: int, url: str, timeout: float = 10.0) -> bool:
+    """Send the run's report (`newsmon report RUN --format json`); returns whether the
+    receiver accepted it (2xx)."""
     request = urllib.request.Request(  # noqa: S310 - the user's own configured http(s) URL
         url,
         data=body,

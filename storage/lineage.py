@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -24,19 +24,7 @@ from storage.models import (
     Story,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class LinkableArticle:
-    """What a verdict needs of a stored article."""
-
-    id: int
-    outlet: str
-    title: str
-    text: str
-    language: str | None
-    published: datetime | None
-    first_seen: datetime
+from storage.records import LinkableArticle
 
 
 @dataclass(frozen=True)
@@ -159,8 +147,9 @@ class StoredSignature:
     when: datetime
 
 
-def iter_signatures(session: Session) -> Iterator[StoredSignature]:
-    """Every signature, in the order the articles were stored (the index's insertion order)."""
+def iter_signatures(session: Session, after: int = 0) -> Iterator[StoredSignature]:
+    """Every signature (of the articles after id ``after``), in the order the articles were
+    stored (the index's insertion order)."""
     rows = session.execute(
         select(
             ArticleSignature.article_id,
@@ -172,6 +161,7 @@ def iter_signatures(session: Session) -> Iterator[StoredSignature]:
             Article.first_seen,
         )
         .join(Article, Article.id == ArticleSignature.article_id)
+        .where(ArticleSignature.article_id > after)
         .order_by(ArticleSignature.article_id)
         .execution_options(yield_per=2000)
     )
@@ -179,31 +169,68 @@ def iter_signatures(session: Session) -> Iterator[StoredSignature]:
         yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
 
 
-def save_relation(
-    session: Session,
-    later: int,
-    earlier: int,
-    relation: str,
-    score: float,
-    method: str,
-    evidence: Mapping[str, Any],
-    run_id: int | None = None,
-) -> None:
-    """Store the relation of one pair; each article is linked once (relink clears first).
+# Linking follows storing within seconds; an article unsigned for longer was left by a
+# crawl that stopped (its outlet's next crawl or `db check --repair` links it).
+LINKING_GRACE = timedelta(minutes=10)
 
-    Not flushed here: an article's relations go to the database together, in
-    one batch, with the session's next query or commit.
+
+def signed_through(session: Session, after: int = 0) -> int:
+    """The highest article id through which every article has its signature, from ``after``.
+
+    Articles are signed when linked, a little after they are stored, by whichever crawl
+    stored them; an index that has read every signature up to this id has missed none.
+    Articles left unsigned longer than LINKING_GRACE hold nobody back.
     """
-    session.add(
-        Relation(
-            article_id=later,
-            related_id=earlier,
-            relation=relation,
-            score=score,
-            method=method,
-            evidence=dict(evidence),
-            run_id=run_id,
+    unsigned = session.scalar(
+        select(func.min(Article.id))
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(
+            Article.id > after,
+            ArticleSignature.article_id.is_(None),
+            Article.first_seen > utcnow() - LINKING_GRACE,
         )
+    )
+    if unsigned is not None:
+        return int(unsigned) - 1
+    newest = session.scalar(select(func.max(Article.id)).where(Article.id > after))
+    return int(newest) if newest is not None else after
+
+
+@dataclass(frozen=True)
+class NewRelation:
+    """A relation found for an article: the later one (derived) points at the earlier."""
+
+    later: int
+    earlier: int
+    relation: str
+    score: float
+    evidence: Mapping[str, Any]
+
+
+def save_relations(
+    session: Session, relations: Sequence[NewRelation], method: str, run_id: int | None = None
+) -> None:
+    """Store an article's relations in one batch; each pair once (relink clears first).
+
+    One executemany INSERT, not an ORM object per pair: a widely copied story gives an
+    article dozens of relatives, and the crawl process writes every one of them.
+    """
+    if not relations:
+        return
+    session.execute(
+        insert(Relation),
+        [
+            {
+                "article_id": r.later,
+                "related_id": r.earlier,
+                "relation": r.relation,
+                "score": r.score,
+                "method": method,
+                "evidence": dict(r.evidence),
+                "run_id": run_id,
+            }
+            for r in relations
+        ],
     )
 
 
@@ -299,14 +326,16 @@ def save_placement(
     """Put ``members`` in a story (a new one when ``story_id`` is None), fold the
     ``merge`` stories into it, make ``first`` the article that opens it, and keep
     its new ``profile``."""
-    first_article = session.get(Article, first)
-    assert first_article is not None
+    # Only what the story shows of its first article, not the whole row (its text).
+    title, published = session.execute(
+        select(Article.title, Article.published).where(Article.id == first)
+    ).one()
     story = session.get(Story, story_id) if story_id is not None else None
     if story is None:
-        story = Story(title=first_article.title)
+        story = Story(title=title)
         session.add(story)
-    story.title, story.first_article_id = first_article.title, first
-    story.first_published = first_article.published
+    story.title, story.first_article_id = title, first
+    story.first_published = published
     story.profile = dict(profile) if profile is not None else None
     story.updated_at = utcnow()
     session.flush()

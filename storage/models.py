@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.records import RunStatus, RunTrigger, UrlKind
+from storage.records import Compressed, RunStatus, RunTrigger, UrlKind
 
 # Named constraints let later migrations alter SQLite tables in batch mode.
 NAMING_CONVENTION = {
@@ -77,7 +77,11 @@ class ZlibBytes(TypeDecorator[bytes]):
     cache_ok = True
 
     def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else zlib.compress(value, 6)
+        if value is None:
+            return None
+        if isinstance(value, Compressed):
+            return bytes(value)  # compressed by an extraction worker already
+        return zlib.compress(value, Compressed.LEVEL)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
         return None if value is None else zlib.decompress(value)

@@ -6,6 +6,7 @@ can build and read them without an open session (and without importing the ORM).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,21 @@ def as_trigger(value: str) -> RunTrigger:
 UrlKind = Literal["canonical", "alias", "syndicated"]
 
 
+class Compressed(bytes):
+    """A page's HTML already zlib-compressed the way the store keeps it.
+
+    Compressing a 200 KB page costs a few ms; the extraction worker does it, so the
+    crawl process, which writes every article, does not (`storage.models.ZlibBytes`
+    stores these as they are).
+    """
+
+    LEVEL = 6
+
+    @classmethod
+    def of(cls, html: bytes) -> Compressed:
+        return cls(zlib.compress(html, cls.LEVEL))
+
+
 @dataclass(frozen=True)
 class ArticleRecord:
     """One extracted, on-topic page as the pipeline hands it to storage."""
@@ -38,7 +54,7 @@ class ArticleRecord:
     extractor_version: str
     topic_score: float
     content_key: str
-    raw_html: bytes
+    raw_html: bytes  # the page as fetched, or `Compressed`
     fetched_at: datetime
     run_id: int | None = None
     # The feed/sitemap date of the page when it was fetched (see Article.listed_modified).
@@ -144,3 +160,16 @@ class SkippedPage:
     reason: str
     run_id: int | None
     seen_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkableArticle:
+    """What a verdict needs of a stored article."""
+
+    id: int
+    outlet: str
+    title: str
+    text: str
+    language: str | None
+    published: datetime | None
+    first_seen: datetime

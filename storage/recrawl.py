@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import counters as names
 from storage.models import (
     Article,
     ArticleUrlRow,
@@ -33,12 +34,14 @@ from storage.records import ArticleRecord
 @dataclass(frozen=True)
 class KnownPage:
     """What the store knows of a URL; ``article_id`` is None for a page skipped before,
-    ``retry`` is set when that skip was a temporary failure worth another attempt."""
+    ``retry`` is set when that skip was a temporary failure worth another attempt, to be
+    made no earlier than ``retry_at`` (the back-off)."""
 
     article_id: int | None
     published: datetime | None
     listed_modified: datetime | None
     retry: bool = False
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -60,18 +63,33 @@ class HealthReport:
 
 
 # Skip reasons that say nothing about the page itself: a bot challenge instead of the
-# page, a worker that died on it, an extraction that raised. The page is fetched again
-# by later runs, each attempt a `skipped_pages` row, until MAX_PAGE_ATTEMPTS of them.
-TEMPORARY_SKIPS = frozenset({"challenge", "worker_crashed", "extraction_error"})
+# page, a worker that died on it, an extraction that raised, a server error (5xx), a
+# rate limit outlasting the retries, a timeout, a connection that failed. The page is
+# fetched again by later runs, each attempt a `skipped_pages` row, until
+# MAX_PAGE_ATTEMPTS of them, each attempt waiting twice as long as the one before.
+TEMPORARY_SKIPS = frozenset(
+    {
+        "challenge",
+        "worker_crashed",
+        "extraction_error",
+        "server_error",
+        "rate_limited",
+        "timeout",
+        "unreachable",
+    }
+)
 MAX_PAGE_ATTEMPTS = 3
 
 
-def known_pages(session: Session, outlet: str) -> dict[str, KnownPage]:
+def known_pages(
+    session: Session, outlet: str, backoff: timedelta = timedelta(0)
+) -> dict[str, KnownPage]:
     """Every URL of this outlet the store has seen, stored or skipped.
 
     Off-topic, non-article and duplicate pages are known for good; a page lost to a
     temporary failure (`TEMPORARY_SKIPS`) is marked for a retry until it has failed
-    MAX_PAGE_ATTEMPTS times.
+    MAX_PAGE_ATTEMPTS times, the n-th retry due ``backoff`` × 2^(n-1) after the last
+    attempt (a server that is down now is likely down an hour from now too).
     """
     known: dict[str, KnownPage] = {}
     rows = session.execute(
@@ -91,20 +109,30 @@ def known_pages(session: Session, outlet: str) -> dict[str, KnownPage]:
         own = kind != "syndicated"
         known[url] = KnownPage(article_id if own else None, published, listed)
     skipped = session.execute(
-        select(SkippedPageRow.url, SkippedPageRow.reason, func.count())
+        select(
+            SkippedPageRow.url,
+            SkippedPageRow.reason,
+            func.count(),
+            func.max(SkippedPageRow.seen_at),
+        )
         .join(Outlet)
         .where(Outlet.name == outlet)
         .group_by(SkippedPageRow.url, SkippedPageRow.reason)
     )
     attempts: Counter[str] = Counter()
-    for url, reason, count in skipped:
+    last: dict[str, datetime] = {}
+    for url, reason, count, seen in skipped:
         if reason in TEMPORARY_SKIPS:
             attempts[url] += count
+            last[url] = max(seen, last.get(url, seen))
         else:
             known.setdefault(url, KnownPage(None, None, None))
     for url, tried in attempts.items():
         # Given up on after MAX_PAGE_ATTEMPTS: known, as if skipped for good.
-        known.setdefault(url, KnownPage(None, None, None, retry=tried < MAX_PAGE_ATTEMPTS))
+        retry_at = last[url] + backoff * 2 ** (tried - 1)
+        known.setdefault(
+            url, KnownPage(None, None, None, retry=tried < MAX_PAGE_ATTEMPTS, retry_at=retry_at)
+        )
     return known
 
 
@@ -184,7 +212,7 @@ def outlet_watermark(session: Session, outlet: str) -> datetime | None:
 STALE_AFTER_RUNS = 3
 BACKOFF_BASE_HOURS = 6
 BACKOFF_MAX_HOURS = 7 * 24
-BLOCKED_STATUSES = ("http/403", "http/429", "skipped/challenge")
+BLOCKED_STATUSES = (names.HTTP + "403", names.HTTP + "429", names.CHALLENGE)
 
 
 def update_health(
@@ -204,14 +232,11 @@ def update_health(
     )
     session.add(health)
     now = utcnow()
-    fetched = (
-        int(counters.get("pages_fetched", 0))
-        + int(counters.get("discovery/feeds", 0))
-        + int(counters.get("discovery/sitemaps", 0))
-        + int(counters.get("discovery/not_modified", 0))
+    fetched = names.count(
+        counters, names.PAGES_FETCHED, names.FEEDS, names.SITEMAPS, names.NOT_MODIFIED
     )
-    failures = sum(int(v) for k, v in counters.items() if k.startswith("failed/"))
-    new = int(counters.get("stored", 0))
+    failures = names.total(counters, names.FAILED)
+    new = names.count(counters, names.STORED)
     failed_run = counters.get("finish_reason") not in (None, "finished") or (
         failures > 0 and fetched == 0
     )

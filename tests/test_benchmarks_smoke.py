@@ -24,6 +24,7 @@ RATIOS = {
     "e2e_over_trafilatura_alone",
     "e2e_over_newsmon_extract_alone",
     "e2e_over_newsmon_page_stage_alone",
+    "crawl_cpu_ms_per_article_beyond_raw_fetch",
 }
 
 
@@ -62,10 +63,20 @@ def test_flatten_gives_dotted_rows() -> None:
 
 def test_ratios_take_the_best_run_and_compare_pool_with_inline() -> None:
     results: dict[str, Any] = {
-        "raw_fetch": {"pages_per_second": 40.0},
+        "raw_fetch": {"pages_per_second": 40.0, "pages": 1000, "cpu_seconds": 5.0},
         "end_to_end": {
-            "workers_0": {"workers": 0, "articles_per_second": 5.0},
-            "workers_2": {"workers": 2, "articles_per_second": 10.0},
+            "workers_0": {
+                "workers": 0,
+                "articles_per_second": 5.0,
+                "stored": 1000,
+                "crawl_process_cpu_seconds": 60.0,
+            },
+            "workers_2": {
+                "workers": 2,
+                "articles_per_second": 10.0,
+                "stored": 1000,
+                "crawl_process_cpu_seconds": 20.0,
+            },
         },
         "extraction_alone": {
             "trafilatura_pages_per_second": 100.0,
@@ -83,6 +94,7 @@ def test_ratios_take_the_best_run_and_compare_pool_with_inline() -> None:
         "e2e_over_trafilatura_alone": 0.1,
         "e2e_over_newsmon_extract_alone": 0.2,
         "e2e_over_newsmon_page_stage_alone": 0.5,
+        "crawl_cpu_ms_per_article_beyond_raw_fetch": 15.0,
         "workers_2_over_workers_0": 2.0,
     }
 
@@ -109,6 +121,9 @@ def test_crawl_benchmark_produces_every_figure(
     assert 0 < run["stored"] <= run["pages_fetched"] <= 20
     assert run["failed"] == {}
     assert run["peak_rss_mb"] > 0
+    if sys.platform == "linux":  # sampled from /proc
+        assert run["peak_tree_pss_mb"] > 0
+        assert run["peak_tree_rss_mb"] >= run["peak_tree_pss_mb"]
     alone = crawl["extraction_alone"]
     assert alone["pages"] == 5
     assert alone["trafilatura_pages_per_second"] > 0

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from crawler.topic import load_topic
 from demoweb import (
     SEED_PAGES,
     Edit,
@@ -31,6 +32,7 @@ from demoweb import (
     lookback_days,
     serve,
 )
+from demoweb.bulk import topic_words
 from demoweb.content import apply_edit, load_articles
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -296,6 +298,23 @@ def test_bulk_site_structure() -> None:
     texts = {site.resources[p.path].body for p in web.pages[:5]}
     assert len(texts) == 5
     assert build_bulk_site(120, seed=7).pages == build_bulk_site(120, seed=7).pages
+
+
+def test_a_bulk_site_of_many_events_tells_each_in_its_own_words() -> None:
+    """Articles of one event share their long words; two events share only the topic's words
+    and short ones, and every page stays on-topic."""
+    web = build_bulk_site(40, seed=2, events=20)
+    topic = load_topic()
+
+    def long_words(i: int) -> set[str]:
+        page = web.pages[i]
+        body = web.outlet(page.outlet).resources[page.path].body.decode()
+        text = " ".join(re.findall(r"<p>(.*?)</p>", body))
+        assert topic.is_relevant(topic.score(text)), page.path
+        return set(re.findall(r"\b[a-z]{5,}\b", text)) - topic_words()
+
+    same, other = long_words(0) & long_words(20), long_words(0) & long_words(1)
+    assert len(same) > 5 * max(1, len(other))  # what two events share: topic words
 
 
 def test_bulk_site_serves_lazily_generated_pages() -> None:

@@ -14,6 +14,7 @@ from storage.db import make_engine, session_factory, upgrade
 from storage.queries import ensure_outlet, record_skip
 from storage.recrawl import (
     MAX_PAGE_ATTEMPTS,
+    TEMPORARY_SKIPS,
     KnownPage,
     known_pages,
     outlets_in_backoff,
@@ -57,7 +58,7 @@ def test_pages_lost_to_a_temporary_failure_are_fetched_again_whatever_the_waterm
     assert decide(state, URL, _link(NOW - timedelta(days=5)), NOW) == "new"
 
 
-@pytest.mark.parametrize("reason", ["challenge", "worker_crashed", "extraction_error"])
+@pytest.mark.parametrize("reason", sorted(TEMPORARY_SKIPS))
 def test_temporary_skips_are_retried_a_bounded_number_of_times(tmp_path: Path, reason: str) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
     upgrade(engine)
@@ -70,6 +71,27 @@ def test_temporary_skips_are_retried_a_bounded_number_of_times(tmp_path: Path, r
             known = known_pages(session, "tass")
             assert known[URL].retry == (attempt < MAX_PAGE_ATTEMPTS), attempt
             assert not known[other].retry  # off-topic stays known for good
+    engine.dispose()
+
+
+def test_retries_back_off_doubling_after_each_attempt(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    upgrade(engine)
+    hour = timedelta(hours=1)
+    with session_factory(engine).begin() as session:
+        ensure_outlet(session, "tass", "TASS", "https://tass.ru/", ["ru"])
+        for attempt in (1, 2):
+            before = datetime.now(UTC)
+            record_skip(session, "tass", URL, "server_error", None)
+            after = datetime.now(UTC)
+            page = known_pages(session, "tass", backoff=hour)[URL]
+            wait = hour * 2 ** (attempt - 1)  # one hour, then two
+            assert page.retry
+            assert page.retry_at is not None
+            assert before + wait <= page.retry_at <= after + wait
+            state = CrawlState(known={URL: page})
+            assert decide(state, URL, _link(None), after + wait) == "new"
+            assert decide(state, URL, _link(None), before + wait / 2) == "retry_later"
     engine.dispose()
 
 

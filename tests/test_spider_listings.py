@@ -115,7 +115,7 @@ def test_robots_txt_sitemaps_are_read_when_the_entry_names_none() -> None:
         isinstance(r, scrapy.Request) and r.callback == spider.parse_sitemap for r in requests
     )
     stats = _stats(spider)
-    assert stats["listings"]["https://news.example/robots.txt"] == {
+    assert spider.listings["https://news.example/robots.txt"] == {
         "kind": "robots",
         "found": 3,
         "kept": 2,
@@ -140,7 +140,7 @@ def test_a_feed_records_what_it_listed() -> None:
     assert [r.url for r in requests] == ["https://news.example/world/2022/06/15/a"]
     assert requests[0].cb_kwargs["link"].title == "Путин и Си"
     stats = _stats(spider)
-    assert stats["listings"]["https://news.example/rss.xml"] == {
+    assert spider.listings["https://news.example/rss.xml"] == {
         "kind": "feed",
         "found": 2,
         "kept": 1,
@@ -156,8 +156,8 @@ def test_a_section_that_is_no_page_is_a_failed_listing(body: bytes) -> None:
     assert list(spider.parse_section(_response(url, body))) == []
     stats = _stats(spider)
     assert stats["failed/discovery"] == 1
-    assert stats["listings"][url]["kind"] == "section"
-    assert stats["listings"][url]["error"]
+    assert spider.listings[url]["kind"] == "section"
+    assert spider.listings[url]["error"]
 
 
 def test_a_listing_that_answers_with_an_error_is_recorded_as_failed() -> None:
@@ -169,7 +169,7 @@ def test_a_listing_that_answers_with_an_error_is_recorded_as_failed() -> None:
     spider.on_error(failure)
     stats = _stats(spider)
     assert stats["failed/discovery_http_404"] == 1
-    assert stats["listings"][url] == {"kind": "feed", "error": "Ignoring 404"}
+    assert spider.listings[url] == {"kind": "feed", "error": "Ignoring 404"}
 
 
 def test_a_blocked_outlet_starts_nothing_unless_forced() -> None:

@@ -26,8 +26,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import TCPTimedOutError
+from twisted.internet.error import TimeoutError as ConnectTimeout
 from twisted.python.failure import Failure
 
+from crawler.context import CrawlContext
 from crawler.discovery import (
     DiscoveryError,
     Link,
@@ -47,11 +51,14 @@ from crawler.incremental import (
     load_state,
 )
 from crawler.outlets import Outlet
-from crawler.pages import FetchedPage, cached_topic
+from crawler.pages import FetchedPage, PageSkip, cached_topic
 from crawler.topic import Topic
 from crawler.urls import amp_to_canonical, canonicalize, is_fetchable, same_site
+from storage import counters
 
-STAT = "newsmon"
+# HTTP answers that are temporary whatever the page (every 5xx is too), by skip reason.
+_temporary_http = {408: "timeout", 429: "rate_limited"}
+_TIMEOUTS = (TimeoutError, defer.TimeoutError, ConnectTimeout, TCPTimedOutError)
 
 
 def _content_type(response: Response) -> str | None:
@@ -105,6 +112,10 @@ class OutletSpider(scrapy.Spider):
         # The newest date any feed or sitemap gave: the next run's watermark, in the
         # outlet's own clock rather than ours.
         self.newest_listed: datetime | None = None
+        # What each listing gave, by URL: the run recorder keeps it with the run's counters.
+        self.listings: dict[str, dict[str, Any]] = {}
+        # Some listed page waits for a retry a later run makes (see `decide`).
+        self.retries_pending = False
         self.state = CrawlState()
         # Listings read (or unchanged) and listings robots.txt kept us from: a crawl
         # that read none because robots.txt forbade them all got nothing, by decision
@@ -118,11 +129,13 @@ class OutletSpider(scrapy.Spider):
         refusal = self.outlet.crawl_refusal()
         if refusal is not None and not self.settings.getbool("NEWSMON_FORCE"):
             # `newsmon crawl` filters these out first; this covers `scrapy crawl NAME`.
-            self._inc(f"skipped/status_{self.outlet.status}")
+            self._inc(counters.SKIPPED + f"status_{self.outlet.status}")
             self.logger.warning("%s", refusal.replace("--force", "-s NEWSMON_FORCE=1"))
             return
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
-        self.state = load_state(self.settings, self.outlet.name, listings)
+        incremental = self.settings.getbool("NEWSMON_INCREMENTAL", True)
+        readers = CrawlContext.of(self.crawler).readers() if incremental else None
+        self.state = load_state(self.settings, readers, self.outlet.name, listings)
         for url in self.outlet.feeds:
             yield self._discovery_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
@@ -157,7 +170,7 @@ class OutletSpider(scrapy.Spider):
 
     def _listing_unchanged(self, response: Response) -> bool:
         if response.status == 304:
-            self._inc("discovery/not_modified")
+            self._inc(counters.NOT_MODIFIED)
             self._listings_read += 1
             return True
         return False
@@ -175,7 +188,7 @@ class OutletSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
-        self._inc("discovery/feeds")
+        self._inc(counters.FEEDS)
         listing = self._read(
             "feed",
             response,
@@ -189,7 +202,7 @@ class OutletSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Discovered]:
         if self._listing_unchanged(response):
             return
-        self._inc("discovery/sitemaps")
+        self._inc(counters.SITEMAPS)
         sitemap = self._read(
             "sitemap",
             response,
@@ -210,20 +223,20 @@ class OutletSpider(scrapy.Spider):
 
     def on_robots_error(self, failure: Failure) -> None:
         """A robots.txt that cannot be read announces no sitemaps; that is not a failure."""
-        self._inc("discovery/robots_unavailable")
+        self._inc(counters.ROBOTS_UNAVAILABLE)
         self.logger.info("robots.txt not read: %s", failure.getErrorMessage())
 
     def _child_sitemaps(self, children: Iterable[Link]) -> Iterator[scrapy.Request]:
         for child in children:
             if not within_lookback(child, self._now, self.outlet.lookback_days):
-                self._inc("skipped/too_old")
+                self._inc(counters.SKIPPED + "too_old")
             elif not child_sitemap_due(self.state, child):
-                self._inc("skipped/sitemap_unchanged")
+                self._inc(counters.SKIPPED + "sitemap_unchanged")
             elif self._may_fetch(child.url):
                 yield self._discovery_request(child.url, self.parse_sitemap, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
-        self._inc("discovery/sections")
+        self._inc(counters.SECTIONS)
         listing = self._read("section", response, lambda: self.section_listing(response))
         if listing is not None:
             yield from self.follow(listing.links)
@@ -245,10 +258,10 @@ class OutletSpider(scrapy.Spider):
         kept = len(listing.links) + len(listing.children)
         if kind != "robots":  # robots.txt only points at listings; it lists no article
             self._listings_read += 1
-        self._inc("links/found", listing.found)
-        self._inc("links/kept", kept)
+        self._inc(counters.LINKS_FOUND, listing.found)
+        self._inc(counters.LINKS_KEPT, kept)
         for reason, count in listing.dropped.items():
-            self._inc(f"links/dropped/{reason}", count)
+            self._inc(counters.LINKS_DROPPED + reason, count)
         self._note_listing(
             response.url,
             {"kind": kind, "found": listing.found, "kept": kept, "dropped": listing.dropped},
@@ -256,10 +269,7 @@ class OutletSpider(scrapy.Spider):
         return listing
 
     def _note_listing(self, url: str, figures: dict[str, Any]) -> None:
-        assert self.crawler.stats is not None
-        listings = self.crawler.stats.get_value(f"{STAT}/listings") or {}
-        listings[url] = figures
-        self.crawler.stats.set_value(f"{STAT}/listings", listings)
+        self.listings[url] = figures
 
     def follow(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
         """Turn discovered links into article requests, dropping what we can judge unread."""
@@ -289,30 +299,36 @@ class OutletSpider(scrapy.Spider):
         if self.article_url(url) is None:
             return None
         if not within_lookback(link, self._now, self.outlet.lookback_days):
-            self._inc("skipped/too_old")
+            self._inc(counters.SKIPPED + "too_old")
             return None
         if link.published is not None and (
             self.newest_listed is None or link.published > self.newest_listed
         ):
             self.newest_listed = link.published
         decision = decide(self.state, url, link, self._now)
+        if decision == "retry_later":
+            # Lost to a temporary failure lately: fetched by a later run, so this one must
+            # not keep the listings' validators (a 304 next time would hide the page).
+            self.retries_pending = True
+            self._inc(counters.SKIPPED + decision)
+            return None
         if decision in ("known", "before_watermark"):
             if decision == "known" and link.published is None:
                 self._undated_known.add(url)
-            self._inc(f"skipped/{decision}")
+            self._inc(counters.SKIPPED + decision)
             return None
         if self._title_rejects(link):
             # Not recorded in the store: the verdict is only as good as the listings
             # seen, and the next run judges the title again without a fetch.
             if url not in self._title_rejected:
                 self._title_rejected.add(url)
-                self._inc("skipped/off_topic_title")
+                self._inc(counters.OFF_TOPIC_TITLE)
             return None
         if url in self._title_rejected:
             # Fetch after all whatever any listing leaves open, so the outcome
             # does not depend on which of an outlet's listings arrives first.
             self._title_rejected.discard(url)
-            self._inc("skipped/off_topic_title", -1)
+            self._inc(counters.OFF_TOPIC_TITLE, -1)
         recheck_of = self.state.known[url].article_id if decision == "recheck" else None
         if recheck_of is not None:
             self._inc("rechecks")
@@ -333,7 +349,7 @@ class OutletSpider(scrapy.Spider):
         if not self._may_fetch(url):
             return None
         if not self.outlet.is_article_url(url):
-            self._inc("skipped/not_article_url")
+            self._inc(counters.SKIPPED + "not_article_url")
             return None
         return url
 
@@ -348,7 +364,7 @@ class OutletSpider(scrapy.Spider):
     def _may_fetch(self, url: str) -> bool:
         refusal = self._refusal(url)
         if refusal is not None:
-            self._inc(f"skipped/{refusal}")
+            self._inc(counters.SKIPPED + refusal)
         return refusal is None
 
     @property
@@ -360,7 +376,7 @@ class OutletSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, link: Link, recheck_of: int | None = None
     ) -> Iterator[FetchedPage]:
-        self._inc("pages_fetched")
+        self._inc(counters.PAGES_FETCHED)
         encoding = response.encoding if isinstance(response, TextResponse) else None
         yield FetchedPage(
             outlet=self.outlet.name,
@@ -375,8 +391,13 @@ class OutletSpider(scrapy.Spider):
             recheck_of=recheck_of,
         )
 
-    def on_error(self, failure: Failure) -> None:
-        """Count and log every request that ended without a response to parse."""
+    def on_error(self, failure: Failure) -> PageSkip | None:
+        """Count and log every request that ended without a response to parse.
+
+        An article lost to a failure that says nothing about the page (a server error,
+        a rate limit outlasting the retries, a timeout, a failed connection) is handed
+        to the store as a temporary skip: later runs fetch it again (bounded, backed off).
+        """
         request = getattr(failure, "request", None)
         url = _origin(request) if request is not None else "?"
         kind = request.meta.get("newsmon_kind", "fetch") if request is not None else "fetch"
@@ -386,6 +407,7 @@ class OutletSpider(scrapy.Spider):
             self._note_listing(
                 request.url, {"kind": request.meta["newsmon_listing"], "error": message}
             )
+        temporary: str | None = None
         if isinstance(error, HttpError):  # an IgnoreRequest too, so it goes first
             status = error.response.status
             if (
@@ -397,13 +419,14 @@ class OutletSpider(scrapy.Spider):
                     410,
                 )
             ):
-                self._inc("removed")  # a stored article the outlet took down
+                self._inc(counters.REMOVED)  # a stored article the outlet took down
                 self.logger.info("%s is gone (HTTP %d); the stored copy is kept", url, status)
-                return
-            self._inc(f"http/{status}")
+                return None
+            self._inc(f"{counters.HTTP}{status}")
             self._fail(f"{kind}_http_{status}", url, message)
+            temporary = _temporary_http.get(status, "server_error" if status >= 500 else None)
         elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
-            self._inc("skipped/robots_disallowed")  # a decision, not a failure
+            self._inc(counters.SKIPPED + "robots_disallowed")  # a decision, not a failure
             if request is not None and "newsmon_listing" in request.meta:
                 self._listings_disallowed += 1
         elif isinstance(error, IgnoreRequest):
@@ -411,6 +434,12 @@ class OutletSpider(scrapy.Spider):
             self._fail(f"{kind}_refused", url, message)
         else:
             self._fail(kind, url, message)
+            temporary = "timeout" if isinstance(error, _TIMEOUTS) else "unreachable"
+        if temporary is None or kind != "article" or request is None:
+            return None
+        listed = (request.meta.get("redirect_urls") or [request.url])[0]
+        recheck_of = request.meta.get("newsmon_recheck_of")
+        return PageSkip(self.outlet.name, listed, temporary, message, recheck_of)
 
     def on_scheduled(self, request: scrapy.Request) -> None:
         """A redirect to another host or a forbidden address is refused by Scrapy's
@@ -435,7 +464,7 @@ class OutletSpider(scrapy.Spider):
         connected first), so the run is `failed`, not `succeeded`.
         """
         if reason == "finished" and self._listings_disallowed and not self._listings_read:
-            self._inc("failed/discovery_disallowed", self._listings_disallowed)
+            self._inc(counters.FAILED + "discovery_disallowed", self._listings_disallowed)
             self.logger.warning(
                 "robots.txt of %s disallows all %d listing(s) of the outlet; nothing was read",
                 self.outlet.name,
@@ -453,8 +482,8 @@ class OutletSpider(scrapy.Spider):
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STAT}/{key}", count)
+        self.crawler.stats.inc_value(counters.stat(key), count)
 
     def _fail(self, kind: str, url: str, message: str) -> None:
-        self._inc(f"failed/{kind}")
+        self._inc(counters.FAILED + kind)
         self.logger.warning("%s failed for %s: %s", kind, url, message)

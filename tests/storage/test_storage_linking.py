@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.linking import Linker, relink_all
+from crawler.context import CrawlContext
+from crawler.linking import Found, Linker, relink_all
 from dedup.candidates import CandidateIndex
+from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, store_article
@@ -39,23 +41,30 @@ def _store_seeds(
     """Store the seeds, by default in the reverse of their publication order."""
     ids = {}
     for path in sorted(SEEDS.glob("*.txt"), key=lambda p: order(HOURS[p.name[:3]])):
-        seed = path.name[:3]
-        title, _, text = path.read_text("utf-8").partition("\n\n")
-        outlet = f"outlet{seed}"
-        ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
-        record = make_record(
-            outlet=outlet,
-            url=f"https://{outlet}.example/2022/06/15/xi-putin",
-            title=title,
-            text=text,
-            language=LANGUAGES.get(seed, "en"),
-            published=PUBLISHED + timedelta(hours=HOURS[seed]),
-        )
-        outcome = store_article(session, record)
-        assert outcome.article_id is not None
-        ids[seed] = outcome.article_id
+        ids[path.name[:3]] = _store_seed_file(session, make_record, path)
     session.commit()
     return ids
+
+
+def _store_seed_file(
+    session: Session, make_record: Callable[..., ArticleRecord], path: Path
+) -> int:
+    """Store one seed as its own outlet's article, published at its hour."""
+    seed = path.name[:3]
+    title, _, text = path.read_text("utf-8").partition("\n\n")
+    outlet = f"outlet{seed}"
+    ensure_outlet(session, outlet, outlet, f"https://{outlet}.example/", ["en"])
+    record = make_record(
+        outlet=outlet,
+        url=f"https://{outlet}.example/2022/06/15/xi-putin",
+        title=title,
+        text=text,
+        language=LANGUAGES.get(seed, "en"),
+        published=PUBLISHED + timedelta(hours=HOURS[seed]),
+    )
+    article_id = store_article(session, record).article_id
+    assert article_id is not None
+    return article_id
 
 
 def _lineage(session: Session, ids: dict[str, int]) -> dict[str, tuple[int | None, str | None]]:
@@ -162,3 +171,59 @@ def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -
     assert list_story_items(session, StoryFilter(min_size=sizes[-1] + 1)) == []
     assert len(list_story_items(session)) == len(sizes)
     assert [s.size for s in list_story_items(session, order="biggest")] == sizes[::-1]
+
+
+def _store_seed(context: CrawlContext, make_record: Callable[..., ArticleRecord], seed: str) -> int:
+    """Store one seed through a crawl's context."""
+    (path,) = SEEDS.glob(f"{seed}*.txt")
+    with context.transaction() as session:
+        return _store_seed_file(session, make_record, path)
+
+
+def _link(context: CrawlContext, article_id: int) -> list[Found]:
+    """What the store pipeline does: the crawl's index, brought up to date, links it."""
+    with context.transaction() as session:
+        return context.linker_for(session).link(session, article_id)
+
+
+def test_articles_linked_by_a_concurrent_crawl_become_candidates(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """Two crawls of different outlets write one store, each with its own candidate index
+    (two processes): the copy our crawl stores must find the original theirs linked after
+    our index was built."""
+    url = f"sqlite:///{db_path}"
+    ours, theirs = CrawlContext(url), CrawlContext(url)
+    try:
+        with ours.transaction() as session:
+            ours.linker_for(session)  # our crawl starts on an empty store
+        original = _store_seed(theirs, make_record, "000")
+        _link(theirs, original)
+        copy = _store_seed(ours, make_record, "001")
+        found = _link(ours, copy)
+        assert [(f.other_id, f.relation in DERIVED) for f in found] == [(original, True)]
+        with ours.transaction() as session:
+            assert _lineage(session, {"000": original, "001": copy})["001"][1] == "000"
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_an_article_signed_late_by_another_crawl_is_not_skipped(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """Their article is stored before ours but signed after our index has read ours: the
+    index reads on from the first article not yet signed, not from the newest it has."""
+    url = f"sqlite:///{db_path}"
+    ours, theirs = CrawlContext(url), CrawlContext(url)
+    try:
+        original = _store_seed(theirs, make_record, "000")  # their linking still to come
+        _link(ours, _store_seed(ours, make_record, "003"))
+        with ours.transaction() as session:
+            ours.linker_for(session)  # our index has read our own signature
+        _link(theirs, original)
+        found = _link(ours, _store_seed(ours, make_record, "001"))
+        assert original in {f.other_id for f in found}
+    finally:
+        ours.close()
+        theirs.close()
