@@ -37,7 +37,7 @@ def test_schedule_add_list_and_remove(pg_url: str) -> None:
     listed = run_cli("schedule", "list", "--db", pg_url)
     assert listed.returncode == 0, listed.stderr
     assert "crawl-tass-every-6h" in listed.stdout
-    assert "interval[6:00:00]" in listed.stdout
+    assert "every 6h" in listed.stdout
 
     assert _job_ids(pg_url) == ["crawl-tass-every-6h"]
 
