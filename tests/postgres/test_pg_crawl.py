@@ -389,7 +389,10 @@ def test_the_researcher_views_read_a_postgresql_store_as_a_sqlite_one(stores: Tw
                     if any(m.id == i for m in view.members)
                 },
                 "chinese": len(list_story_items(session, StoryFilter(search="普京"))),
-                "putin": len(list_story_items(session, StoryFilter(search="Putin"))),
+                # Which stories hold them, and which outlet is credited with a copy,
+                # depend on crawl order (two crawls here); which texts a search finds
+                # does not.
+                "putin": {a.title for a in list_articles(session, search="Putin", limit=1000)},
                 "diffs": [any(p.op != "equal" for p in v.changes) for v in versions.versions],
             }
         engine.dispose()
@@ -398,6 +401,7 @@ def test_the_researcher_views_read_a_postgresql_store_as_a_sqlite_one(stores: Tw
     assert pg["dropped"] == lite["dropped"]
     assert pg["roles"]["001"] == "rewrite"
     assert pg["chinese"] == lite["chinese"] >= 1
-    assert pg["putin"] == lite["putin"] > 1
+    assert pg["putin"] == lite["putin"]
+    assert len(pg["putin"]) > 1
     assert pg["diffs"]
     assert all(pg["diffs"])
