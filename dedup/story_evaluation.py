@@ -273,13 +273,11 @@ def fewer_per_story(
     by_story: dict[str, list[LabelledArticle]] = {}
     for article in articles:
         by_story.setdefault(article.story, []).append(article)
-    kept = [
-        member
-        for members in by_story.values()
-        for member in sorted(members, key=lambda a: hashlib.sha256(a.id.encode()).hexdigest())[
-            :keep
-        ]
-    ]
+
+    def shuffled(article: LabelledArticle) -> str:
+        return hashlib.sha256(article.id.encode()).hexdigest()
+
+    kept = [m for members in by_story.values() for m in sorted(members, key=shuffled)[:keep]]
     return sorted(kept, key=lambda a: (a.when, a.id))
 
 
