@@ -4,14 +4,15 @@ Parts (each a list of ``{"id", "text_a", "text_b", "relation", "kind"}``):
 
 - ``real_dev`` / ``real_test``: `tests/data/real/pairs_*.jsonl` (WMT and NTREX
   translations, machine and human; same-language rewrites; unrelated documents)
-  plus pairs drawn from the ECB+ story corpus (`tests/data/real/stories_*.jsonl`):
-  two reports of one event (``same_story``), of a look-alike event of the same
-  topic and of another topic (both ``unrelated``), since no pair corpus has
-  same-story pairs. Models and thresholds are fitted on dev only.
+  plus pairs drawn from the story corpora (ECB+ and BASIL,
+  `tests/data/real/stories_*.jsonl`): two reports of one event (``same_story``),
+  of a look-alike event of the same ECB+ topic and of another story (both
+  ``unrelated``), since no pair corpus has same-story pairs.
+  Models and thresholds are fitted on dev only.
 - ``generated``: `tests/data/pairs/dev.jsonl` (built by tests/dedup/make_pairs.py),
   for what no real corpus has (exact copies, near duplicates, wire-sharing reports).
 
-Stories (`dedup.story_evaluation`) are measured too, on the ECB+ story corpus,
+Stories (`dedup.story_evaluation`) are measured too, on the same story corpora,
 beside a single-pass TF-IDF baseline; their floors live in
 ``tests/data/stories_baseline.json``.
 
@@ -74,13 +75,17 @@ def _draw(items: Iterable[tuple[Any, Any]], salt: str, limit: int) -> list[tuple
 
 
 def story_pairs(path: Path) -> list[Pair]:
-    """Pairs from a story corpus: same story, look-alike event (same topic), other topic.
+    """Pairs from a story corpus: same story, look-alike event (same topic), other story.
 
     ECB+ stories are named ``ecbplus:t<topic>-<half>``; the two halves of a
-    topic are different events chosen to look alike. The older article (by
-    date, then id) is the source.
+    topic are different events chosen to look alike. Other-story pairs join
+    each story with the one two places on in order of first publication, so
+    that where a corpus is dated (BASIL) they are reports of the same months.
+    The older article (by date, then id) is the source.
     """
     articles = load_pairs(path)
+    corpus = articles[0]["corpus"] if articles else ""
+    prefix = "ecb" if corpus == "ecbplus" else corpus
     by_story: dict[str, list[Pair]] = {}
     for article in articles:
         by_story.setdefault(article["story"], []).append(article)
@@ -94,26 +99,32 @@ def story_pairs(path: Path) -> list[Pair]:
                 "text_a": a["text"],
                 "text_b": b["text"],
                 "relation": relation,
-                "kind": kind,
+                "kind": f"{prefix}-{kind}",
             }
         )
 
-    stories = sorted(by_story)
+    def topic(story: str) -> str:
+        return story.rsplit("-", 1)[0] if corpus == "ecbplus" else story
+
+    def first(story: str) -> tuple[str, str]:
+        return min(a.get("published") or "" for a in by_story[story]), story
+
+    stories = sorted(by_story, key=first)
     for story in stories:
         for a, b in _draw(itertools.combinations(by_story[story], 2), story, PER_STORY):
-            add(a, b, "same_story", "ecb-same-story")
+            add(a, b, "same_story", "same-story")
     topics: dict[str, list[str]] = {}
     for story in stories:
-        topics.setdefault(story.rsplit("-", 1)[0], []).append(story)
-    for topic, halves in topics.items():
+        topics.setdefault(topic(story), []).append(story)
+    for name, halves in topics.items():
         if len(halves) == 2:
             cross = itertools.product(by_story[halves[0]], by_story[halves[1]])
-            for a, b in _draw(cross, topic, PER_STORY):
-                add(a, b, "unrelated", "ecb-lookalike-event")
+            for a, b in _draw(cross, name, PER_STORY):
+                add(a, b, "unrelated", "lookalike-event")
     for s1, s2 in zip(stories, stories[2:] + stories[:2], strict=True):
-        if s1.rsplit("-", 1)[0] != s2.rsplit("-", 1)[0]:
+        if topic(s1) != topic(s2):
             for a, b in _draw(itertools.product(by_story[s1], by_story[s2]), s1, 2):
-                add(a, b, "unrelated", "ecb-other-topic")
+                add(a, b, "unrelated", "other-topic")
     return pairs
 
 
@@ -124,7 +135,10 @@ def part(name: str) -> list[Pair]:
     if name == "generated":
         return [p | {"kind": "generated-" + p["relation"]} for p in load_pairs(DEV_SET)]
     split = name.removeprefix("real_")
-    return load_pairs(REAL / f"pairs_{split}.jsonl") + story_pairs(REAL / f"stories_{split}.jsonl")
+    stories = story_evaluation.DEV if split == "dev" else story_evaluation.TEST
+    return load_pairs(REAL / f"pairs_{split}.jsonl") + [
+        pair for path in stories for pair in story_pairs(path)
+    ]
 
 
 def family(kind: str) -> str:

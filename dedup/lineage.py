@@ -11,9 +11,11 @@ no family in a story, it joins the story it is closest to *as a whole*: the
 cosine of its salient-term vector (`dedup.salience`) with the story's
 centroid, within a time window around the story's span. Closeness to one
 member is not enough: on a busy news day one loose link after another would
-chain distinct events into one story-of-everything. A confident same_story
-verdict (reports sharing wire passages) lowers that bar for its story, never
-removes it. With no story close enough, the article opens a story of its own;
+chain distinct events into one story-of-everything. Two things lower that
+bar, never remove it: the article and the story both dated (they are then
+within each other's window, and agreeing in time is evidence of one event:
+three outlets' reports of one event, framed apart, share fewer words than
+two wire copies), and a confident same_story verdict with a member. With no story close enough, the article opens a story of its own;
 two stories whose centroids come to agree (one event first reported in words
 far apart) merge.
 
@@ -40,6 +42,9 @@ Specificity = Callable[[str], float]
 STORY_JOIN = 0.35
 """Cosine of an article's vector with a story's centroid from which it joins the story.
 Tuned on the real development stories (`python -m dedup.evaluate --stories`)."""
+STORY_JOIN_DATED = 0.3
+"""The same bar when the article and the story are both dated (and so within the window of
+each other): agreeing in time is evidence of one event that words alone are not."""
 STORY_VOUCH = 0.9
 """A same_story verdict this confident (a calibrated probability) vouches for its story:"""
 STORY_JOIN_VOUCHED = 0.25
@@ -171,6 +176,13 @@ def _weighted(vector: Mapping[str, float], specificity: Specificity) -> dict[str
     return {term: weight * specificity(term) for term, weight in vector.items()}
 
 
+def _bar(story: StoryProfile, own: StoryProfile, vouched: bool) -> float:
+    """The closeness from which an article joins a story."""
+    dated = story.first is not None and own.first is not None
+    bar = STORY_JOIN_DATED if dated else STORY_JOIN
+    return min(bar, STORY_JOIN_VOUCHED) if vouched else bar
+
+
 def place(
     relatives: Sequence[Relative],
     stories: Mapping[int, StoryProfile],
@@ -202,9 +214,7 @@ def place(
             (profile.closeness(own, specificity), -story) for story, profile in stories.items()
         ]
         closeness = max((c for c, _ in scored), default=0.0)
-        eligible = [
-            (c, s) for c, s in scored if c >= (STORY_JOIN_VOUCHED if -s in vouched else STORY_JOIN)
-        ]
+        eligible = [(c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched)]
         if eligible:
             closeness, best = max(eligible)
             joined = {-best}

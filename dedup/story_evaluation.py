@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,8 +33,11 @@ from dedup.normalize import normalize_text
 from dedup.verdict import DERIVED, relate
 
 DATA = Path("tests/data")
-DEV = DATA / "real" / "stories_dev.jsonl"
-TEST = DATA / "real" / "stories_test.jsonl"
+CORPORA = ("ecbplus", "basil")
+"""The real story corpora (`tests/data/real/README.md`): ECB+'s look-alike event pairs with a
+dozen reports each, and BASIL's events told by three outlets of different leanings."""
+DEV = tuple(DATA / "real" / f"stories_{corpus}_dev.jsonl" for corpus in CORPORA)
+TEST = tuple(DATA / "real" / f"stories_{corpus}_test.jsonl" for corpus in CORPORA)
 BASELINE = DATA / "stories_baseline.json"
 FLOOR_MARGIN = 0.02
 """Floors sit this far below the measured figures so that harmless changes pass."""
@@ -46,6 +49,7 @@ class LabelledArticle:
     id: str
     story: str
     doc: Doc
+    corpus: str
 
     @property
     def when(self) -> datetime:
@@ -69,21 +73,29 @@ class StoryReport:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def load_articles(path: Path) -> list[LabelledArticle]:
-    """Articles of a stories file, in publication order (ties by id), as a crawl meets them."""
+def load_articles(paths: Sequence[Path]) -> list[LabelledArticle]:
+    """The articles of stories files as one stream, in publication order (ties by id), as a
+    crawl meets them."""
     articles = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            published = (
-                datetime.fromisoformat(row["published"]).replace(tzinfo=UTC)
-                if row.get("published")
-                else None
-            )
-            doc = Doc(row["text"], row.get("lang"), published, row.get("outlet"))
-            articles.append(LabelledArticle(str(row["id"]), str(row["story"]), doc))
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                published = (
+                    datetime.fromisoformat(row["published"]).replace(tzinfo=UTC)
+                    if row.get("published")
+                    else None
+                )
+                doc = Doc(row["text"], row.get("lang"), published, row.get("outlet"))
+                articles.append(
+                    LabelledArticle(str(row["id"]), str(row["story"]), doc, str(row["corpus"]))
+                )
+    return _in_order(articles)
+
+
+def _in_order(articles: Iterable[LabelledArticle]) -> list[LabelledArticle]:
     return sorted(articles, key=lambda a: (a.when, a.id))
 
 
@@ -277,17 +289,29 @@ def fewer_per_story(
     def shuffled(article: LabelledArticle) -> str:
         return hashlib.sha256(article.id.encode()).hexdigest()
 
-    kept = [m for members in by_story.values() for m in sorted(members, key=shuffled)[:keep]]
-    return sorted(kept, key=lambda a: (a.when, a.id))
+    return _in_order(
+        m for members in by_story.values() for m in sorted(members, key=shuffled)[:keep]
+    )
 
 
-def parts(dev: Path = DEV, test: Path = TEST) -> dict[str, list[LabelledArticle]]:
-    """The measured parts: dev and test whole, and each in its small-story view."""
+def parts(
+    dev: Sequence[Path] = DEV, test: Sequence[Path] = TEST
+) -> dict[str, list[LabelledArticle]]:
+    """The measured parts: dev and test whole (every corpus in one stream, as one crawl
+    would meet them), each in its small-story view, and each corpus alone."""
     whole = {"dev": load_articles(dev), "test": load_articles(test)}
-    return whole | {f"{name}_small": fewer_per_story(arts) for name, arts in whole.items()}
+    return (
+        whole
+        | {f"{name}_small": fewer_per_story(arts) for name, arts in whole.items()}
+        | {
+            f"{name}_{corpus}": [a for a in arts if a.corpus == corpus]
+            for name, arts in whole.items()
+            for corpus in CORPORA
+        }
+    )
 
 
-def measure(dev: Path = DEV, test: Path = TEST) -> dict[str, Any]:
+def measure(dev: Sequence[Path] = DEV, test: Sequence[Path] = TEST) -> dict[str, Any]:
     """newsmon's stories and the baseline (threshold tuned on dev) on every part."""
     parts_ = parts(dev, test)
     threshold = tune_baseline(parts_["dev"])

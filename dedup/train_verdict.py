@@ -88,9 +88,18 @@ def fit(
     return weights, float(w[-1] - (weights * mean).sum())
 
 
+HELD_FOR_STORIES = ("basil-",)
+"""Pair kinds left out of the fit. BASIL's dev pairs tune story placement, not the verdict:
+fitted with them, the story model called more of ECB+'s look-alike events one story and
+made dev stories worse (mean B-cubed F1 of the dev views 0.901 against 0.907), and it
+turned the demo's spun seed copy (000-001) from a rewrite into a report of the same story."""
+
+
 def training_rows() -> list[tuple[Pair, dict[str, float], bool]]:
     rows = []
     for p in part("real_dev") + part("generated"):
+        if p["kind"].startswith(HELD_FOR_STORIES):
+            continue
         m = measure(Doc(p["text_a"]), Doc(p["text_b"]))
         rows.append((p, m.signals, m.same_language))
     return rows

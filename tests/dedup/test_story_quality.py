@@ -1,4 +1,4 @@
-"""Quality gate for stories: real labelled news (ECB+), never below the pinned floors."""
+"""Quality gate for stories: real labelled news (ECB+, BASIL), never below the pinned floors."""
 
 import json
 from collections import Counter
@@ -20,6 +20,10 @@ from dedup.story_evaluation import (
 ROOT = Path(__file__).parents[2]
 
 
+def _at_root(paths: tuple[Path, ...]) -> list[Path]:
+    return [ROOT / path for path in paths]
+
+
 def test_bcubed_rewards_pure_and_complete_clusters() -> None:
     gold = {"a": "x", "b": "x", "c": "y"}
     assert bcubed(gold, {"a": 1, "b": 1, "c": 2}) == (1.0, 1.0, 1.0)
@@ -28,7 +32,7 @@ def test_bcubed_rewards_pure_and_complete_clusters() -> None:
 
 
 def test_articles_are_replayed_in_publication_order_and_parts_share_no_story() -> None:
-    dev, test = load_articles(ROOT / DEV), load_articles(ROOT / TEST)
+    dev, test = load_articles(_at_root(DEV)), load_articles(_at_root(TEST))
     dated = [a.doc.published for a in dev if a.doc.published]
     assert dated == sorted(dated)
     assert not {a.story for a in dev} & {a.story for a in test}
@@ -39,7 +43,7 @@ def test_stories_on_real_news_stay_above_their_floors() -> None:
     measured = {
         "newsmon": {
             name: evaluate_stories(articles).to_json()
-            for name, articles in parts(ROOT / DEV, ROOT / TEST).items()
+            for name, articles in parts(_at_root(DEV), _at_root(TEST)).items()
         }
     }
     problems = shortfalls(measured, pinned["floors"])
@@ -47,7 +51,7 @@ def test_stories_on_real_news_stay_above_their_floors() -> None:
 
 
 def test_the_small_story_view_keeps_three_reports_of_every_story_in_order() -> None:
-    dev = load_articles(ROOT / DEV)
+    dev = load_articles(_at_root(DEV))
     small = fewer_per_story(dev)
     sizes = Counter(a.story for a in small)
     assert set(sizes) == {a.story for a in dev}

@@ -1,4 +1,4 @@
-"""Regenerate stories_dev.jsonl and stories_test.jsonl from ECB+ (provenance record).
+"""Regenerate stories_ecbplus_{dev,test}.jsonl from ECB+ (provenance record).
 
 Not run by the tests. Usage::
 
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     for doc in docs:
         parts["dev" if doc.topic in dev_topics else "test"].append(to_record(doc))
     for part, records in parts.items():
-        path = args.out / f"stories_{part}.jsonl"
+        path = args.out / f"stories_ecbplus_{part}.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
