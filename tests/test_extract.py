@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -214,6 +215,19 @@ def test_every_unanchored_furniture_pattern_is_gated_by_a_prompt_word() -> None:
     assert anywhere
     ungated = [p for p in anywhere if not any(w in p for w in boilerplate.PROMPT_WORDS)]
     assert not ungated, f"patterns the PROMPT_WORDS pre-check would never reach: {ungated}"
+
+
+def test_every_unanchored_caption_pattern_needs_a_credit_mark() -> None:
+    anywhere = [p for p in boilerplate.CAPTION_LINES if not p.startswith("^")]
+    assert anywhere
+    # A mark inside a character class ([)\]]) may be absent from a matching line.
+    outside_classes = [re.sub(r"\[(?:\\.|[^\]\\])*\]", "", p) for p in anywhere]
+    ungated = [
+        p
+        for p, bare in zip(anywhere, outside_classes, strict=True)
+        if ":" not in bare and "\\)" not in bare
+    ]
+    assert not ungated, f"patterns the CREDIT_MARKS pre-check would never reach: {ungated}"
 
 
 def test_clean_paragraphs_rules() -> None:
