@@ -279,6 +279,17 @@ def test_a_furniture_class_on_the_article_wrapper_costs_nothing() -> None:
     assert wrapped.text == plain.text
 
 
+def test_a_dateline_cite_glued_to_the_first_word_is_spaced() -> None:
+    lede = (
+        "<p><cite>Hong Kong (CNN Business)</cite>A muddled view of trade talks weighed on "
+        "investors, and <cite>Pravda</cite>'s editors said so.</p>"
+    )
+    result = extract(page(lede + paragraphs(ITALIAN)))
+    assert isinstance(result, Extracted), result
+    assert "Hong Kong (CNN Business) A muddled view" in result.text
+    assert "Pravda's editors" in result.text
+
+
 def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:
     html = page(paragraphs(ITALIAN), lang="it").encode("utf-8")
     at = html.index(b"<p>") + 10
