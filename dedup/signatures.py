@@ -22,11 +22,12 @@ _FIRST_WORD = struct.Struct("<I")
 
 
 @cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
+def _permutations() -> np.ndarray:
     """The affine permutations of (NUM_PERM, SEED, SCHEME), drawn once per process:
-    datasketch draws them again for every MinHash it makes, a tenth of a signature's cost."""
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-    return a, b
+    datasketch draws them again for every MinHash it makes, a tenth of a signature's cost.
+    In datasketch's own (2, NUM_PERM) form, every MinHash shares the array uncopied."""
+    permutations: np.ndarray = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return permutations
 
 
 def _sketch(hashvalues: np.ndarray | None = None) -> MinHash:
