@@ -273,7 +273,13 @@ _FURNITURE_ANYWHERE = _compile_any(p for p in FURNITURE_LINES if not p.startswit
 #: (a test holds new patterns to this).  Looking for these words first spares a regex scan of
 #: every prose paragraph, which cost more than trafilatura's own fast run on long articles.
 PROMPT_WORDS: tuple[str, ...] = ("cookie", "newsletter", "ملفات تعريف الارتباط")
-_CAPTION = _compile_any(CAPTION_LINES)
+_CAPTION_START = _compile_any(p for p in CAPTION_LINES if p.startswith("^"))
+_CAPTION_ANYWHERE = _compile_any(p for p in CAPTION_LINES if not p.startswith("^"))
+#: Every CAPTION_LINES pattern not anchored at the line start needs a colon ("Photo: ...") or
+#: a closing bracket ("(AP Photo/...)") (a test holds new patterns to this).  Looking for them
+#: first spares most prose paragraphs a case-insensitive scan that tries every alternative
+#: at every character: the costliest line rule on long articles.
+CREDIT_MARKS: tuple[str, ...] = (":", ")")
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
 _LOOSE_PUNCT = re.compile(r"[^\w\s]")
 
@@ -314,7 +320,9 @@ def noise_rule(line: str) -> str | None:
     that stays."""
     if _AD_LINE.match(line):
         return "line:ad_label"
-    if _CAPTION.search(line):
+    if _CAPTION_START.match(line) or (
+        any(mark in line for mark in CREDIT_MARKS) and _CAPTION_ANYWHERE.search(line)
+    ):
         return "line:caption"
     if _FURNITURE_START.match(line) or _is_prompt(line):
         return "line:furniture"

@@ -57,17 +57,27 @@ def cached_topic(path: str = "") -> Topic:
 
 # Bot-challenge interstitials answer 200 with a page of their own; an outlet that
 # serves them is blocked, and the daily report must say so instead of going quiet.
-CHALLENGE_MARKERS = re.compile(
+# Matched against the lower-cased head: a title pattern that starts with a literal, and
+# plain substrings, are found by fast scans, where one case-insensitive alternation costs
+# the regex engine a try at every byte (a tenth of a trafilatura run per page).
+CHALLENGE_TITLE = re.compile(
     rb"<title>\s*(?:just a moment\.\.\.|attention required!|access denied|"
-    rb"are you a robot\??|please verify you are a human)|cf-browser-verification|"
-    rb"cf_chl_opt|_incapsula_resource|px-captcha|g-recaptcha|hcaptcha\.com/1/api\.js",
-    re.IGNORECASE,
+    rb"are you a robot\??|please verify you are a human)"
+)
+CHALLENGE_MARKERS = (
+    b"cf-browser-verification",
+    b"cf_chl_opt",
+    b"_incapsula_resource",
+    b"px-captcha",
+    b"g-recaptcha",
+    b"hcaptcha.com/1/api.js",
 )
 
 
 def is_challenge(body: bytes) -> bool:
     """Whether a page is a bot challenge rather than content (the head is enough)."""
-    return CHALLENGE_MARKERS.search(body[:20_000]) is not None
+    head = body[:20_000].lower()
+    return any(marker in head for marker in CHALLENGE_MARKERS) or bool(CHALLENGE_TITLE.search(head))
 
 
 def build_record(

@@ -54,8 +54,13 @@ class Paragraph:
     text: str
     tokens: tuple[str, ...]
     shingles: frozenset[str]
-    terms: frozenset[str]
     anchors: tuple[str, ...]
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Content-word stems, made when a verdict first reads them: the candidate
+        signature, which every crawled page gets, does not."""
+        return frozenset(content_terms(self.tokens))
 
     @cached_property
     def size(self) -> int:
@@ -175,7 +180,6 @@ def extract_features(text: str, language: str | None = None) -> Features:
                 text=line,
                 tokens=tuple(tokens),
                 shingles=frozenset(shingles(tokens)),
-                terms=frozenset(content_terms(tokens)),
                 anchors=tuple(paragraph_anchors(line)),
             )
         )

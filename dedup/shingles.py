@@ -8,6 +8,7 @@ covered language.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from dedup.language import STOPWORDS_BY_LANGUAGE
 
@@ -88,7 +89,7 @@ def shingles(tokens: list[str], size: int = SHINGLE_SIZE) -> set[str]:
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def content_terms(tokens: list[str]) -> set[str]:
+def content_terms(tokens: Iterable[str]) -> set[str]:
     """Stemmed content words (Han: character bigrams), the unit of paraphrase overlap.
 
     Spins swap words but keep most content words or their inflections, so

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -216,6 +217,19 @@ def test_every_unanchored_furniture_pattern_is_gated_by_a_prompt_word() -> None:
     assert not ungated, f"patterns the PROMPT_WORDS pre-check would never reach: {ungated}"
 
 
+def test_every_unanchored_caption_pattern_needs_a_credit_mark() -> None:
+    anywhere = [p for p in boilerplate.CAPTION_LINES if not p.startswith("^")]
+    assert anywhere
+    # A mark inside a character class ([)\]]) may be absent from a matching line.
+    outside_classes = [re.sub(r"\[(?:\\.|[^\]\\])*\]", "", p) for p in anywhere]
+    ungated = [
+        p
+        for p, bare in zip(anywhere, outside_classes, strict=True)
+        if ":" not in bare and "\\)" not in bare
+    ]
+    assert not ungated, f"patterns the CREDIT_MARKS pre-check would never reach: {ungated}"
+
+
 def test_clean_paragraphs_rules() -> None:
     title = "Xi assures Putin of support"
     raw = [
@@ -263,6 +277,17 @@ def test_a_furniture_class_on_the_article_wrapper_costs_nothing() -> None:
     assert isinstance(plain, Extracted), plain
     assert isinstance(wrapped, Extracted), wrapped
     assert wrapped.text == plain.text
+
+
+def test_a_dateline_cite_glued_to_the_first_word_is_spaced() -> None:
+    lede = (
+        "<p><cite>Hong Kong (CNN Business)</cite>A muddled view of trade talks weighed on "
+        "investors, and <cite>Pravda</cite>'s editors said so.</p>"
+    )
+    result = extract(page(lede + paragraphs(ITALIAN)))
+    assert isinstance(result, Extracted), result
+    assert "Hong Kong (CNN Business) A muddled view" in result.text
+    assert "Pravda's editors" in result.text
 
 
 def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from datasketch import MinHash
 
 from dedup.candidates import (
     MAX_ANCHOR_CANDIDATES,
@@ -15,7 +16,7 @@ from dedup.candidates import (
     signature,
 )
 from dedup.features import Doc
-from dedup.signatures import from_bytes, jaccard, minhash, to_bytes
+from dedup.signatures import NUM_PERM, SCHEME, SEED, from_bytes, jaccard, minhash, to_bytes
 
 SOURCE = Doc(
     "Lavrov meets Wang Yi in Vientiane\n\nSergei Lavrov met Wang Yi in Vientiane on July 25.\n\n"
@@ -39,6 +40,16 @@ def test_signature_round_trip() -> None:
     again = DocSignature.from_bytes(sig.to_bytes())
     assert again == sig
     assert jaccard(from_bytes(sig.minhash), minhash(SOURCE.features.shingles)) == 1.0
+
+
+def test_signatures_are_datasketchs_own_so_stored_ones_still_link() -> None:
+    """Our MinHash computes datasketch's default hashing faster; a store signed before (or by
+    datasketch itself) must get the very same bytes, or its articles would stop linking."""
+    shingles = SOURCE.features.shingles | TRANSLATION.features.shingles
+    reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    reference.update_batch([s.encode("utf-8") for s in shingles])
+    assert to_bytes(minhash(shingles)) == to_bytes(reference)
+    assert to_bytes(from_bytes(to_bytes(reference))) == to_bytes(reference)
 
 
 def test_bad_signature_bytes_are_refused() -> None:
