@@ -109,6 +109,27 @@ class Features:
         return sum(anchor_weight(a) for a in self.anchor_set)
 
     @cached_property
+    def anchor_tallies(self) -> tuple[tuple[Counter[str], int], ...]:
+        """Per paragraph with anchors, in reading order: its anchor counts and their total.
+        Made once per article: a verdict aligns them against every candidate's."""
+        tallies = []
+        for p in self.paragraphs:
+            if p.anchors:
+                counts = Counter(p.anchors)
+                tallies.append((counts, sum(counts.values())))
+        return tuple(tallies)
+
+    @cached_property
+    def anchor_tally_mass(self) -> float:
+        """The weight of every anchor occurrence of the article (`anchor_tallies`)."""
+        return sum(anchor_weight(a) * n for c, _ in self.anchor_tallies for a, n in c.items())
+
+    @cached_property
+    def token_norm(self) -> float:
+        """Sum of squared token counts: the cosine's norm, made once per article."""
+        return sum(n * n for n in self.token_counts.values())
+
+    @cached_property
     def term_rarity(self) -> dict[str, tuple[float, str]]:
         """Rarity in the language and one surface form of each content term.
 

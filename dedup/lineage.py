@@ -15,9 +15,9 @@ chain distinct events into one story-of-everything. Two things lower that
 bar, never remove it: the article and the story both dated (they are then
 within each other's window, and agreeing in time is evidence of one event:
 three outlets' reports of one event, framed apart, share fewer words than
-two wire copies), and a confident same_story verdict with a member. With no story close enough, the article opens a story of its own;
-two stories whose centroids come to agree (one event first reported in words
-far apart) merge.
+two wire copies), and a confident same_story verdict with a member. With no
+story close enough, the article opens a story of its own; two stories whose
+centroids come to agree (one event first reported in words far apart) merge.
 
 A story keeps its centroid (the sum of its members' vectors, cut to its
 strongest terms) and its time span, so placing an article reads the profiles

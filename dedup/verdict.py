@@ -152,28 +152,39 @@ def _length_alignment(fa: Features, fb: Features, t: Thresholds) -> list[_Pair]:
 
     skip = 2.0
     inf = float("inf")
-    cost = [[inf] * (len(lb) + 1) for _ in range(len(la) + 1)]
-    move: list[list[tuple[int, int]]] = [[(0, 0)] * (len(lb) + 1) for _ in range(len(la) + 1)]
+    tolerance = t.length_tolerance
+    n, m = len(la), len(lb)
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    move: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
-    for i in range(len(la) + 1):
-        for j in range(len(lb) + 1):
-            here = cost[i][j]
+
+    def relax(ni: int, nj: int, value: float, step: tuple[int, int]) -> None:
+        if ni <= n and nj <= m and value < cost[ni][nj]:
+            cost[ni][nj] = value
+            move[ni][nj] = step
+
+    # Moves are tried in a fixed order (skip a, skip b, one-to-one, two-to-one,
+    # one-to-two), so ties resolve the same way on every run.
+    for i in range(n + 1):
+        row = cost[i]
+        for j in range(m + 1):
+            here = row[j]
             if here == inf:
                 continue
-            steps: list[tuple[int, int, float]] = [(1, 0, skip), (0, 1, skip)]
-            if i < len(la) and j < len(lb):
-                steps.append((1, 1, (drift(la[i], lb[j]) / t.length_tolerance) ** 2))
-                if i + 1 < len(la):
+            relax(i + 1, j, here + skip, (1, 0))
+            relax(i, j + 1, here + skip, (0, 1))
+            if i < n and j < m:
+                relax(i + 1, j + 1, here + (drift(la[i], lb[j]) / tolerance) ** 2, (1, 1))
+                if i + 1 < n:
                     merged = la[i] + la[i + 1]
-                    steps.append((2, 1, 0.5 + (drift(merged, lb[j]) / t.length_tolerance) ** 2))
-                if j + 1 < len(lb):
+                    relax(
+                        i + 2, j + 1, here + (0.5 + (drift(merged, lb[j]) / tolerance) ** 2), (2, 1)
+                    )
+                if j + 1 < m:
                     merged = lb[j] + lb[j + 1]
-                    steps.append((1, 2, 0.5 + (drift(la[i], merged) / t.length_tolerance) ** 2))
-            for di, dj, step in steps:
-                ni, nj = i + di, j + dj
-                if ni <= len(la) and nj <= len(lb) and here + step < cost[ni][nj]:
-                    cost[ni][nj] = here + step
-                    move[ni][nj] = (di, dj)
+                    relax(
+                        i + 1, j + 2, here + (0.5 + (drift(la[i], merged) / tolerance) ** 2), (1, 2)
+                    )
     pairs = []
     i, j = len(la), len(lb)
     while i or j:
@@ -204,19 +215,17 @@ def _ordered_anchor_coverage(fa: Features, fb: Features, t: Thresholds) -> float
     the alias table's names (Xi, Putin, Pechino), numbers and dates of one
     paragraph found again in its counterpart, in the same order.
     """
-    pa = [(i, Counter(p.anchors)) for i, p in enumerate(fa.paragraphs) if p.anchors]
-    pb = [(j, Counter(q.anchors)) for j, q in enumerate(fb.paragraphs) if q.anchors]
-    mass_a = sum(anchor_weight(a) * n for _, c in pa for a, n in c.items())
-    mass_b = sum(anchor_weight(a) * n for _, c in pb for a, n in c.items())
+    pa, pb = fa.anchor_tallies, fb.anchor_tallies
     if not pa or not pb:
         return 0.0
     gain = [[0.0] * len(pb) for _ in pa]
-    for x, (_, ca) in enumerate(pa):
-        size_a = sum(ca.values())
-        for y, (_, cb) in enumerate(pb):
+    for x, (ca, size_a) in enumerate(pa):
+        for y, (cb, size_b) in enumerate(pb):
+            if ca.keys().isdisjoint(cb):
+                continue
             shared = ca & cb
             count = sum(shared.values())
-            if count and 2 * count / (size_a + sum(cb.values())) >= t.anchor_pair_overlap:
+            if 2 * count / (size_a + size_b) >= t.anchor_pair_overlap:
                 gain[x][y] = sum(anchor_weight(a) * n for a, n in shared.items())
     best = [[0.0] * (len(pb) + 1) for _ in range(len(pa) + 1)]
     for x in range(1, len(pa) + 1):
@@ -224,7 +233,7 @@ def _ordered_anchor_coverage(fa: Features, fb: Features, t: Thresholds) -> float
             best[x][y] = max(
                 best[x - 1][y], best[x][y - 1], best[x - 1][y - 1] + gain[x - 1][y - 1]
             )
-    return best[-1][-1] / min(mass_a, mass_b)
+    return best[-1][-1] / min(fa.anchor_tally_mass, fb.anchor_tally_mass)
 
 
 def _names_in_aligned(fa: Features, fb: Features, pairs: list[_Pair]) -> float:
@@ -242,10 +251,12 @@ def _names_in_aligned(fa: Features, fb: Features, pairs: list[_Pair]) -> float:
 
 def _cosine(fa: Features, fb: Features) -> float:
     a, b = fa.token_counts, fb.token_counts
+    norms = (fa.token_norm, fb.token_norm)
     if len(a) > len(b):
         a, b = b, a
+        norms = norms[::-1]
     dot = sum(n * b[token] for token, n in a.items() if token in b)
-    norm = math.sqrt(sum(n * n for n in a.values()) * sum(n * n for n in b.values()))
+    norm = math.sqrt(norms[0] * norms[1])
     return dot / norm if norm else 0.0
 
 
