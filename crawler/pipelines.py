@@ -9,6 +9,7 @@ page in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -25,12 +26,12 @@ from crawler.context import CrawlContext
 from crawler.incremental import ListingValidators
 from crawler.linking import LinkJob
 from crawler.pages import FetchedPage, PageSkip, build_record
-from dedup.judging import judge
+from dedup.judging import judge, share_of
 from dedup.verdict import Verdict
 from storage import counters
 from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
-from storage.records import ArticleRecord
+from storage.records import ArticleRecord, LinkableArticle
 from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
@@ -212,12 +213,30 @@ class StorePipeline:
             recorded.set()
 
     async def _judge(self, job: LinkJob) -> list[tuple[int, Verdict]]:
+        """The verdicts on a job's candidates, in the candidates' order.
+
+        In the pool, each candidate is judged by the worker that keeps its parsed
+        document (`share_of`): a worker then holds the documents of its share of the
+        store, not of all of it, in the same memory.
+        """
         pool = self.context.pool
         if pool is not None and job.candidates:
+            shares: dict[int, list[LinkableArticle]] = {}
+            for candidate in job.candidates:
+                shares.setdefault(share_of(candidate.id, pool.workers), []).append(candidate)
+            home = share_of(job.article.id, pool.workers)
             try:
-                return await pool.run(judge, job.article, job.candidates)
+                parts = await asyncio.gather(
+                    *(
+                        pool.run_on(worker, judge, job.article, share, worker == home)
+                        for worker, share in shares.items()
+                    )
+                )
             except BrokenProcessPool:
                 logger.warning(
                     "a worker died while judging article %d; judging here", job.article.id
                 )
+            else:
+                found = dict(verdict for part in parts for verdict in part)
+                return [(candidate.id, found[candidate.id]) for candidate in job.candidates]
         return judge(job.article, job.candidates)
