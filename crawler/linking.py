@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -182,7 +183,9 @@ class Linker:
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        placement = place(relatives, profiles, own, self.index.specificity)
+        # The index does not change while the article is placed: each term's specificity
+        # is worked out once, not once per candidate story that has the term.
+        placement = place(relatives, profiles, own, cache(self.index.specificity))
         profile = own
         for story in (placement.story, *placement.merge):
             if story in profiles:
