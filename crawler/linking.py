@@ -97,9 +97,12 @@ class Linker:
         signatures this index already has (this crawl's own, mostly) are not read again.
         """
         through = signed_through(session, self.read_through)
-        new = [i for i in signed_after(session, self.read_through) if i not in self.indexed]
+        signed = signed_after(session, self.read_through)
+        new = [i for i in signed if i not in self.indexed]
         if new:
-            for row in iter_signatures(session, only=new):
+            # All of them new (the first look at a store): one scan, no list of ids.
+            only = None if len(new) == len(signed) else new
+            for row in iter_signatures(session, after=self.read_through, only=only):
                 sig = DocSignature(
                     row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
                 )

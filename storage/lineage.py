@@ -150,6 +150,10 @@ class StoredSignature:
     when: datetime
 
 
+# Ids per IN list: SQLite and PostgreSQL drivers cap the bound parameters of a statement.
+ID_BATCH = 500
+
+
 def iter_signatures(
     session: Session, after: int = 0, only: Collection[int] | None = None
 ) -> Iterator[StoredSignature]:
@@ -170,11 +174,17 @@ def iter_signatures(
         .order_by(ArticleSignature.article_id)
         .execution_options(yield_per=2000)
     )
-    if only is not None:
-        query = query.where(ArticleSignature.article_id.in_(list(only)))
-    rows = session.execute(query)
-    for article_id, minhash, keys, language, terms, published, seen in rows:
-        yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
+    if only is None:
+        batches = [query]
+    else:
+        ids = sorted(only)
+        batches = [
+            query.where(ArticleSignature.article_id.in_(ids[start : start + ID_BATCH]))
+            for start in range(0, len(ids), ID_BATCH)
+        ]
+    for batch in batches:
+        for article_id, minhash, keys, language, terms, published, seen in session.execute(batch):
+            yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
 
 
 def signed_after(session: Session, after: int) -> list[int]:
