@@ -26,6 +26,8 @@ from crawler.workers import WorkerPool
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 
 SETTING = "NEWSMON_CONTEXT"
+# What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database).
+WORKER_MODULES = ("crawler.pages", "dedup.judging")
 
 
 class CrawlContext:
@@ -43,7 +45,7 @@ class CrawlContext:
         with storage_errors(self.engine):
             upgrade(self.engine)
         self.sessions = session_factory(self.engine)
-        self.pool = WorkerPool(workers) if workers > 0 else None
+        self.pool = WorkerPool(workers, WORKER_MODULES) if workers > 0 else None
         self.link = link
         self.run_id = run_id
         self.refused: StorageError | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from dedup.lineage import Article, Relative, StoryProfile, earliest, place
 from dedup.verdict import DERIVED, Verdict
 from storage.lineage import (
     NewRelation,
+    Opener,
     article_times,
     clear_lineage,
     connected,
@@ -32,10 +34,10 @@ from storage.lineage import (
     save_relations,
     save_signature,
     set_sources,
+    signed_after,
     signed_through,
     stories_of,
-    story_firsts,
-    story_profiles,
+    story_heads,
     unlinked_articles,
 )
 from storage.records import LinkableArticle
@@ -75,6 +77,8 @@ class Linker:
         self.index = index
         # Every signature stored for an article up to this id is in the index.
         self.read_through = read_through
+        # The articles this linker has put in the index.
+        self.indexed: set[int] = set()
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
@@ -89,17 +93,26 @@ class Linker:
         articles into the same store since this index was built; they must be
         candidates for the articles linked here. The ids read through are settled
         before the signatures are read, so a signature stored in between is read now
-        or by the next refresh, never skipped.
+        or by the next refresh, never skipped. Only the ids are read first: the
+        signatures this index already has (this crawl's own, mostly) are not read again.
         """
         through = signed_through(session, self.read_through)
-        before = len(self.index)
-        for row in iter_signatures(session, after=self.read_through):
-            sig = DocSignature(
-                row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
-            )
-            self.index.add(str(row.article_id), sig)  # an id already indexed is left as it is
+        signed = signed_after(session, self.read_through)
+        new = [i for i in signed if i not in self.indexed]
+        if new:
+            # All of them new (the first look at a store): one scan, no list of ids.
+            only = None if len(new) == len(signed) else new
+            for row in iter_signatures(session, after=self.read_through, only=only):
+                sig = DocSignature(
+                    row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
+                )
+                self._add(row.article_id, sig)
         self.read_through = through
-        return len(self.index) - before
+        return len(new)
+
+    def _add(self, article_id: int, sig: DocSignature) -> None:
+        self.index.add(str(article_id), sig)  # an id already indexed is left as it is
+        self.indexed.add(article_id)
 
     def prepare(self, session: Session, article_id: int, sig: bytes | None = None) -> LinkJob:
         """Read the article and its candidates, and index it; ``sig`` is its signature
@@ -113,7 +126,7 @@ class Linker:
         if found.when is None:
             found = replace(found, when=article.first_seen)
         ids = [int(c) for c in self.index.query(found) if c != str(article_id)]
-        self.index.add(str(article_id), found)
+        self._add(article_id, found)
         return LinkJob(article, found, linkable_articles(session, ids))
 
     def record(
@@ -161,28 +174,44 @@ class Linker:
         The candidate stories are those of the candidates (the verdicts' relatives
         among them): the stories an article's event could already have.
         """
-        article_id, sig = job.article.id, job.signature
+        article, sig = job.article, job.signature
         stories = stories_of(session, [c.id for c in job.candidates])
+        heads = story_heads(session, set(stories.values()))
         profiles = {
-            story: StoryProfile.from_json(data)
-            for story, data in story_profiles(session, set(stories.values())).items()
+            story: StoryProfile.from_json(head.profile)
+            for story, head in heads.items()
+            if head.profile is not None
         }
         relatives = [
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        placement = place(relatives, profiles, own, self.index.specificity)
+        # The index does not change while the article is placed: each term's specificity
+        # is worked out once, not once per candidate story that has the term.
+        placement = place(relatives, profiles, own, cache(self.index.specificity))
         profile = own
         for story in (placement.story, *placement.merge):
             if story in profiles:
                 profile = profiles[story].merged(profile)
-        openers = story_firsts(session, [s for s in (placement.story, *placement.merge) if s])
-        first = earliest(_times(session, [article_id, *openers]))
+        openers = {
+            opener.id: opener
+            for story in (placement.story, *placement.merge)
+            if story and (opener := heads[story].opener) is not None
+        }
+        openers[article.id] = Opener(
+            article.id, article.title, article.published, article.first_seen
+        )
+        first = earliest(Article(o.id, o.seen, o.published) for o in openers.values())
         save_placement(
-            session, placement.story, placement.merge, [article_id], first.id, profile.to_json()
+            session,
+            placement.story,
+            placement.merge,
+            [article.id],
+            openers[first.id],
+            profile.to_json(),
         )
         if any(f.relation in DERIVED for f in found):
-            self._update_family(session, article_id)
+            self._update_family(session, article.id)
 
     def _update_family(self, session: Session, article_id: int) -> None:
         """Point every member of the article's family at the family's source.

@@ -9,7 +9,9 @@ page in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, Self
@@ -25,12 +27,13 @@ from crawler.context import CrawlContext
 from crawler.incremental import ListingValidators
 from crawler.linking import LinkJob
 from crawler.pages import FetchedPage, PageSkip, build_record
-from dedup.judging import judge
+from crawler.workers import WorkerPool
+from dedup.judging import judge, share_of
 from dedup.verdict import Verdict
 from storage import counters
 from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
-from storage.records import ArticleRecord
+from storage.records import ArticleRecord, LinkableArticle
 from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
@@ -215,9 +218,32 @@ class StorePipeline:
         pool = self.context.pool
         if pool is not None and job.candidates:
             try:
-                return await pool.run(judge, job.article, job.candidates)
+                return await judge_in_pool(pool, job.article, job.candidates)
             except BrokenProcessPool:
                 logger.warning(
                     "a worker died while judging article %d; judging here", job.article.id
                 )
         return judge(job.article, job.candidates)
+
+
+async def judge_in_pool(
+    pool: WorkerPool, article: LinkableArticle, candidates: Sequence[LinkableArticle]
+) -> list[tuple[int, Verdict]]:
+    """`dedup.judging.judge` in the pool: the same verdicts, in the candidates' order.
+
+    Each candidate is judged by the worker that keeps its parsed document
+    (`share_of`): a worker then holds the documents of its share of the store, not
+    of all of it, in the same memory. BrokenProcessPool when a worker died.
+    """
+    shares: dict[int, list[LinkableArticle]] = {}
+    for candidate in candidates:
+        shares.setdefault(share_of(candidate.id, pool.workers), []).append(candidate)
+    home = share_of(article.id, pool.workers)
+    parts = await asyncio.gather(
+        *(
+            pool.run_on(worker, judge, article, share, worker == home)
+            for worker, share in shares.items()
+        )
+    )
+    found = dict(verdict for part in parts for verdict in part)
+    return [(candidate.id, found[candidate.id]) for candidate in candidates]

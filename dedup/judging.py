@@ -46,17 +46,24 @@ def doc_of(article: Text) -> Doc:
     )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def parsed(article: Dated) -> Doc:
     """An article's parsed document, kept for later verdicts in this process.
 
     Features are the expensive part of a verdict, and the same stored articles come
     up as candidates again and again. Keyed by the whole (frozen) article, text
     included, so two stores or an edited text never share an entry. A parsed news
-    article holds about 200 KB; 1,024 of them keep each extraction worker near
-    300 MB (4,096 made each worker of a 2,000-page crawl grow to 900 MB).
+    article holds 200 to 400 KB; the crawl sends each stored article's verdicts to one
+    worker of its pool (`share_of`), so 512 of them per worker cover the latest 1,024
+    candidates of a two-worker crawl in about 200 MB a worker.
     """
     return doc_of(article)
+
+
+def share_of(article_id: int, shares: int) -> int:
+    """Which of ``shares`` workers judges the pairs with this stored article as the
+    candidate, so that only that worker keeps its parsed document."""
+    return article_id % shares
 
 
 def when(article: Dated) -> tuple[datetime, int]:
@@ -64,16 +71,22 @@ def when(article: Dated) -> tuple[datetime, int]:
     return (article.published or article.first_seen, article.id)
 
 
-def judge(article: Dated, candidates: Sequence[Dated]) -> list[tuple[int, Verdict]]:
+def judge(
+    article: Dated, candidates: Sequence[Dated], keep_article: bool = True
+) -> list[tuple[int, Verdict]]:
     """The verdict of an article against each candidate: the CPU-heavy part of linking.
 
     The earlier of the two is always the verdict's source (``a``), so evidence reads
     source→copy and a translation's direction does not depend on which came second.
+    Without ``keep_article``, the article's parsed document is not kept in this
+    process (it will come up as a candidate in another worker: `share_of`).
     """
+    own = parsed(article) if keep_article else doc_of(article)
     verdicts = []
     for other in candidates:
-        earlier, later = sorted((article, other), key=when)
-        verdicts.append((other.id, relate(parsed(earlier), parsed(later))))
+        theirs = parsed(other)
+        source, copy = (own, theirs) if when(article) <= when(other) else (theirs, own)
+        verdicts.append((other.id, relate(source, copy)))
     return verdicts
 
 

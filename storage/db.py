@@ -30,7 +30,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -184,6 +184,20 @@ def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Sessi
     listings and exports; they must not write.
     """
     return sessionmaker(bind=writer(engine) if write else engine, expire_on_commit=False)
+
+
+def written(result: Result[Any]) -> CursorResult[Any]:
+    """The cursor result of an INSERT, UPDATE or DELETE run through a Session, for its row
+    count and new primary key (`Session.execute` is typed for queries)."""
+    assert isinstance(result, CursorResult)
+    return result
+
+
+def inserted_id(result: Result[Any]) -> int:
+    """The primary key of the one row an INSERT run through a Session added."""
+    key = written(result).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def alembic_config() -> Config:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import inserted_id, written
 from storage.models import (
     Article,
     ArticleSignature,
@@ -122,8 +123,11 @@ def save_signature(
     terms: Mapping[str, float],
     algorithm: str,
 ) -> None:
-    session.merge(
-        ArticleSignature(
+    """Store an article's signature, replacing any it had (Core statements: the crawl
+    signs every article it links)."""
+    session.execute(delete(ArticleSignature).where(ArticleSignature.article_id == article_id))
+    session.execute(
+        insert(ArticleSignature).values(
             article_id=article_id,
             minhash=minhash,
             anchor_keys=list(anchor_keys),
@@ -132,7 +136,6 @@ def save_signature(
             algorithm=algorithm,
         )
     )
-    session.flush()
 
 
 @dataclass(frozen=True)
@@ -147,10 +150,16 @@ class StoredSignature:
     when: datetime
 
 
-def iter_signatures(session: Session, after: int = 0) -> Iterator[StoredSignature]:
-    """Every signature (of the articles after id ``after``), in the order the articles were
-    stored (the index's insertion order)."""
-    rows = session.execute(
+# Ids per IN list: SQLite and PostgreSQL drivers cap the bound parameters of a statement.
+ID_BATCH = 500
+
+
+def iter_signatures(
+    session: Session, after: int = 0, only: Collection[int] | None = None
+) -> Iterator[StoredSignature]:
+    """Every signature (of the articles after id ``after``; of those in ``only`` when given),
+    in the order the articles were stored (the index's insertion order)."""
+    query = (
         select(
             ArticleSignature.article_id,
             ArticleSignature.minhash,
@@ -165,8 +174,28 @@ def iter_signatures(session: Session, after: int = 0) -> Iterator[StoredSignatur
         .order_by(ArticleSignature.article_id)
         .execution_options(yield_per=2000)
     )
-    for article_id, minhash, keys, language, terms, published, seen in rows:
-        yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
+    if only is None:
+        batches = [query]
+    else:
+        ids = sorted(only)
+        batches = [
+            query.where(ArticleSignature.article_id.in_(ids[start : start + ID_BATCH]))
+            for start in range(0, len(ids), ID_BATCH)
+        ]
+    for batch in batches:
+        for article_id, minhash, keys, language, terms, published, seen in session.execute(batch):
+            yield StoredSignature(article_id, minhash, keys, language, terms, published or seen)
+
+
+def signed_after(session: Session, after: int) -> list[int]:
+    """The articles after id ``after`` that have a signature (ids only: cheap to poll)."""
+    return list(
+        session.scalars(
+            select(ArticleSignature.article_id)
+            .where(ArticleSignature.article_id > after)
+            .order_by(ArticleSignature.article_id)
+        )
+    )
 
 
 # Linking follows storing within seconds; an article unsigned for longer was left by a
@@ -299,20 +328,47 @@ def stories_of(session: Session, ids: Iterable[int]) -> dict[int, int]:
     return {int(a): s for a, s in rows if s is not None}
 
 
-def story_profiles(session: Session, story_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The stored profile of each of these stories that has one."""
+@dataclass(frozen=True)
+class Opener:
+    """The article that opens a story: what the story shows of it and what dates it."""
+
+    id: int
+    title: str
+    published: datetime | None
+    seen: datetime
+
+
+@dataclass(frozen=True)
+class StoryHead:
+    """What placing an article reads of a story: its profile and its opening article."""
+
+    profile: dict[str, Any] | None
+    opener: Opener | None
+
+
+def story_heads(session: Session, story_ids: Iterable[int]) -> dict[int, StoryHead]:
+    """The profile and opening article of each of these stories, in one query."""
     rows = session.execute(
-        select(Story.id, Story.profile).where(
-            Story.id.in_(list(story_ids)), Story.profile.is_not(None)
+        select(
+            Story.id,
+            Story.profile,
+            Story.first_article_id,
+            Article.title,
+            Article.published,
+            Article.first_seen,
         )
+        .outerjoin(Article, Article.id == Story.first_article_id)
+        .where(Story.id.in_(list(story_ids)))
     )
-    return {int(i): profile for i, profile in rows if profile is not None}
-
-
-def story_firsts(session: Session, story_ids: Iterable[int]) -> list[int]:
-    """The articles that open these stories."""
-    rows = session.scalars(select(Story.first_article_id).where(Story.id.in_(list(story_ids))))
-    return [i for i in rows if i is not None]
+    return {
+        int(story): StoryHead(
+            profile,
+            Opener(first, title, published, seen)
+            if first is not None and seen is not None
+            else None,
+        )
+        for story, profile, first, title, published, seen in rows
+    }
 
 
 def save_placement(
@@ -320,38 +376,41 @@ def save_placement(
     story_id: int | None,
     merge: Sequence[int],
     members: Sequence[int],
-    first: int,
+    first: Opener,
     profile: Mapping[str, Any] | None = None,
 ) -> int:
-    """Put ``members`` in a story (a new one when ``story_id`` is None), fold the
-    ``merge`` stories into it, make ``first`` the article that opens it, and keep
-    its new ``profile``."""
-    # Only what the story shows of its first article, not the whole row (its text).
-    title, published = session.execute(
-        select(Article.title, Article.published).where(Article.id == first)
-    ).one()
-    story = session.get(Story, story_id) if story_id is not None else None
-    if story is None:
-        story = Story(title=title)
-        session.add(story)
-    story.title, story.first_article_id = title, first
-    story.first_published = published
-    story.profile = dict(profile) if profile is not None else None
-    story.updated_at = utcnow()
-    session.flush()
+    """Put ``members`` in a story (a new one when ``story_id`` is None or gone), fold the
+    ``merge`` stories into it, make ``first`` the article that opens it, and keep its new
+    ``profile``.
+
+    Core statements, not ORM objects: the crawl places every article it links.
+    """
+    values = {
+        "title": first.title,
+        "first_article_id": first.id,
+        "first_published": first.published,
+        "profile": dict(profile) if profile is not None else None,
+        "updated_at": utcnow(),
+    }
+    kept = update(Story).where(Story.id == story_id).values(**values)
+    if story_id is None or not written(session.execute(kept)).rowcount:
+        story_id = inserted_id(session.execute(insert(Story).values(**values)))
     if merge:
         session.execute(
-            update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story.id)
+            update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story_id)
         )
         session.execute(delete(Story).where(Story.id.in_(list(merge))))
-    for member in members:
-        row = session.get(Lineage, member)
-        if row is None:
-            session.add(Lineage(article_id=member, story_id=story.id))
-        else:
-            row.story_id = story.id
-    session.flush()
-    return story.id
+    placed = set(
+        session.scalars(select(Lineage.article_id).where(Lineage.article_id.in_(list(members))))
+    )
+    if placed:
+        session.execute(
+            update(Lineage).where(Lineage.article_id.in_(placed)).values(story_id=story_id)
+        )
+    new = [member for member in dict.fromkeys(members) if member not in placed]
+    if new:
+        session.execute(insert(Lineage), [{"article_id": m, "story_id": story_id} for m in new])
+    return story_id
 
 
 def set_sources(session: Session, sources: Mapping[int, tuple[int | None, str | None]]) -> None:

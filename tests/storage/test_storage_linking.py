@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import storage.lineage
 from crawler.context import CrawlContext
 from crawler.linking import Found, Linker, relink_all
 from dedup.candidates import CandidateIndex
@@ -227,3 +228,13 @@ def test_an_article_signed_late_by_another_crawl_is_not_skipped(
     finally:
         ours.close()
         theirs.close()
+
+
+def test_signatures_are_read_by_id_in_batches_in_store_order(
+    linked: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, ids = linked
+    monkeypatch.setattr(storage.lineage, "ID_BATCH", 2)
+    wanted = sorted(ids.values(), reverse=True)[:4]
+    found = [row.article_id for row in storage.lineage.iter_signatures(session, only=wanted)]
+    assert found == sorted(wanted)

@@ -1,0 +1,78 @@
+"""The crawl's worker pool: workers load only the pure stages, and the verdicts split
+over the workers are the verdicts one process gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from crawler.context import WORKER_MODULES
+from crawler.pipelines import judge_in_pool
+from crawler.workers import WorkerPool
+from dedup.judging import judge
+from storage.records import LinkableArticle
+
+SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
+PUBLISHED = datetime(2022, 6, 15, 12, tzinfo=UTC)
+# What a worker must never load: it would hold the crawl's database and reactor code.
+CRAWL_ONLY = ("scrapy", "twisted", "sqlalchemy", "alembic", "newsmon")
+
+
+def _seeds() -> list[LinkableArticle]:
+    """The seed articles (a CNN original, its copies, spins and an Italian translation)."""
+    articles = []
+    for number, path in enumerate(sorted(SEEDS.glob("*.txt")), start=1):
+        title, _, text = path.read_text("utf-8").partition("\n\n")
+        published = PUBLISHED + timedelta(hours=number)
+        language = "it" if path.name.startswith("004") else "en"
+        articles.append(
+            LinkableArticle(number, f"outlet{number}", title, text, language, published, published)
+        )
+    return articles
+
+
+def _pooled_verdicts() -> None:
+    """Child side: judge the seeds in a two-worker pool and in this process, and print
+    both and which top-level packages a worker has loaded (a child of its own, so that
+    the fork server ends with it; one hash seed, so that set orders agree)."""
+    *candidates, article = _seeds()
+    pool = WorkerPool(2, WORKER_MODULES)
+    try:
+        pooled = asyncio.run(judge_in_pool(pool, article, candidates))
+        loaded = asyncio.run(
+            pool.run_on(1, eval, "sorted({m.split('.')[0] for m in __import__('sys').modules})")
+        )
+    finally:
+        pool.close()
+    inline = judge(article, candidates)
+    print(
+        json.dumps(
+            {
+                "pooled": [(i, asdict(v)) for i, v in pooled],
+                "inline": [(i, asdict(v)) for i, v in inline],
+                "loaded": loaded,
+            }
+        )
+    )
+
+
+def test_verdicts_split_over_the_workers_are_those_of_one_process() -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", "from tests.test_workers import _pooled_verdicts as f; f()"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    found = json.loads(child.stdout)
+    assert found["pooled"] == found["inline"]
+    assert {v["relation"] for _, v in found["inline"]} - {"unrelated"}  # the seeds are related
+    assert not set(CRAWL_ONLY) & set(found["loaded"])
+    assert {"crawler", "dedup"} <= set(found["loaded"])  # the preloaded pure stages
