@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -43,6 +44,28 @@ def _exit_when_gone(crawl_pid: int) -> None:
             os._exit(1)
         except PermissionError:
             continue  # the pid exists (reused by another user's process): keep waiting
+
+
+def _start_fork_server() -> None:
+    """Start this process's fork server, if it is not running, shielded from Ctrl-C.
+
+    The fork server imports the preloaded modules (a second or two) before it shields
+    itself from SIGINT, and a Ctrl-C in those seconds, sent to the whole process group,
+    would kill it with a traceback and take the pool with it. An ignored signal stays
+    ignored across the server's exec, so SIGINT is ignored while it starts; it is also
+    blocked meanwhile, so a Ctrl-C in those few milliseconds waits and reaches this
+    process afterwards instead of being lost. (Only the main thread may set handlers.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 class WorkerPool:
@@ -82,6 +105,7 @@ class WorkerPool:
             context = multiprocessing.get_context("forkserver")
             # Takes effect when this process starts its fork server (its first worker).
             context.set_forkserver_preload(["__main__", *self.preload])
+            _start_fork_server()
             executor = self._executors[worker] = ProcessPoolExecutor(
                 1, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
             )

@@ -76,3 +76,41 @@ def test_verdicts_split_over_the_workers_are_those_of_one_process() -> None:
     assert {v["relation"] for _, v in found["inline"]} - {"unrelated"}  # the seeds are related
     assert not set(CRAWL_ONLY) & set(found["loaded"])
     assert {"crawler", "dedup"} <= set(found["loaded"])  # the preloaded pure stages
+
+
+# Run in a fresh interpreter: the test process's own fork server may already be running.
+_CTRL_C_WHILE_PRELOADING = """
+import asyncio, os, signal, threading, time
+from multiprocessing import forkserver
+from crawler.context import WORKER_MODULES
+from crawler.workers import WorkerPool
+
+def ctrl_c_while_preloading():
+    while getattr(forkserver._forkserver, "_forkserver_pid", None) is None:
+        time.sleep(0.005)
+    time.sleep(0.2)  # the server is importing the pure stages (a second or more)
+    os.kill(forkserver._forkserver._forkserver_pid, signal.SIGINT)
+
+threading.Thread(target=ctrl_c_while_preloading, daemon=True).start()
+pool = WorkerPool(1, WORKER_MODULES)
+try:
+    print(asyncio.run(pool.run(os.getpid)) != os.getpid())
+finally:
+    pool.close()
+"""
+
+
+def test_a_ctrl_c_while_the_fork_server_preloads_does_not_kill_the_pool() -> None:
+    """Ctrl-C reaches the whole process group; the fork server, still importing the pure
+    stages, must not die of it (a traceback and a lost pool, seen in the interrupt test)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_PRELOADING],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert "Traceback" not in result.stderr
