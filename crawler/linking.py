@@ -261,7 +261,7 @@ def relink_all(session: Session) -> tuple[int, dict[str, int]]:
     """
     clear_lineage(session)
     linker = Linker(CandidateIndex())
-    order = sorted(iter_linkable(session), key=_replay_order)
+    order = sorted(iter_linkable(session), key=replay_order)
     for article in order:
         linker.link(session, article.id)
     return len(order), count_relations(session)
@@ -280,12 +280,12 @@ def link_unlinked(
     if not ids:
         return 0
     linker = Linker.from_store(session)
-    order = sorted(linkable_articles(session, ids), key=_replay_order)
+    order = sorted(linkable_articles(session, ids), key=replay_order)
     for article in order:
         linker.link(session, article.id, run_id)
     return len(order)
 
 
-def _replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:
+def replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:
     """Publication order (else first seen), ties broken by the text, not the crawl order."""
     return (when(article)[0], article.title, article.text)

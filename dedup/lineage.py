@@ -27,11 +27,12 @@ large a story grows.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dedup.salience import cosine
 from dedup.verdict import DERIVED
@@ -227,3 +228,70 @@ def place(
                 joined.add(story)
     ordered = sorted(joined, key=lambda s: (-stories[s].size, s))
     return Placement(ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4))
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+class StoryBook(Generic[K]):
+    """Stories held in memory while articles are placed one at a time by `place`.
+
+    The crawl places each article against the store; this book does the same for a
+    whole sequence of articles without one: the story evaluation replays a corpus
+    with it, and a crawl run settles its stories with it (`crawler.settling`).
+    Articles are any hashable keys. Stories that exist already enter through
+    `know`; the stories opened here are numbered from ``first_id`` up, in the order
+    they open (as a store numbers them: ties between stories go to the older one).
+    """
+
+    def __init__(self, specificity: Specificity = lambda term: 1.0, first_id: int = 1) -> None:
+        self.specificity = specificity
+        self.story_of: dict[K, int] = {}
+        self.profiles: dict[int, StoryProfile] = {}
+        self.members: dict[int, list[K]] = {}
+        self._opened = itertools.count(first_id)
+
+    def know(self, story: int, profile: StoryProfile, members: Iterable[K]) -> None:
+        """A story placed before: its profile and those of its members that matter here."""
+        self.profiles[story] = profile
+        for member in members:
+            self.story_of[member] = story
+            self.members.setdefault(story, []).append(member)
+
+    def add(
+        self,
+        article: K,
+        own: StoryProfile,
+        relatives: Iterable[tuple[K, str, float]],
+        candidates: Iterable[K],
+    ) -> int:
+        """Place one article and return its story.
+
+        ``own`` is its profile as a story of one; ``relatives`` its verdicts other than
+        unrelated, as (other article, relation, score); ``candidates`` the articles worth
+        a look, whose stories are the ones it may join. Articles not placed yet are
+        ignored in both.
+        """
+        related = [
+            Relative(0, relation, score, self.story_of[other])
+            for other, relation, score in relatives
+            if other in self.story_of
+        ]
+        stories = {self.story_of[c] for c in candidates if c in self.story_of}
+        stories.update(r.story for r in related if r.story is not None)
+        placement = place(related, {s: self.profiles[s] for s in stories}, own, self.specificity)
+        if placement.story is None:
+            story = next(self._opened)
+            self.profiles[story] = own
+            self.members[story] = []
+        else:
+            story = placement.story
+            for merged in placement.merge:
+                self.profiles[story] = self.profiles[story].merged(self.profiles.pop(merged))
+                for member in self.members.pop(merged, []):
+                    self.story_of[member] = story
+                    self.members[story].append(member)
+            self.profiles[story] = self.profiles[story].merged(own)
+        self.story_of[article] = story
+        self.members.setdefault(story, []).append(article)
+        return story

@@ -28,7 +28,7 @@ from typing import Any
 
 from dedup.candidates import CandidateIndex, signature
 from dedup.features import Doc
-from dedup.lineage import Relative, StoryProfile, place
+from dedup.lineage import StoryBook, StoryProfile
 from dedup.normalize import normalize_text
 from dedup.verdict import DERIVED, relate
 
@@ -142,13 +142,11 @@ def _report(
 def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int], float]:
     """Stories as the crawl would build them; and the candidate recall of true pairs."""
     index = CandidateIndex()
-    story_of: dict[str, int] = {}
-    profiles: dict[int, StoryProfile] = {}
+    book: StoryBook[str] = StoryBook(index.specificity)
     docs = {a.id: a.doc for a in articles}
     gold = {a.id: a.story for a in articles}
     seen_by_story: Counter[str] = Counter()
     true_pairs = found_pairs = 0
-    opened = itertools.count(1)
     for article in articles:
         sig = signature(article.doc)
         candidates = index.query(sig)
@@ -156,29 +154,11 @@ def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int]
         true_pairs += seen_by_story[article.story]
         found_pairs += sum(gold[c] == article.story for c in candidates)
         seen_by_story[article.story] += 1
-        relatives = []
-        for other in candidates:
-            verdict = relate(article.doc, docs[other])
-            if verdict.relation != "unrelated":
-                relatives.append(Relative(0, verdict.relation, verdict.score, story_of[other]))
-        candidate_stories = {story_of[c] for c in candidates}
+        verdicts = ((other, relate(article.doc, docs[other])) for other in candidates)
+        relatives = [(o, v.relation, v.score) for o, v in verdicts if v.relation != "unrelated"]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        placement = place(
-            relatives, {s: profiles[s] for s in candidate_stories}, own, index.specificity
-        )
-        if placement.story is None:
-            story = next(opened)
-            profiles[story] = own
-        else:
-            story = placement.story
-            for merged in placement.merge:
-                profiles[story] = profiles[story].merged(profiles.pop(merged))
-                for member, at in story_of.items():
-                    if at == merged:
-                        story_of[member] = story
-            profiles[story] = profiles[story].merged(own)
-        story_of[article.id] = story
-    return story_of, (found_pairs / true_pairs if true_pairs else 1.0)
+        book.add(article.id, own, relatives, candidates)
+    return book.story_of, (found_pairs / true_pairs if true_pairs else 1.0)
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from crawler.context import SETTING, CrawlContext
 from crawler.extensions import run_outcome
 from crawler.linking import link_unlinked
+from crawler.settling import settle_run
 from crawler.outlets import Outlet
 from crawler.spiderloader import spider_class
 from scheduler.lock import LockBusy, outlet_locks
@@ -169,6 +170,9 @@ def run_crawl(
                 with context.transaction() as session:
                     link_unlinked(session, [o.name for o in outlets], run_id)
             _crawl(outlets, settings, on_crawler, stop)
+            if context.link and stop.signum is None and context.refused is None:
+                with context.transaction() as session:
+                    settle_run(session, context.linker_for(session), run_id)
         if context.refused is not None:
             # A crawl stopped because the store refused writes ends with that sentence.
             raise context.refused

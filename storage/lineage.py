@@ -277,16 +277,24 @@ def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelat
     return [StoredRelation(*row) for row in rows]
 
 
-def _edges(
-    session: Session, ids: Iterable[int], kinds: Collection[str] | None
+def relation_edges(
+    session: Session, ids: Iterable[int], kinds: Collection[str] | None = None
 ) -> list[StoredRelation]:
-    """Relations without their evidence, for walking families (evidence is large JSON)."""
-    id_list = list(ids)
+    """Relations touching these articles (of these kinds), without their evidence: for
+    walking families and settling stories (evidence is large JSON)."""
+    id_list = sorted(set(ids))
     query = select(Relation.article_id, Relation.related_id, Relation.relation, Relation.score)
-    query = query.where(or_(Relation.article_id.in_(id_list), Relation.related_id.in_(id_list)))
     if kinds is not None:
         query = query.where(Relation.relation.in_(list(kinds)))
-    return [StoredRelation(a, b, rel, score, {}) for a, b, rel, score in session.execute(query)]
+    found: dict[tuple[int, int], StoredRelation] = {}
+    for start in range(0, len(id_list), ID_BATCH):
+        batch = id_list[start : start + ID_BATCH]
+        rows = session.execute(
+            query.where(or_(Relation.article_id.in_(batch), Relation.related_id.in_(batch)))
+        )
+        for a, b, rel, score in rows:
+            found[(a, b)] = StoredRelation(a, b, rel, score, {})
+    return list(found.values())
 
 
 def connected(
@@ -297,7 +305,7 @@ def connected(
     seen, frontier = {start}, {start}
     found: dict[tuple[int, int], StoredRelation] = {}
     while frontier:
-        relations = _edges(session, frontier, kinds)
+        relations = relation_edges(session, frontier, kinds)
         frontier = set()
         for r in relations:
             found[(r.article_id, r.related_id)] = r
@@ -447,3 +455,31 @@ def clear_lineage(session: Session) -> None:
 def count_relations(session: Session) -> dict[str, int]:
     rows = session.execute(select(Relation.relation, func.count()).group_by(Relation.relation))
     return {str(relation): int(count) for relation, count in rows}
+
+
+def run_articles(session: Session, run_id: int) -> list[int]:
+    """The articles a crawl run stored that are in a story (linked)."""
+    rows = session.scalars(
+        select(Article.id)
+        .join(Lineage, Lineage.article_id == Article.id)
+        .where(Article.run_id == run_id, Lineage.story_id.is_not(None))
+    )
+    return list(rows)
+
+
+def story_members(session: Session, story_ids: Collection[int]) -> list[int]:
+    """Every article in these stories."""
+    ids = sorted(story_ids)
+    return [
+        int(article)
+        for start in range(0, len(ids), ID_BATCH)
+        for article in session.scalars(
+            select(Lineage.article_id).where(Lineage.story_id.in_(ids[start : start + ID_BATCH]))
+        )
+    ]
+
+
+def drop_empty_stories(session: Session, story_ids: Collection[int]) -> None:
+    """Delete those of these stories that no article is in any more."""
+    occupied = select(Lineage.story_id).where(Lineage.story_id.is_not(None)).distinct()
+    session.execute(delete(Story).where(Story.id.in_(list(story_ids)), Story.id.not_in(occupied)))

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 import storage.lineage
 from crawler.context import CrawlContext
 from crawler.linking import Found, Linker, relink_all
+from crawler.settling import settle_run
 from dedup.candidates import CandidateIndex
 from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
 from storage.models import Lineage, Story
-from storage.queries import ensure_outlet, store_article
+from storage.queries import ensure_outlet, start_run, store_article
 from storage.records import ArticleRecord
 from storage.views import StoryFilter, list_story_items
 
@@ -48,7 +49,10 @@ def _store_seeds(
 
 
 def _store_seed_file(
-    session: Session, make_record: Callable[..., ArticleRecord], path: Path
+    session: Session,
+    make_record: Callable[..., ArticleRecord],
+    path: Path,
+    run_id: int | None = None,
 ) -> int:
     """Store one seed as its own outlet's article, published at its hour."""
     seed = path.name[:3]
@@ -62,6 +66,7 @@ def _store_seed_file(
         text=text,
         language=LANGUAGES.get(seed, "en"),
         published=PUBLISHED + timedelta(hours=HOURS[seed]),
+        run_id=run_id,
     )
     article_id = store_article(session, record).article_id
     assert article_id is not None
@@ -162,6 +167,52 @@ def test_relink_reaches_the_same_stories_whatever_order_the_crawl_stored_them_in
         other.commit()
         assert _stories(other, other_ids) == _stories(session, ids)
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "crawl_order",
+    [
+        # Three of the 46 orders (of 120) whose crawl-order stories differ from relink's.
+        ("001", "003", "004", "000", "002"),
+        ("004", "000", "001", "003", "002"),
+        ("003", "000", "002", "004", "001"),
+        ("000", "002", "003", "001", "004"),  # publication order
+    ],
+)
+def test_a_settled_run_has_relinks_stories_whatever_order_it_linked_them_in(
+    session: Session,
+    make_record: Callable[..., ArticleRecord],
+    tmp_path: Path,
+    crawl_order: tuple[str, ...],
+) -> None:
+    """The crawl places articles in the order it meets them; settling the run places them
+    again in publication order, as `relink` would, keeping the relations it found."""
+    run_id = start_run(session, ["seeds"], "manual")
+    paths = {path.name[:3]: path for path in SEEDS.glob("*.txt")}
+    ids = {
+        seed: _store_seed_file(session, make_record, paths[seed], run_id) for seed in crawl_order
+    }
+    session.commit()
+    linker = Linker(CandidateIndex())
+    for seed in crawl_order:
+        linker.link(session, ids[seed], run_id)
+        session.commit()
+    settle_run(session, linker, run_id)
+    session.commit()
+    settled = _stories(session, ids)
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'relinked.db'}")
+    upgrade(engine)
+    with session_factory(engine)() as other:
+        other_ids = _store_seeds(other, make_record)
+        relink_all(other)
+        other.commit()
+        assert settled == _stories(other, other_ids)
+    engine.dispose()
+    # Every story left has members and opens with its first published one.
+    for story in session.scalars(select(Story)):
+        assert story.first_article_id is not None
+        assert session.scalar(select(Lineage.article_id).where(Lineage.story_id == story.id))
 
 
 def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -> None:

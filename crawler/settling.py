@@ -1,0 +1,110 @@
+"""A crawl run's stories, settled in publication order once the run has linked its articles.
+
+A crawl links articles in the order it fetches them, which is not the order they
+were published. Story placement is online, so that order shows: a translation
+fetched before its source opens a story of its own, and the source's family then
+follows it there, away from the other reports of the event (the demo's seeds
+ended in one story or in two, depending on which page came first). `newsmon
+relink` replays the whole store in publication order; settling does the same for
+what one run touched, at its end: every member of every story the run's articles
+are in is placed again, in relink's order, by the same `dedup.lineage.place`,
+from the relations already stored (no verdict is computed again) and the crawl's
+candidate index. Two crawls that met the same pages in different orders end in
+the same stories. Stories keep their numbers where they keep most of their
+members, so `newsmon story N` still finds yesterday's story.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping
+
+from sqlalchemy.orm import Session
+
+from crawler.linking import Linker, replay_order
+from dedup.candidates import DocSignature
+from dedup.lineage import Article, StoryBook, StoryProfile, earliest
+from storage.lineage import (
+    Opener,
+    drop_empty_stories,
+    iter_signatures,
+    linkable_articles,
+    relation_edges,
+    run_articles,
+    save_placement,
+    stories_of,
+    story_heads,
+    story_members,
+)
+
+
+def settle_run(session: Session, linker: Linker, run_id: int) -> int:
+    """Place the stories of this run's articles again, in publication order; returns how
+    many articles were placed. The caller owns the session and commits."""
+    touched = set(stories_of(session, run_articles(session, run_id)).values())
+    if not touched:
+        return 0
+    members = story_members(session, touched)
+    previous = stories_of(session, members)
+    signatures = {
+        row.article_id: DocSignature(
+            row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
+        )
+        for row in iter_signatures(session, only=members)
+    }
+    # An article stored but not linked yet keeps its place: the next run links it.
+    articles = sorted(
+        (a for a in linkable_articles(session, members) if a.id in signatures), key=replay_order
+    )
+    candidates = {
+        a.id: [int(c) for c in linker.index.query(signatures[a.id]) if int(c) != a.id]
+        for a in articles
+    }
+    relatives: dict[int, list[tuple[int, str, float]]] = {}
+    for e in relation_edges(session, members):
+        relatives.setdefault(e.article_id, []).append((e.related_id, e.relation, e.score))
+        relatives.setdefault(e.related_id, []).append((e.article_id, e.relation, e.score))
+    others = {c for found in candidates.values() for c in found} | relatives.keys()
+    outside = stories_of(session, others - set(members))
+    heads = story_heads(session, set(outside.values()))
+
+    book: StoryBook[int] = StoryBook(
+        linker.index.specificity, first_id=max(outside.values(), default=0) + 1
+    )
+    for story, head in heads.items():
+        if head.profile is not None:
+            known = [a for a, s in outside.items() if s == story]
+            book.know(story, StoryProfile.from_json(head.profile), known)
+    for article in articles:
+        sig = signatures[article.id]
+        own = StoryProfile.of(sig.terms, sig.when, sig.language)
+        book.add(article.id, own, relatives.get(article.id, []), candidates[article.id])
+
+    openers = {a.id: Opener(a.id, a.title, a.published, a.first_seen) for a in articles}
+    taken: set[int] = set()
+    for story, keys in sorted(book.members.items(), key=lambda item: (-len(item[1]), item[0])):
+        settled = [k for k in keys if k in openers]
+        if not settled:
+            continue
+        # A story that took in stories outside the run keeps the oldest of their numbers;
+        # else the number most of its members had, if no larger story kept it already.
+        absorbed = sorted({outside[k] for k in keys if k in outside})
+        number = absorbed[0] if absorbed else _kept_number(settled, previous, taken)
+        firsts = [openers[m] for m in settled]
+        firsts += [o for s in absorbed if (o := heads[s].opener) is not None]
+        first = earliest(Article(o.id, o.seen, o.published) for o in firsts)
+        opener = next(o for o in firsts if o.id == first.id)
+        profile = book.profiles[story].to_json()
+        taken.add(save_placement(session, number, absorbed[1:], settled, opener, profile))
+    drop_empty_stories(session, touched)
+    return len(articles)
+
+
+def _kept_number(
+    settled: Collection[int], previous: Mapping[int, int], taken: Collection[int]
+) -> int | None:
+    """The story number most of these members had and no other story kept (None: new)."""
+    for number, _ in Counter(previous[m] for m in settled if m in previous).most_common():
+        if number not in taken:
+            return number
+    return None
