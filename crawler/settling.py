@@ -22,10 +22,11 @@ from collections.abc import Collection, Mapping
 from sqlalchemy.orm import Session
 
 from crawler.linking import Linker, replay_order
-from dedup.candidates import DocSignature
+from dedup.candidates import CandidateIndex, DocSignature
 from dedup.lineage import Article, StoryBook, StoryProfile, earliest
 from storage.lineage import (
     Opener,
+    StoredSignature,
     drop_empty_stories,
     iter_signatures,
     linkable_articles,
@@ -46,30 +47,28 @@ def settle_run(session: Session, linker: Linker, run_id: int) -> int:
         return 0
     members = story_members(session, touched)
     previous = stories_of(session, members)
-    signatures = {
-        row.article_id: DocSignature(
-            row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
-        )
-        for row in iter_signatures(session, only=members)
-    }
+    signatures = {row.article_id: _signature(row) for row in iter_signatures(session, only=members)}
     # An article stored but not linked yet keeps its place: the next run links it.
     articles = sorted(
         (a for a in linkable_articles(session, members) if a.id in signatures), key=replay_order
     )
-    candidates = {
-        a.id: [int(c) for c in linker.index.query(signatures[a.id]) if int(c) != a.id]
-        for a in articles
-    }
     relatives: dict[int, list[tuple[int, str, float]]] = {}
     for e in relation_edges(session, members):
         relatives.setdefault(e.article_id, []).append((e.related_id, e.relation, e.score))
         relatives.setdefault(e.related_id, []).append((e.article_id, e.relation, e.score))
-    others = {c for found in candidates.values() for c in found} | relatives.keys()
-    outside = stories_of(session, others - set(members))
+    # The candidates are looked up again as relink would meet them: in an index that holds
+    # the articles outside these stories that any member could meet, and each member only
+    # once its turn has come (a later one would crowd out the earlier ones it may join).
+    outside_ids = {int(c) for a in articles for c in linker.index.query(signatures[a.id])}
+    outside_ids |= relatives.keys()
+    outside = stories_of(session, outside_ids - set(members))
+    index = CandidateIndex()
+    for row in iter_signatures(session, only=outside.keys()):
+        index.add(str(row.article_id), _signature(row))
     heads = story_heads(session, set(outside.values()))
 
     book: StoryBook[int] = StoryBook(
-        linker.index.specificity, first_id=max(outside.values(), default=0) + 1
+        index.specificity, first_id=max(outside.values(), default=0) + 1
     )
     for story, head in heads.items():
         if head.profile is not None:
@@ -77,8 +76,10 @@ def settle_run(session: Session, linker: Linker, run_id: int) -> int:
             book.know(story, StoryProfile.from_json(head.profile), known)
     for article in articles:
         sig = signatures[article.id]
+        candidates = [int(c) for c in index.query(sig)]
+        index.add(str(article.id), sig)
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        book.add(article.id, own, relatives.get(article.id, []), candidates[article.id])
+        book.add(article.id, own, relatives.get(article.id, []), candidates)
 
     openers = {a.id: Opener(a.id, a.title, a.published, a.first_seen) for a in articles}
     taken: set[int] = set()
@@ -108,3 +109,9 @@ def _kept_number(
         if number not in taken:
             return number
     return None
+
+
+def _signature(row: StoredSignature) -> DocSignature:
+    return DocSignature(
+        row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
+    )

@@ -8,6 +8,8 @@ whole store must give the same lineage.
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +31,7 @@ from storage.records import ArticleRecord
 from storage.views import StoryFilter, list_story_items
 
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
+REAL_STORIES = Path(__file__).parents[1] / "data" / "real" / "stories_basil_dev.jsonl"
 PUBLISHED = datetime(2022, 6, 15, 12, tzinfo=UTC)
 # Publication order of the seeds: CNN's original (000) first, its copies later.
 HOURS = {"000": 0, "002": 1, "003": 2, "001": 5, "004": 9}
@@ -213,6 +216,53 @@ def test_a_settled_run_has_relinks_stories_whatever_order_it_linked_them_in(
     for story in session.scalars(select(Story)):
         assert story.first_article_id is not None
         assert session.scalar(select(Lineage.article_id).where(Lineage.story_id == story.id))
+
+
+def test_a_settled_run_has_relinks_stories_on_real_reports_met_in_crawl_order(
+    session: Session, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """BASIL's dev stories (three outlets' reports of each event), stored and linked in a
+    shuffled order as a crawl meets pages: settling gives exactly the stories that relink
+    (every verdict again, in publication order) gives."""
+    rows = [json.loads(line) for line in REAL_STORIES.read_text("utf-8").splitlines()]
+    random.Random(7).shuffle(rows)
+    run_id = start_run(session, ["basil"], "manual")
+    ensure_outlet(session, "basil", "basil", "https://basil.example/", ["en"])
+    ids = []
+    for number, row in enumerate(rows):
+        title, _, text = row["text"].partition("\n\n")
+        record = make_record(
+            outlet="basil",
+            url=f"https://basil.example/{number}",
+            title=title,
+            text=text,
+            published=datetime.fromisoformat(row["published"]).replace(tzinfo=UTC),
+            run_id=run_id,
+        )
+        stored = store_article(session, record).article_id
+        assert stored is not None
+        ids.append(stored)
+    session.commit()
+    linker = Linker(CandidateIndex())
+    for article_id in ids:
+        linker.link(session, article_id, run_id)
+        session.commit()
+    crawled = storage.lineage.stories_of(session, ids)
+    settle_run(session, linker, run_id)
+    session.commit()
+    settled = storage.lineage.stories_of(session, ids)
+    relink_all(session)
+    session.commit()
+    relinked = storage.lineage.stories_of(session, ids)
+
+    def partition(stories: dict[int, int]) -> set[frozenset[int]]:
+        groups: dict[int, set[int]] = {}
+        for article, story in stories.items():
+            groups.setdefault(story, set()).add(article)
+        return {frozenset(g) for g in groups.values()}
+
+    assert partition(settled) == partition(relinked)
+    assert partition(crawled) != partition(relinked)  # the crawl order mattered
 
 
 def test_stories_can_be_listed_by_size(linked: tuple[Session, dict[str, int]]) -> None:
