@@ -11,11 +11,14 @@ no family in a story, it joins the story it is closest to *as a whole*: the
 cosine of its salient-term vector (`dedup.salience`) with the story's
 centroid, within a time window around the story's span. Closeness to one
 member is not enough: on a busy news day one loose link after another would
-chain distinct events into one story-of-everything. Two things lower that
+chain distinct events into one story-of-everything. Three things lower that
 bar, never remove it: the article and the story both dated (they are then
 within each other's window, and agreeing in time is evidence of one event:
 three outlets' reports of one event, framed apart, share fewer words than
-two wire copies), and a confident same_story verdict with a member. With no
+two wire copies); a confident same_story verdict with a member; and, for a
+dated article, a story that is the only one of its window sharing any word
+with it (a quiet day has one event to join; a busy day of one topic has
+several, and words must decide). With no
 story close enough, the article opens a story of its own; two stories whose
 centroids come to agree (one event first reported in words far apart) merge.
 
@@ -42,14 +45,18 @@ Specificity = Callable[[str], float]
 
 STORY_JOIN = 0.35
 """Cosine of an article's vector with a story's centroid from which it joins the story.
-Tuned on the real development stories (`python -m dedup.evaluate --stories`)."""
+The bars are tuned on the real development stories (`python -m dedup.evaluate`)."""
 STORY_JOIN_DATED = 0.3
 """The same bar when the article and the story are both dated (and so within the window of
 each other): agreeing in time is evidence of one event that words alone are not."""
 STORY_VOUCH = 0.9
-"""A same_story verdict this confident (a calibrated probability) vouches for its story:"""
+"""A same_story verdict this confident (a calibrated probability) vouches for its story."""
 STORY_JOIN_VOUCHED = 0.25
-"""the article then joins that story from this lower closeness to it as a whole."""
+"""The bar for a story that a verdict vouches for, or that is uncontested: dated like the
+article and the only candidate story of its window that shares any term with it. On a
+quiet news day the one event about then that shares some words is most likely the
+article's; on a busy day of one topic several events share its words, and the article
+must be as close as `STORY_JOIN_DATED` asks."""
 STORY_MERGE = 0.55
 """Cosine of two stories' centroids from which they are one event and merge."""
 STORY_WINDOW_DAYS = 3
@@ -177,11 +184,11 @@ def _weighted(vector: Mapping[str, float], specificity: Specificity) -> dict[str
     return {term: weight * specificity(term) for term, weight in vector.items()}
 
 
-def _bar(story: StoryProfile, own: StoryProfile, vouched: bool) -> float:
+def _bar(story: StoryProfile, own: StoryProfile, vouched: bool, uncontested: bool) -> float:
     """The closeness from which an article joins a story."""
     dated = story.first is not None and own.first is not None
     bar = STORY_JOIN_DATED if dated else STORY_JOIN
-    return min(bar, STORY_JOIN_VOUCHED) if vouched else bar
+    return min(bar, STORY_JOIN_VOUCHED) if vouched or (dated and uncontested) else bar
 
 
 def place(
@@ -215,7 +222,10 @@ def place(
             (profile.closeness(own, specificity), -story) for story, profile in stories.items()
         ]
         closeness = max((c for c, _ in scored), default=0.0)
-        eligible = [(c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched)]
+        sharing = [-s for c, s in scored if c > 0]
+        eligible = [
+            (c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched, sharing == [-s])
+        ]
         if eligible:
             closeness, best = max(eligible)
             joined = {-best}

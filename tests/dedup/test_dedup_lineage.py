@@ -160,3 +160,24 @@ def test_agreeing_in_time_lowers_the_bar_to_join_a_story() -> None:
         ).story
         is None
     )
+
+
+def test_a_dated_article_joins_the_only_story_of_its_window_on_fewer_shared_words() -> None:
+    """On a quiet day the one event about then that shares some words is the article's; on a
+    busy day, when another story of the window shares words with it too, it must be as close
+    as any dated article."""
+    report = StoryProfile.of(ANALYSIS, at(15), "en")
+    story = StoryProfile.of(
+        {"wire": 1.0, "sancti": 1.0, "energy": 1.0, "export": 1.0}, at(14), "en"
+    )
+    rival = StoryProfile.of({"balanc": 1.0, **{f"t{i}": 1.0 for i in range(5)}}, at(15), "en")
+    closeness = story.closeness(report, lambda term: 1.0)
+    assert STORY_JOIN_VOUCHED < closeness < STORY_JOIN_DATED
+    assert 0 < rival.closeness(report, lambda term: 1.0) < STORY_JOIN_VOUCHED
+    assert place([], {1: story}, report).story == 1
+    assert place([], {1: story, 2: rival}, report).story is None
+    # A rival outside the window does not contest the story.
+    far = StoryProfile.of(rival.centroids["en"], at(1), "en")
+    assert place([], {1: story, 2: far}, report).story == 1
+    # Without dates there is no window to be alone in.
+    assert place([], {1: story}, StoryProfile.of(ANALYSIS, None, "en")).story is None
