@@ -13,6 +13,7 @@ positives are ``must_not_contain`` snippets found; the table shows precision, re
 accuracy, and how often title, date and language are right.
 
     python -m tests.extraction_eval                   # print the tables
+    python -m tests.extraction_eval --split dev       # the dev part only (for tuning)
     python -m tests.extraction_eval --write-baseline  # pin newsmon's floor figures
 
 ``--write-baseline`` never lowers a pinned real-page floor (or raises a ceiling) unless
@@ -513,8 +514,17 @@ def main(argv: list[str] | None = None) -> None:
         metavar="REASON",
         help="allow --write-baseline to loosen a pinned real-page bound, for this reason",
     )
+    parser.add_argument(
+        "--split",
+        choices=SPLITS,
+        help="score one part of the real pages only (tune with dev: the test part's figures "
+        "are for the gate, not for choosing changes)",
+    )
     args = parser.parse_args(argv)
-    real = {split: evaluate_real(split) for split in SPLITS}
+    if args.split and args.write_baseline:
+        parser.error("--write-baseline pins both parts; run it without --split")
+    splits = (args.split,) if args.split else SPLITS
+    real = {split: evaluate_real(split) for split in splits}
     for split, scores in real.items():
         print(format_real_table(split, scores), end="\n\n")
     cases = all_cases()
