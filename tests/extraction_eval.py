@@ -27,7 +27,6 @@ import argparse
 import html
 import json
 import math
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +35,7 @@ from pathlib import Path
 import trafilatura
 
 from crawler.extract import Extracted, extract
-from tests.realpages import SPLITS, RealPage, RealScore, load_split, score
+from tests.realpages import SPLITS, RealPage, RealScore, load_split, normal, score
 
 ROOT = Path(__file__).resolve().parent
 FIXTURES = ROOT / "fixtures" / "outlets"
@@ -65,10 +64,6 @@ class Case:
     authors: tuple[str, ...]
     must_contain: tuple[str, ...]
     must_not_contain: tuple[str, ...]
-
-
-def _normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def load_fixture(path: Path) -> Case:
@@ -323,19 +318,19 @@ class Score:
     pages: int = 0
 
     def add(self, case: Case, result: Outcome) -> None:
-        text = _normal(result.text)
+        text = normal(result.text)
         for snippet in case.must_contain:
-            if _normal(snippet) in text:
+            if normal(snippet) in text:
                 self.tp += 1
             else:
                 self.fn += 1
         for snippet in case.must_not_contain:
-            if _normal(snippet) in text:
+            if normal(snippet) in text:
                 self.fp += 1
             else:
                 self.tn += 1
         self.pages += 1
-        self.titles += _normal(result.title) == _normal(case.title)
+        self.titles += normal(result.title) == normal(case.title)
         self.dates += result.day == case.published.date().isoformat()
         self.languages += result.language == case.language
 

@@ -78,7 +78,11 @@ def load_split(split: str) -> tuple[RealPage, ...]:
 
 
 def normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """The text as compared with a snippet: NFC, whitespace runs as one space, and no
+    invisible format characters (soft hyphens, zero-width spaces and joiners, direction
+    marks), which a reader never sees but a gold text or an extractor may keep or drop."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(unicodedata.normalize("NFC", visible).split())
 
 
 def bag(text: str) -> Counter[str]:
