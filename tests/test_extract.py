@@ -290,6 +290,28 @@ def test_a_dateline_cite_glued_to_the_first_word_is_spaced() -> None:
     assert "Pravda's editors" in result.text
 
 
+def test_a_hover_card_of_headlines_inside_a_sentence_is_dropped_and_the_sentence_kept() -> None:
+    card = (
+        '<span class="rollover-people"><a href="/people/xi">Xi Jinping</a>'
+        '<span class="rollover-block"><span><img src="/xi.jpg" alt="">'
+        '<a href="/people/xi">Xi Jinping</a>'
+        '<a href="/a/1">Xi pledges support for Russia on security</a> '
+        '<a href="/a/2">China and Russia expand their trade in energy</a> '
+        '<a href="/a/3">Putin thanks Xi for the birthday greetings call</a>'
+        '<a href="/people/xi">MORE</a></span></span></span>'
+    )
+    titles = (
+        "<p>He said so in <em><a href='/b/1'>The Governance of China volume one</a> and "
+        "<a href='/b/2'>The Governance of China volume two</a></em>, his two books.</p>"
+    )
+    lede = f"<p>President {card} told Vladimir Putin that China would support Russia.</p>"
+    result = extract(page(lede + titles + paragraphs(ITALIAN)))
+    assert isinstance(result, Extracted), result
+    assert "President Xi Jinping told Vladimir Putin that China would support" in result.text
+    assert "birthday greetings" not in result.text and "MORE" not in result.text
+    assert "The Governance of China volume one and The Governance" in result.text
+
+
 def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:
     html = page(paragraphs(ITALIAN), lang="it").encode("utf-8")
     at = html.index(b"<p>") + 10
