@@ -498,6 +498,15 @@ _FURNITURE_BLOCKS = frozenset(
 )
 
 
+def _spellings(element: Any) -> set[str]:
+    """The element's text as trafilatura may write it: its pieces spaced (a list of links
+    read as one line) and run together (``Titan. (<a>NASA/JPL</a>)``, inline markup inside
+    a caption); empty texts left out."""
+    pieces = list(element.itertext())
+    spaced = boilerplate.collapse_whitespace(" ".join(pieces))
+    return {spaced, boilerplate.collapse_whitespace("".join(pieces))} if spaced else set()
+
+
 @dataclass(frozen=True)
 class Furniture:
     """The texts of the page's furniture elements (captions, share bars, related links, ...)
@@ -532,13 +541,12 @@ class Furniture:
             for block in element.iter():
                 covered.add(block)
                 if block is element or block.tag in _FURNITURE_BLOCKS:
-                    text = boilerplate.collapse_whitespace(" ".join(block.itertext()))
-                    if text:
+                    for text in _spellings(block):
                         texts.setdefault(text, rule)
         for link in tree.xpath(_LONG_LINKS):
-            text = boilerplate.collapse_whitespace(" ".join(link.itertext()))
-            if not _URL_TEXT.match(text):
-                texts.setdefault(text, "link:whole_line")
+            for text in _spellings(link):
+                if not _URL_TEXT.match(text):
+                    texts.setdefault(text, "link:whole_line")
         return cls(texts)
 
     def rule(self, line: str) -> str | None:

@@ -264,6 +264,22 @@ def test_furniture_rules_and_the_safe_mode() -> None:
     assert boilerplate.furniture_rule("div", "ad-wrapper main") is None  # dropped by the audit
 
 
+def test_a_caption_with_a_linked_credit_inside_a_paragraph_is_recognised() -> None:
+    """trafilatura runs the caption's pieces together ("Beijing. (NASA/JPL-Caltech)"); the
+    furniture text must be known in that spelling too, not only with the pieces spaced."""
+    caption = (
+        '<p><span class="wf_caption"><img src="/talks.jpg" alt="">'
+        '<span>Xi and Putin during the call in Beijing. (<a href="/photo">NASA/JPL-Caltech</a>)'
+        "</span></span></p>"
+    )
+    body = paragraphs(ITALIAN, 2) + caption + paragraphs(RUSSIAN, 2)
+    result = extract(page(body))
+    assert isinstance(result, Extracted), result
+    assert "NASA/JPL-Caltech" not in result.text
+    assert ITALIAN in result.text
+    assert RUSSIAN in result.text
+
+
 def test_read_more_inside_the_story_only_drops_its_line() -> None:
     long = "The two leaders agreed to expand cooperation in energy, finance and manufacturing " * 2
     kept = boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]).kept
@@ -308,7 +324,8 @@ def test_a_hover_card_of_headlines_inside_a_sentence_is_dropped_and_the_sentence
     result = extract(page(lede + titles + paragraphs(ITALIAN)))
     assert isinstance(result, Extracted), result
     assert "President Xi Jinping told Vladimir Putin that China would support" in result.text
-    assert "birthday greetings" not in result.text and "MORE" not in result.text
+    assert "birthday greetings" not in result.text
+    assert "MORE" not in result.text
     assert "The Governance of China volume one and The Governance" in result.text
 
 
