@@ -714,6 +714,24 @@ def _mostly_links(element: Any, text: str) -> bool:
     return 2 * sum(len("".join(a.itertext())) for a in element.iter("a")) > len(text)
 
 
+#: Elements whose content is not text a reader sees (code, an iframe's fallback markup, form
+#: controls), as an XPath test of ``self``.
+_UNSEEN_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "button",
+    "select",
+    "textarea",
+)
+_UNSEEN = " or ".join(f"self::{tag}" for tag in _UNSEEN_TAGS)
+
+
 @dataclass(frozen=True)
 class PageParagraph:
     """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
@@ -738,15 +756,17 @@ class PageParagraph:
 
     @classmethod
     def all_of(cls, tree: Any) -> list[PageParagraph]:
+        """The page's paragraphs, each without the text of elements a reader never sees as
+        text and trafilatura deletes with their content (``_UNSEEN``)."""
         found = []
-        scripted = set(tree.xpath("//p[.//script or .//style]"))
+        hiding = set(tree.xpath(f"//p[.//*[{_UNSEEN}]]"))
         for element in tree.iter("p"):
             parent = element.getparent()
             if parent is None:
                 continue
-            if element in scripted:
+            if element in hiding:
                 text = boilerplate.collapse_whitespace(
-                    "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+                    "".join(element.xpath(f".//text()[not(ancestor::*[{_UNSEEN}])]"))
                 )
             else:
                 text = boilerplate.collapse_whitespace("".join(element.itertext()))

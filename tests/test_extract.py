@@ -416,6 +416,21 @@ def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() ->
     assert found == [PROSE[0], PROSE[1], PROSE[2]]
 
 
+def test_a_paragraph_holds_only_the_text_a_reader_sees() -> None:
+    """An embed's fallback markup (``<iframe>`` content, seen only as escaped tags), a
+    script and a button are not the paragraph's text, so an embed between two paragraphs is
+    not put back into the article as a line of markup."""
+    embed = (
+        '<p><iframe src="https://video.example/embed/1">&amp;lt;span class="bookmark"&amp;gt;'
+        "</iframe><script>track()</script><button>Play</button></p>"
+    )
+    tree = _tree(f'<div class="story-body"><p>{PROSE[0]}</p>{embed}<p>{PROSE[1]}</p></div>')
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    assert [p.text for p in paragraphs] == [PROSE[0], PROSE[1]]
+    found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
+    assert found == [PROSE[0], PROSE[1]]
+
+
 def test_a_paragraph_the_extractor_skipped_inside_the_article_is_put_back_in_place() -> None:
     linked = 'The ministry published <a href="/report">its report</a> on trade on Monday.'
     tree = _tree(
