@@ -504,7 +504,9 @@ def _spellings(element: Any) -> set[str]:
     a caption); empty texts left out."""
     pieces = list(element.itertext())
     spaced = boilerplate.collapse_whitespace(" ".join(pieces))
-    return {spaced, boilerplate.collapse_whitespace("".join(pieces))} if spaced else set()
+    if not spaced or len(pieces) == 1:
+        return {spaced} if spaced else set()
+    return {spaced, boilerplate.collapse_whitespace("".join(pieces))}
 
 
 @dataclass(frozen=True)
