@@ -61,6 +61,12 @@ _LONG_LINKS = (
     f"string-length(translate(normalize-space(), ' ', '')) >= {LINK_LINE_WORDS - 1}]"
 )
 _URL_TEXT = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+#: The same links inside a paragraph, where a hover card can hide a list of them.
+_LONG_LINKS_IN_PARAGRAPHS = f"//p{_LONG_LINKS}"
+#: An element inside a paragraph holding this many headline-long links, mostly link text, is
+#: a list of other stories (a hover card: a person's name, then their latest headlines), not
+#: part of the sentence around it; two titles run together in a sentence stay.
+HEADLINE_LIST_LINKS = 3
 #: When the page's ``<p>`` elements hold more than this many times the text (in characters)
 #: of trafilatura's fast run, that run may have skipped part of the article, and trafilatura's
 #: full run (the one plain ``trafilatura.extract`` does) is asked as well: the same two-to-one
@@ -492,6 +498,17 @@ _FURNITURE_BLOCKS = frozenset(
 )
 
 
+def _spellings(element: Any) -> set[str]:
+    """The element's text as trafilatura may write it: its pieces spaced (a list of links
+    read as one line) and run together (``Titan. (<a>NASA/JPL</a>)``, inline markup inside
+    a caption); empty texts left out."""
+    pieces = list(element.itertext())
+    spaced = boilerplate.collapse_whitespace(" ".join(pieces))
+    if not spaced or len(pieces) == 1:
+        return {spaced} if spaced else set()
+    return {spaced, boilerplate.collapse_whitespace("".join(pieces))}
+
+
 @dataclass(frozen=True)
 class Furniture:
     """The texts of the page's furniture elements (captions, share bars, related links, ...)
@@ -526,13 +543,12 @@ class Furniture:
             for block in element.iter():
                 covered.add(block)
                 if block is element or block.tag in _FURNITURE_BLOCKS:
-                    text = boilerplate.collapse_whitespace(" ".join(block.itertext()))
-                    if text:
+                    for text in _spellings(block):
                         texts.setdefault(text, rule)
         for link in tree.xpath(_LONG_LINKS):
-            text = boilerplate.collapse_whitespace(" ".join(link.itertext()))
-            if not _URL_TEXT.match(text):
-                texts.setdefault(text, "link:whole_line")
+            for text in _spellings(link):
+                if not _URL_TEXT.match(text):
+                    texts.setdefault(text, "link:whole_line")
         return cls(texts)
 
     def rule(self, line: str) -> str | None:
@@ -695,6 +711,29 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
     return merged
 
 
+def _mostly_links(element: Any, text: str) -> bool:
+    """Whether the element's links hold most of ``text``, its text."""
+    return 2 * sum(len("".join(a.itertext())) for a in element.iter("a")) > len(text)
+
+
+#: Elements whose content is not text a reader sees (code, an iframe's fallback markup, form
+#: controls), as an XPath test of ``self``.
+_UNSEEN_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "button",
+    "select",
+    "textarea",
+)
+_UNSEEN = " or ".join(f"self::{tag}" for tag in _UNSEEN_TAGS)
+
+
 @dataclass(frozen=True)
 class PageParagraph:
     """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
@@ -709,8 +748,7 @@ class PageParagraph:
     def mostly_link(self) -> bool:
         """Whether links hold most of the text: a "read also" line or a list of headlines,
         which trafilatura leaves out on purpose (its link-density test), not prose."""
-        linked = sum(len("".join(a.itertext())) for a in self.element.iter("a"))
-        return 2 * linked > len(self.text)
+        return _mostly_links(self.element, self.text)
 
     @property
     def article(self) -> object:
@@ -720,15 +758,17 @@ class PageParagraph:
 
     @classmethod
     def all_of(cls, tree: Any) -> list[PageParagraph]:
+        """The page's paragraphs, each without the text of elements a reader never sees as
+        text and trafilatura deletes with their content (``_UNSEEN``)."""
         found = []
-        scripted = set(tree.xpath("//p[.//script or .//style]"))
+        hiding = set(tree.xpath(f"//p[.//*[{_UNSEEN}]]"))
         for element in tree.iter("p"):
             parent = element.getparent()
             if parent is None:
                 continue
-            if element in scripted:
+            if element in hiding:
                 text = boilerplate.collapse_whitespace(
-                    "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+                    "".join(element.xpath(f".//text()[not(ancestor::*[{_UNSEEN}])]"))
                 )
             else:
                 text = boilerplate.collapse_whitespace("".join(element.itertext()))
@@ -897,6 +937,34 @@ def _space_glued_citations(tree: Any) -> None:
             cite.tail = " " + tail
 
 
+def _drop_headline_lists(tree: Any) -> None:
+    """Remove the lists of headline links nested inside sentences, keeping the sentence.
+
+    Some sites put a hover card inside the paragraph (``<span class="rollover-people">`` on
+    The Hill: the person's full name, three of their latest headlines and "MORE") that a
+    style sheet hides until the name is hovered; in the page's text it splits the sentence
+    ("Gov. Kristi NoemKristi Lynn NoemSouth Dakota governor doubles down ... MORE (R) is
+    defending").  The innermost element below the ``<p>`` that holds ``HEADLINE_LIST_LINKS``
+    such links and is mostly link text is the list; the link in the sentence stays.
+    """
+    links = tree.xpath(_LONG_LINKS_IN_PARAGRAPHS)
+    if len(links) < HEADLINE_LIST_LINKS:
+        return
+    headline_links = set(links)
+    lists: list[Any] = []
+    for link in links:
+        for ancestor in link.iterancestors():
+            if ancestor.tag == "p":
+                break
+            if sum(a in headline_links for a in ancestor.iter("a")) >= HEADLINE_LIST_LINKS:
+                text = "".join(ancestor.itertext())
+                if ancestor not in lists and _mostly_links(ancestor, text):
+                    lists.append(ancestor)
+                break
+    for element in lists:
+        element.drop_tree()
+
+
 def _extract(
     html: bytes | str, url: str | None, encoding: str | None, min_words: int
 ) -> Extracted | Skipped:
@@ -919,6 +987,7 @@ def _extract(
     if tree is None:
         return Skipped("empty", "no parsable HTML tree")
     _space_glued_citations(tree)
+    _drop_headline_lists(tree)
     page = _read_meta(tree)
     furniture = Furniture.of(tree)
     page.headline_links = _headline_links(tree, furniture)

@@ -78,7 +78,11 @@ def load_split(split: str) -> tuple[RealPage, ...]:
 
 
 def normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """The text as compared with a snippet: NFC, whitespace runs as one space, and no
+    invisible format characters (soft hyphens, zero-width spaces and joiners, direction
+    marks), which a reader never sees but a gold text or an extractor may keep or drop."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(unicodedata.normalize("NFC", visible).split())
 
 
 def bag(text: str) -> Counter[str]:
@@ -229,8 +233,10 @@ def write_source(records: Sequence[dict[str, object]], source_name: str) -> None
                 out.write(json.dumps(full, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-#: newspaper4k's recorded pages of registry outlets: (file stem, URL, outlet).  Its other
-#: test pages are of sites outside the registry and not used yet.
+#: newspaper4k's recorded article pages that have an expected text: (file stem, URL as its
+#: tests give it, registry outlet or None).  Left out: its index pages (``*_main_site``),
+#: meta-refresh stubs, the two video pages (no URL given) and ``cnn_test_nlp`` (a second copy
+#: of ``cnn_article`` for its NLP tests).
 NEWSPAPER4K_COMMIT = "540bff3e8344cb8291c4829fafd98860f30d9692"
 NEWSPAPER4K_PAGES = (
     (
@@ -239,32 +245,105 @@ NEWSPAPER4K_PAGES = (
         "chinadaily",
     ),
     ("chinese_article_002", "http://www.news.cn/fortune/2023-11/17/c_1129981476.htm", "xinhua"),
+    (
+        "cnn_001",
+        "https://www.cnn.com/2023/11/06/politics/alito-prelogar-supreme-court-analysis/index.html",
+        "cnn",
+    ),
+    (
+        "cnn_002",
+        "https://www.cnn.com/2023/11/06/politics/takeaways-trump-engoron-testimony-fraud-trial/"
+        "index.html",
+        "cnn",
+    ),
+    (
+        "cnn_article",
+        "http://www.cnn.com/2013/11/27/travel/weather-thanksgiving/index.html?iref=allsearch",
+        "cnn",
+    ),
+    ("yna_co_kr", "https://en.yna.co.kr/view/AEN20190820002300325?section=nk/nk", "yonhap"),
+    (
+        "time_001",
+        "https://time.com/6330957/james-hansen-climate-warning-geoengineering-study/",
+        None,
+    ),
+    (
+        "wired_001",
+        "https://www.wired.com/story/israel-surveillance-state-out-of-control-west-bank/",
+        None,
+    ),
+    (
+        "fox13now_001",
+        "https://www.fox13now.com/2013/12/30/new-year-new-laws-obamacare-pot-guns-and-drones",
+        None,
+    ),
+    (
+        "cleveland.com1",
+        "http://www.cleveland.com/food/index.ssf/2014/12/let_me_google_that_for_you_201.html",
+        None,
+    ),
+    (
+        "article_with_br",
+        "https://www.sott.net/article/434715-The-American-friends-New-court-files-expose-"
+        "Sheldon-Adelsons-security-team-involved-in-US-spy-operation-against-Julian-Assange",
+        None,
+    ),
+    (
+        "article_with_divs",
+        "https://www.linknaija.com/2018/10/nollywood-actress-kate-henshaw-is.html",
+        None,
+    ),
+    ("arabic_article", "http://arabic.cnn.com/2013/middle_east/8/2/syria.clashes/index.html", None),
+    (
+        "spanish_article",
+        "http://ultimahora.es/mallorca/noticia/noticias/local/fiscalia-anticorrupcion-estudia-"
+        "recurre-imputacion-infanta.html",
+        None,
+    ),
+    ("chinese_article", "http://news.sohu.com/20050601/n225789219.shtml", None),
+    (
+        "japanese_article",
+        "https://www.nikkei.com/article/DGXMZO31897660Y8A610C1000000/?n_cid=DSTPCS001",
+        None,
+    ),
+    ("japanese_article2", "http://www.afpbb.com/articles/-/3178894", None),
+    ("thai_article", "https://prachatai.com/journal/2019/01/80642", None),
+    (
+        "latvian_article",
+        "https://www.lsm.lv/raksts/zinas/arzemes/norvegija-pec-zemes-nogruvuma-pieci-"
+        "bojagajusie.a387519/",
+        None,
+    ),
+    ("burmese_article", "https://www.bbc.com/burmese/burma-45989453", None),
 )
 
 
 def newspaper4k_records(git_dir: Path) -> list[dict[str, object]]:
     """The pages above, read from a clone of AndyTheFactory/newspaper4k at the pinned commit:
-    the page as recorded and newspaper4k's expected text of it as the gold."""
+    the page as recorded and newspaper4k's expected text of it as the gold; a page's
+    recording date is that of the first commit holding it."""
 
-    def show(path: str) -> bytes:
-        command = ["git", "-C", str(git_dir), "show", f"{NEWSPAPER4K_COMMIT}:{path}"]
+    def git(*arguments: str) -> bytes:
+        command = ["git", "-C", str(git_dir), *arguments]
         return subprocess.run(command, capture_output=True, check=True).stdout
 
     records: list[dict[str, object]] = []
     for stem, url, outlet in NEWSPAPER4K_PAGES:
+        page, gold = f"tests/data/html/{stem}.html", f"tests/data/txt/{stem}.txt"
+        history = git("log", "--format=%as %h", NEWSPAPER4K_COMMIT, "--", page).split()
+        day, commit = history[-2].decode(), history[-1].decode()
         records.append(
             {
                 "id": f"newspaper4k/{stem}",
                 "source": "AndyTheFactory/newspaper4k",
                 "commit": NEWSPAPER4K_COMMIT,
-                "path": f"tests/data/html/{stem}.html (gold: tests/data/txt/{stem}.txt)",
+                "path": f"{page} (gold: {gold})",
                 "licence": "MIT (© 2013 Lucas Ou-Yang; newspaper4k)",
-                "recorded": "2023-11-17 (the article's date; saved into newspaper4k's tests "
-                "on 2023-11-18, commit 11d2ed09)",
+                "recorded": f"saved into newspaper's tests on {day} (commit {commit})",
                 "url": url,
                 "outlet": outlet,
-                "html": show(f"tests/data/html/{stem}.html").decode("latin-1"),
-                "gold": show(f"tests/data/txt/{stem}.txt").decode("utf-8").strip(),
+                "html": git("show", f"{NEWSPAPER4K_COMMIT}:{page}").decode("latin-1"),
+                "gold": git("show", f"{NEWSPAPER4K_COMMIT}:{gold}").decode("utf-8").strip(),
             }
         )
     return records

@@ -264,6 +264,22 @@ def test_furniture_rules_and_the_safe_mode() -> None:
     assert boilerplate.furniture_rule("div", "ad-wrapper main") is None  # dropped by the audit
 
 
+def test_a_caption_with_a_linked_credit_inside_a_paragraph_is_recognised() -> None:
+    """trafilatura runs the caption's pieces together ("Beijing. (NASA/JPL-Caltech)"); the
+    furniture text must be known in that spelling too, not only with the pieces spaced."""
+    caption = (
+        '<p><span class="wf_caption"><img src="/talks.jpg" alt="">'
+        '<span>Xi and Putin during the call in Beijing. (<a href="/photo">NASA/JPL-Caltech</a>)'
+        "</span></span></p>"
+    )
+    body = paragraphs(ITALIAN, 2) + caption + paragraphs(RUSSIAN, 2)
+    result = extract(page(body))
+    assert isinstance(result, Extracted), result
+    assert "NASA/JPL-Caltech" not in result.text
+    assert ITALIAN in result.text
+    assert RUSSIAN in result.text
+
+
 def test_read_more_inside_the_story_only_drops_its_line() -> None:
     long = "The two leaders agreed to expand cooperation in energy, finance and manufacturing " * 2
     kept = boilerplate.clean_paragraphs(["Intro text.", "READ MORE: Other story", long]).kept
@@ -288,6 +304,29 @@ def test_a_dateline_cite_glued_to_the_first_word_is_spaced() -> None:
     assert isinstance(result, Extracted), result
     assert "Hong Kong (CNN Business) A muddled view" in result.text
     assert "Pravda's editors" in result.text
+
+
+def test_a_hover_card_of_headlines_inside_a_sentence_is_dropped_and_the_sentence_kept() -> None:
+    card = (
+        '<span class="rollover-people"><a href="/people/xi">Xi Jinping</a>'
+        '<span class="rollover-block"><span><img src="/xi.jpg" alt="">'
+        '<a href="/people/xi">Xi Jinping</a>'
+        '<a href="/a/1">Xi pledges support for Russia on security</a> '
+        '<a href="/a/2">China and Russia expand their trade in energy</a> '
+        '<a href="/a/3">Putin thanks Xi for the birthday greetings call</a>'
+        '<a href="/people/xi">MORE</a></span></span></span>'
+    )
+    titles = (
+        "<p>He said so in <em><a href='/b/1'>The Governance of China volume one</a> and "
+        "<a href='/b/2'>The Governance of China volume two</a></em>, his two books.</p>"
+    )
+    lede = f"<p>President {card} told Vladimir Putin that China would support Russia.</p>"
+    result = extract(page(lede + titles + paragraphs(ITALIAN)))
+    assert isinstance(result, Extracted), result
+    assert "President Xi Jinping told Vladimir Putin that China would support" in result.text
+    assert "birthday greetings" not in result.text
+    assert "MORE" not in result.text
+    assert "The Governance of China volume one and The Governance" in result.text
 
 
 def test_a_stray_nul_byte_does_not_make_a_page_binary() -> None:
@@ -375,6 +414,21 @@ def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() ->
     # the second body container's prose follows; its short copyright line, the ad label,
     # the comment and the paragraph of an unnamed container do not
     assert found == [PROSE[0], PROSE[1], PROSE[2]]
+
+
+def test_a_paragraph_holds_only_the_text_a_reader_sees() -> None:
+    """An embed's fallback markup (``<iframe>`` content, seen only as escaped tags), a
+    script and a button are not the paragraph's text, so an embed between two paragraphs is
+    not put back into the article as a line of markup."""
+    embed = (
+        '<p><iframe src="https://video.example/embed/1">&amp;lt;span class="bookmark"&amp;gt;'
+        "</iframe><script>track()</script><button>Play</button></p>"
+    )
+    tree = _tree(f'<div class="story-body"><p>{PROSE[0]}</p>{embed}<p>{PROSE[1]}</p></div>')
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    assert [p.text for p in paragraphs] == [PROSE[0], PROSE[1]]
+    found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
+    assert found == [PROSE[0], PROSE[1]]
 
 
 def test_a_paragraph_the_extractor_skipped_inside_the_article_is_put_back_in_place() -> None:

@@ -18,7 +18,6 @@ from tests.extraction_eval import (
     BASELINE,
     REGENERATE,
     Case,
-    _normal,
     all_cases,
     evaluate,
     evaluate_real,
@@ -27,7 +26,7 @@ from tests.extraction_eval import (
     load_fixture,
     loosened,
 )
-from tests.realpages import SPLITS, RealScore, load_split
+from tests.realpages import SPLITS, RealScore, load_split, normal
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +134,9 @@ def test_outlet_page(path: Path) -> None:
     case: Case = load_fixture(path)
     result = extract(case.html.encode("utf-8"), case.url)
     assert isinstance(result, Extracted), result
-    text = _normal(result.text)
-    missing = [s for s in case.must_contain if _normal(s) not in text]
-    leaked = [s for s in case.must_not_contain if _normal(s) in text]
+    text = normal(result.text)
+    missing = [s for s in case.must_contain if normal(s) not in text]
+    leaked = [s for s in case.must_not_contain if normal(s) in text]
     assert not missing, f"main text lost: {missing}"
     assert not leaked, f"boilerplate kept: {leaked}"
     assert result.title == case.title
