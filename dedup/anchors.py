@@ -91,6 +91,7 @@ _SCALE_AFTER = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_\u3400-\u9fff]+(?:['’.-][^\W\d_\u3400-\u9fff]+)*")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _QUOTE = re.compile(
     r"“([^”“]{8,400})”|«([^»«]{8,400})»|„([^“„]{8,400})“|‘([^’‘]{8,400})’"
     r"|\"([^\"]{8,400})\"|「([^」]{4,400})」"
@@ -169,6 +170,8 @@ def _entries(word: str) -> tuple[tuple[tuple[str, ...], str], ...]:
 
 def _lookup(words: list[str], start: int) -> tuple[str, int] | None:
     for variant, anchor in _entries(words[start]):
+        if len(variant) == 1:  # the longest variant left: nothing more to match
+            return anchor, 1
         tail = words[start + 1 : start + len(variant)]
         if len(tail) == len(variant) - 1 and all(
             _word_matches(v, w) for v, w in zip(variant[1:], tail, strict=True)
@@ -177,19 +180,38 @@ def _lookup(words: list[str], start: int) -> tuple[str, int] | None:
     return None
 
 
+@cache
+def _name_starts() -> frozenset[str]:
+    """The first four letters (or fewer: all) of every alias's first word: a word that
+    starts otherwise, clitic or not, has no alias entry (`_entries`), so most words of a
+    text are ruled out by one set lookup."""
+    table = _aliases()
+    return frozenset(word[:4] for word in (*table.exact, *table.prefix))
+
+
 def _entities(text: str) -> list[tuple[int, str]]:
     table = _aliases()
     found = [(m.start(), table.han_names[m.group()]) for m in table.han.finditer(text)]
-    matches = list(_WORD.finditer(text))
-    words = [m.group() for m in matches]
-    i = 0
-    while i < len(words):
+    # Words and the text between them alternate: [gap, word, gap, word, ..., gap].
+    parts = _WORD_SPLIT.split(text)
+    words = parts[1::2]
+    starts = _name_starts()
+    candidates = [
+        i
+        for i, word in enumerate(words)
+        if word[:4] in starts or (word[:1] in _ARABIC_CLITICS and word[1:5] in starts)
+    ]
+    offset, counted, free = 0, 0, 0  # text before part `counted`; the first word not taken
+    for i in candidates:
+        if i < free:
+            continue
         hit = _lookup(words, i)
         if hit is None:
-            i += 1
             continue
-        found.append((matches[i].start(), hit[0]))
-        i += hit[1]
+        offset += sum(map(len, parts[counted : 2 * i + 1]))
+        counted = 2 * i + 1
+        found.append((offset, hit[0]))
+        free = i + hit[1]
     return found
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 
 from wordfreq import available_languages, get_frequency_dict
 
@@ -26,7 +28,8 @@ from dedup.features import Features
 from dedup.shingles import STEM_LENGTH, STOPWORDS, tokenize
 
 TITLE_WEIGHT = 3.0
-"""A title token counts as this many body tokens: headlines name the event."""
+"""A title token counts as this many body tokens: headlines name the event (this weight
+and the lead's are multiples of 1/2, so `term_vector`'s sums are exact in any order)."""
 LEAD_PARAGRAPHS = 2
 LEAD_WEIGHT = 1.5
 """Tokens of the first paragraphs (the lead) count this much; later ones count 1."""
@@ -48,10 +51,12 @@ def _frequencies(language: str) -> Mapping[str, float]:
     return get_frequency_dict(language) if language in _LANGUAGES else {}
 
 
+@lru_cache(maxsize=1 << 16)
 def rarity(token: str, language: str) -> float:
     """How much a token tells, from its frequency in the language: high for rare words.
 
     Languages without a list give every word one middle rarity (plain TF weighting).
+    Kept for the latest 65,536 words: news repeats its words from article to article.
     """
     frequencies = _frequencies(language)
     if not frequencies:
@@ -83,17 +88,36 @@ def term_vector(features: Features, limit: int = MAX_TERMS) -> dict[str, float]:
     counts: dict[str, float] = {}
     rarest: dict[str, float] = {}
     language = features.language
-    lines: list[tuple[float, Sequence[str]]] = [
-        (LEAD_WEIGHT if i < LEAD_PARAGRAPHS else 1.0, p.tokens)
-        for i, p in enumerate(features.paragraphs)
-    ]
-    if features.title is not None:
-        lines.append((TITLE_WEIGHT, tokenize(features.title)))
-    for weight, tokens in lines:
-        for term, token in _terms(tokens):
-            counts[term] = counts.get(term, 0.0) + weight
-            if term not in rarest:
-                rarest[term] = rarity(token, language)
+    title = tokenize(features.title) if features.title is not None else []
+    paragraphs = features.paragraphs
+    if _HAN.search(features.title or "") or any(_HAN.search(p.text) for p in paragraphs):
+        lines: list[tuple[float, Sequence[str]]] = [
+            (LEAD_WEIGHT if i < LEAD_PARAGRAPHS else 1.0, p.tokens)
+            for i, p in enumerate(paragraphs)
+        ]
+        lines.append((TITLE_WEIGHT, title))
+        for weight, tokens in lines:
+            for term, token in _terms(tokens):
+                counts[term] = counts.get(term, 0.0) + weight
+                if term not in rarest:
+                    rarest[term] = rarity(token, language)
+    else:
+        # Without Han text every term is one token's stem: each distinct token is weighed
+        # once, with its count. A `Counter` keeps tokens in the order they first occur, so
+        # a term's rarity is still that of the first token giving it, and the sums are
+        # those of adding the weight per occurrence, exactly (multiples of 1/2).
+        groups = (
+            (LEAD_WEIGHT, [p.tokens for p in paragraphs[:LEAD_PARAGRAPHS]]),
+            (1.0, [p.tokens for p in paragraphs[LEAD_PARAGRAPHS:]]),
+            (TITLE_WEIGHT, [title]),
+        )
+        for weight, group in groups:
+            for token, n in Counter(chain.from_iterable(group)).items():
+                if len(token) >= 3 and token not in STOPWORDS and not token.isdigit():
+                    term = token[:STEM_LENGTH]
+                    counts[term] = counts.get(term, 0.0) + weight * n
+                    if term not in rarest:
+                        rarest[term] = rarity(token, language)
     weights = {term: (1 + math.log(count)) * rarest[term] for term, count in counts.items()}
     top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
     norm = math.sqrt(sum(w * w for _, w in top))
