@@ -118,8 +118,11 @@ def term_vector(features: Features, limit: int = MAX_TERMS) -> dict[str, float]:
                     counts[term] = counts.get(term, 0.0) + weight * n
                     if term not in rarest:
                         rarest[term] = rarity(token, language)
-    weights = {term: (1 + math.log(count)) * rarest[term] for term, count in counts.items()}
-    top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    # Heaviest first, ties by term: sorting (-weight, term) pairs needs no key function.
+    ranked = sorted(
+        [(-((1 + math.log(count)) * rarest[term]), term) for term, count in counts.items()]
+    )
+    top = [(term, -negative) for negative, term in ranked[:limit]]
     norm = math.sqrt(sum(w * w for _, w in top))
     return {term: round(w / norm, 4) for term, w in top} if norm else {}
 
