@@ -159,7 +159,9 @@ class _Lexicon:
                     found[index].append((end - length + 1, rank, pattern))
         result = []
         for candidates in found:
-            candidates.sort(key=lambda c: (c[0], c[1]))
+            # By place, then longest spelling first; no two share both, so the patterns
+            # are never compared.
+            candidates.sort()
             starts: set[int] = set()
             reach = 0
             for start, _rank, pattern in candidates:

@@ -86,7 +86,9 @@ def shingles(tokens: list[str], size: int = SHINGLE_SIZE) -> set[str]:
     """Contiguous token n-grams; a text shorter than `size` yields itself as one shingle."""
     if len(tokens) < size:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+    # The n-grams as `size` staggered views zipped (the shorter ones end it), joined without
+    # a Python step per n-gram.
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
 
 
 def content_terms(tokens: Iterable[str]) -> set[str]:

@@ -7,7 +7,6 @@ index can be rebuilt at start-up without re-reading every text.
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections.abc import Iterable
 from functools import cache
 
@@ -18,7 +17,11 @@ NUM_PERM = 64
 """Permutations per signature: enough for LSH recall at the thresholds used, small to store."""
 SEED = 1
 SCHEME = "affine32"
-_FIRST_WORD = struct.Struct("<I")
+_FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+"""MurmurHash3's 32-bit finaliser (shifts and multipliers), which datasketch's affine32
+scheme applies to every hash before its permutations."""
+_BLOCK = 4096
+"""Shingles permuted at once: a block's matrix is 4096 × NUM_PERM × 4 bytes (1 MB)."""
 
 
 @cache
@@ -46,14 +49,30 @@ def _sketch(hashvalues: np.ndarray | None = None) -> MinHash:
 def minhash(shingle_set: Iterable[str]) -> MinHash:
     """The MinHash of a set of shingles (an empty set gives the empty signature).
 
-    Each shingle's hash is datasketch's default (the first four bytes of its UTF-8 SHA-1,
-    little-endian), computed in one comprehension rather than through a hash-function call
-    per shingle: signatures stay bit-identical to those already stored.
+    datasketch's own hashing for our parameters, bit for bit (stored signatures stay
+    valid), computed over the whole set at once: each shingle's hash is the first four
+    bytes of its UTF-8 SHA-1, little-endian (datasketch's default); the affine32 scheme
+    mixes it with MurmurHash3's 32-bit finaliser and keeps, per permutation (a, b), the
+    least ``a * h + b`` modulo 2**32. Done in numpy on every hash at once rather than
+    through a Python call per shingle, in blocks that bound the temporary matrix.
     """
-    sha1, first_word = hashlib.sha1, _FIRST_WORD.unpack_from
-    sig = _sketch()
-    sig.update_batch([first_word(sha1(s.encode("utf-8")).digest())[0] for s in shingle_set])
-    return sig
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s.encode()).digest() for s in shingle_set])
+    # SHA-1 digests are five 32-bit words; the first of each is the shingle's hash.
+    hashes = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
+    if not len(hashes):
+        return _sketch()
+    shift1, mult1, shift2, mult2, shift3 = _FMIX32
+    mixed = hashes ^ (hashes >> shift1)
+    mixed = mixed * mult1
+    mixed = mixed ^ (mixed >> shift2)
+    mixed = mixed * mult2
+    mixed = (mixed ^ (mixed >> shift3)).reshape(-1, 1)
+    a, b = _permutations()
+    least = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(mixed), _BLOCK):
+        np.minimum(least, (mixed[start : start + _BLOCK] * a + b).min(axis=0), out=least)
+    return _sketch(least)
 
 
 def to_bytes(sig: MinHash) -> bytes:

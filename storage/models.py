@@ -8,7 +8,6 @@ and not ORM objects.
 
 from __future__ import annotations
 
-import zlib
 from datetime import UTC, datetime
 from typing import Any, get_args
 
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.records import Compressed, RunStatus, RunTrigger, UrlKind
+from storage.records import Compressed, RunStatus, RunTrigger, UrlKind, inflate
 
 # Named constraints let later migrations alter SQLite tables in batch mode.
 NAMING_CONVENTION = {
@@ -70,8 +69,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class ZlibBytes(TypeDecorator[bytes]):
-    """Raw HTML is mostly markup and compresses about 5x; callers see plain bytes."""
+class PageBytes(TypeDecorator[bytes]):
+    """Raw HTML is mostly markup and compresses about 5x; callers see plain bytes.
+
+    Pages are stored as zstandard frames; those stored before as zlib streams stay
+    readable (`storage.records.inflate` tells the two apart by their first bytes)."""
 
     impl = LargeBinary
     cache_ok = True
@@ -81,10 +83,10 @@ class ZlibBytes(TypeDecorator[bytes]):
             return None
         if isinstance(value, Compressed):
             return bytes(value)  # compressed by an extraction worker already
-        return zlib.compress(value, Compressed.LEVEL)
+        return bytes(Compressed.of(value))
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else zlib.decompress(value)
+        return None if value is None else inflate(value)
 
 
 class Base(DeclarativeBase):
@@ -148,7 +150,7 @@ class Article(Base):
     extractor_version: Mapped[str] = mapped_column(String(100))
     topic_score: Mapped[float] = mapped_column(Float)
     content_key: Mapped[str] = mapped_column(String(64), unique=True)
-    raw_html: Mapped[bytes] = mapped_column(ZlibBytes, deferred=True)
+    raw_html: Mapped[bytes] = mapped_column(PageBytes, deferred=True)
     fetched_at: Mapped[datetime]
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))

@@ -6,11 +6,17 @@ can build and read them without an open session (and without importing the ORM).
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted", "skipped"]
 RunTrigger = Literal["manual", "scheduled", "demo"]
@@ -25,18 +31,32 @@ UrlKind = Literal["canonical", "alias", "syndicated"]
 
 
 class Compressed(bytes):
-    """A page's HTML already zlib-compressed the way the store keeps it.
+    """A page's HTML already compressed the way the store keeps it: one zstandard frame.
 
-    Compressing a 200 KB page costs a few ms; the extraction worker does it, so the
-    crawl process, which writes every article, does not (`storage.models.ZlibBytes`
-    stores these as they are).
+    The extraction worker compresses, so the crawl process, which writes every article,
+    does not (`storage.models.PageBytes` stores these as they are). Zstandard's default
+    level packs a 220 KB news page a little smaller than zlib level 6 did, in about a
+    ninth of the time (0.5 ms against 4–5 ms: zlib was the largest part of the page
+    stage after extraction). Pages stored before are zlib streams; `inflate` reads both.
     """
 
-    LEVEL = 6
+    LEVEL = 3
 
     @classmethod
     def of(cls, html: bytes) -> Compressed:
-        return cls(zlib.compress(html, cls.LEVEL))
+        return cls(zstd.compress(html, cls.LEVEL))
+
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+"""The first four bytes of every zstandard frame. No zlib stream starts with them: a zlib
+header is two bytes whose big-endian value is a multiple of 31, and 0x28B5 is not."""
+
+
+def inflate(stored: bytes) -> bytes:
+    """A stored page's HTML, whichever codec packed it (zstandard now, zlib before)."""
+    if stored[:4] == ZSTD_MAGIC:
+        return zstd.decompress(stored)
+    return zlib.decompress(stored)
 
 
 @dataclass(frozen=True)

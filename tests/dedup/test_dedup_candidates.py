@@ -52,6 +52,15 @@ def test_signatures_are_datasketchs_own_so_stored_ones_still_link() -> None:
     assert to_bytes(from_bytes(to_bytes(reference))) == to_bytes(reference)
 
 
+@pytest.mark.parametrize("size", [0, 1, 9_000])
+def test_signatures_of_any_size_are_datasketchs_own(size: int) -> None:
+    """Empty, single and long texts (more shingles than one block of `minhash`)."""
+    shingles = {f"shingle {n} ünïcode 词{n % 97}" for n in range(size)}
+    reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    reference.update_batch([s.encode("utf-8") for s in shingles])
+    assert to_bytes(minhash(shingles)) == to_bytes(reference)
+
+
 def test_bad_signature_bytes_are_refused() -> None:
     with pytest.raises(ValueError, match="relink"):
         from_bytes(to_bytes(minhash({"a"}))[:-8])

@@ -1,13 +1,35 @@
 import math
 
+import pytest
+from wordfreq import get_frequency_dict
+
 from dedup.features import Doc
-from dedup.salience import COMMON_ZIPF, MAX_TERMS, cosine, rarity, term_vector
+from dedup.salience import (
+    COMMON_ZIPF,
+    MAX_TERMS,
+    MIN_RARITY,
+    UNSEEN_ZIPF,
+    cosine,
+    rarity,
+    term_vector,
+)
 
 
 def test_rare_words_outweigh_common_ones_in_any_language() -> None:
     assert rarity("amur", "en") > rarity("bridge", "en") > rarity("monday", "en")
     assert rarity("благовещенск", "ru") > rarity("мост", "ru")
     assert rarity("thewordthatisnot", "en") > rarity("amur", "en")  # unseen: a rare name
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "zh"])
+def test_rarity_is_the_zipf_frequency_wordfreq_gives(language: str) -> None:
+    """Rarities are read off wordfreq's buckets, not its dictionary of frequencies: they
+    must be what that dictionary gives, or stored salient-term vectors would change."""
+    frequencies = get_frequency_dict(language)
+    for word in list(frequencies)[::997]:
+        zipf = math.log10(frequencies[word]) + 9
+        assert rarity(word, language) == max(MIN_RARITY, COMMON_ZIPF - zipf)
+    assert rarity("qqqzzzunseen", language) == COMMON_ZIPF - UNSEEN_ZIPF
 
 
 def test_a_language_without_a_word_list_weighs_every_word_alike() -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -43,7 +44,7 @@ from storage.queries import (
     list_articles,
     store_article,
 )
-from storage.records import ArticleRecord
+from storage.records import ZSTD_MAGIC, ArticleRecord, Compressed
 from tests.storage.races import STORED, race_two_writers_and_a_reader
 from tests.storage.schema import model_differences
 
@@ -143,6 +144,27 @@ def test_an_article_round_trips_with_aware_utc_datetimes_json_and_bytes(engine: 
         assert article.authors == ("Анна Иванова", "王伟")
         assert article_raw_html(session, outcome.article_id) == record.raw_html
         assert article.other_urls[0].url == record.fetched_url
+
+
+def test_zlib_pages_stored_before_zstandard_stay_readable(engine: Engine) -> None:
+    record = _record(40, raw_html=Compressed.of(b"<html>new</html>" * 40))
+    with session_factory(engine).begin() as session:
+        new = store_article(session, record)
+        old = store_article(session, _record(41))
+        stored = session.scalar(select(Article.raw_html).where(Article.id == new.article_id))
+        # A page stored by an earlier version, as zlib level 6 packed it.
+        session.execute(
+            text("UPDATE articles SET raw_html = :blob WHERE id = :id"),
+            {"blob": zlib.compress(_record(41).raw_html, 6), "id": old.article_id},
+        )
+    assert stored == b"<html>new</html>" * 40
+    with session_factory(engine, write=False)() as session:
+        blob = session.execute(
+            text("SELECT raw_html FROM articles WHERE id = :id"), {"id": new.article_id}
+        ).scalar_one()
+        assert bytes(blob).startswith(ZSTD_MAGIC)
+        assert article_raw_html(session, new.article_id) == b"<html>new</html>" * 40
+        assert article_raw_html(session, old.article_id) == _record(41).raw_html
 
 
 def test_datetimes_are_utc_whatever_the_session_time_zone(engine: Engine) -> None:

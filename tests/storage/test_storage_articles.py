@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -31,7 +32,14 @@ from storage.queries import (
     store_article,
     update_extraction,
 )
-from storage.records import ArticleDetail, ArticleRecord, StoreOutcome, UpdateOutcome
+from storage.records import (
+    ZSTD_MAGIC,
+    ArticleDetail,
+    ArticleRecord,
+    Compressed,
+    StoreOutcome,
+    UpdateOutcome,
+)
 
 RecordFactory = Callable[..., ArticleRecord]
 
@@ -187,6 +195,28 @@ def test_raw_html_is_compressed_and_returned_intact(
     assert article_raw_html(session, outcome.article_id) == record.raw_html
     with pytest.raises(LookupError):
         article_raw_html(session, outcome.article_id + 1)
+
+
+def test_pages_are_zstandard_frames_and_zlib_pages_stored_before_stay_readable(
+    session: Session, make_record: RecordFactory
+) -> None:
+    page = "<html><body><p>Путин встретился с Си.</p></body></html>".encode() * 80
+    new = store_article(session, make_record(raw_html=Compressed.of(page)))
+    old = store_article(session, make_record(url="https://a.test/old", title="Old", raw_html=page))
+    session.commit()
+    blob = session.execute(
+        text("SELECT raw_html FROM articles WHERE id = :id"), {"id": new.article_id}
+    )
+    assert blob.scalar_one().startswith(ZSTD_MAGIC)
+    # A page stored by an earlier version, as zlib level 6 packed it.
+    session.execute(
+        text("UPDATE articles SET raw_html = :blob WHERE id = :id"),
+        {"blob": zlib.compress(page, 6), "id": old.article_id},
+    )
+    session.commit()
+    session.expire_all()
+    assert article_raw_html(session, new.article_id) == page
+    assert article_raw_html(session, old.article_id) == page
 
 
 def test_listing_filters_and_order(session: Session, make_record: RecordFactory) -> None:
