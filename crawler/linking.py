@@ -269,21 +269,21 @@ def relink_all(session: Session) -> tuple[int, dict[str, int]]:
 
 def link_unlinked(
     session: Session, outlets: Collection[str] | None = None, run_id: int | None = None
-) -> int:
+) -> list[int]:
     """Link the articles a crawl stored but did not get to link (it was interrupted
-    or killed between the two); returns how many.
+    or killed between the two); returns their ids.
 
     Run before the next crawl of their outlets, so its candidate index has them;
     replayed in the same order as `relink_all`, against everything already linked.
     """
     ids = unlinked_articles(session, outlets)
     if not ids:
-        return 0
+        return []
     linker = Linker.from_store(session)
     order = sorted(linkable_articles(session, ids), key=replay_order)
     for article in order:
         linker.link(session, article.id, run_id)
-    return len(order)
+    return [article.id for article in order]
 
 
 def replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:

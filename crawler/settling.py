@@ -6,7 +6,8 @@ fetched before its source opens a story of its own, and the source's family then
 follows it there, away from the other reports of the event (the demo's seeds
 ended in one story or in two, depending on which page came first). `newsmon
 relink` replays the whole store in publication order; settling does the same for
-what one run touched, at its end: every member of every story the run's articles
+what one run touched, at its end (an interrupted run too, and what `newsmon db
+check --repair` or the next run links for it): every member of every story the run's articles
 are in is placed again, in relink's order, by the same `dedup.lineage.place`,
 from the relations already stored (no verdict is computed again) and the crawl's
 candidate index. Two crawls that met the same pages in different orders end in
@@ -31,7 +32,6 @@ from storage.lineage import (
     iter_signatures,
     linkable_articles,
     relation_edges,
-    run_articles,
     save_placement,
     stories_of,
     story_heads,
@@ -39,10 +39,10 @@ from storage.lineage import (
 )
 
 
-def settle_run(session: Session, linker: Linker, run_id: int) -> int:
-    """Place the stories of this run's articles again, in publication order; returns how
-    many articles were placed. The caller owns the session and commits."""
-    touched = set(stories_of(session, run_articles(session, run_id)).values())
+def settle(session: Session, linker: Linker, article_ids: Collection[int]) -> int:
+    """Place the stories of these articles (a run's) again, in publication order; returns
+    how many articles were placed. The caller owns the session and commits."""
+    touched = set(stories_of(session, article_ids).values())
     if not touched:
         return 0
     members = story_members(session, touched)

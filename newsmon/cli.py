@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
-from crawler.linking import link_unlinked
+from crawler.linking import Linker, link_unlinked
 from crawler.outlets import (
     Got,
     ListingUnavailable,
@@ -42,6 +42,7 @@ from crawler.outlets import (
 )
 from crawler.pages import PageSkip
 from crawler.settings import USER_AGENT
+from crawler.settling import settle
 from crawler.topic import TopicConfigError, load_topic
 from newsmon import __version__, lineage_cli
 from newsmon.common import (
@@ -915,9 +916,11 @@ def _repair(db: str | None) -> None:
         outlets = unlinked_outlets(session)
     with outlet_locks(db, outlets), store(db, write=True) as session:
         linked = link_unlinked(session, outlets)
+        if linked:
+            settle(session, Linker.from_store(session), linked)
         session.commit()
     console.print(
-        f"Repaired: {len(abandoned)} run(s) closed as failed, {linked} article(s) linked."
+        f"Repaired: {len(abandoned)} run(s) closed as failed, {len(linked)} article(s) linked."
     )
 
 

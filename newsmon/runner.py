@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 from crawler.context import SETTING, CrawlContext
 from crawler.extensions import run_outcome
 from crawler.linking import link_unlinked
-from crawler.settling import settle_run
 from crawler.outlets import Outlet
+from crawler.settling import settle
 from crawler.spiderloader import spider_class
 from scheduler.lock import LockBusy, outlet_locks
 from storage.db import StorageError
+from storage.lineage import run_articles
 from storage.queries import finish_run, get_run, running_runs, start_run
 from storage.records import RunStatus, RunTrigger
 
@@ -166,13 +167,16 @@ def run_crawl(
         with stop, outlet_locks(options.db_url, [o.name for o in outlets]):
             with context.transaction() as session:
                 _close_abandoned_runs(session, run_id, [o.name for o in outlets])
+            left: list[int] = []
             if context.link:
                 with context.transaction() as session:
-                    link_unlinked(session, [o.name for o in outlets], run_id)
+                    left = link_unlinked(session, [o.name for o in outlets], run_id)
             _crawl(outlets, settings, on_crawler, stop)
-            if context.link and stop.signum is None and context.refused is None:
+            if context.link and context.refused is None:
+                # Interrupted runs too: what they stored and linked is settled as well.
                 with context.transaction() as session:
-                    settle_run(session, context.linker_for(session), run_id)
+                    ids = [*left, *run_articles(session, run_id)]
+                    settle(session, context.linker_for(session), ids)
         if context.refused is not None:
             # A crawl stopped because the store refused writes ends with that sentence.
             raise context.refused

@@ -140,7 +140,7 @@ def test_lost_race_on_a_url_is_resolved_by_looking_again(
     # The loser's lookups run as if before the winner's commit (once each).
     stale = {"urls": True, "key": True}
 
-    def known_urls(session: Session, urls: list[str]) -> dict[str, ArticleUrlRow]:
+    def known_urls(session: Session, urls: list[str]) -> dict[str, tuple[int, str]]:
         if stale.pop("urls", False):
             return {}
         return real_known_urls(session, urls)

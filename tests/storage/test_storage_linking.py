@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 import storage.lineage
 from crawler.context import CrawlContext
 from crawler.linking import Found, Linker, relink_all
-from crawler.settling import settle_run
+from crawler.settling import settle
 from dedup.candidates import CandidateIndex
 from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
+from storage.lineage import run_articles
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, start_run, store_article
 from storage.records import ArticleRecord
@@ -200,7 +201,7 @@ def test_a_settled_run_has_relinks_stories_whatever_order_it_linked_them_in(
     for seed in crawl_order:
         linker.link(session, ids[seed], run_id)
         session.commit()
-    settle_run(session, linker, run_id)
+    settle(session, linker, run_articles(session, run_id))
     session.commit()
     settled = _stories(session, ids)
 
@@ -250,7 +251,7 @@ def test_a_settled_run_has_relinks_stories_on_real_reports_met_in_crawl_order(
         linker.link(session, article_id, run_id)
         session.commit()
     crawled = storage.lineage.stories_of(session, ids)
-    settle_run(session, linker, run_id)
+    settle(session, linker, run_articles(session, run_id))
     session.commit()
     settled = storage.lineage.stories_of(session, ids)
     relink_all(session)
