@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,8 +60,8 @@ class Paragraph:
     @cached_property
     def terms(self) -> frozenset[str]:
         """Content-word stems, made when a verdict first reads them: the candidate
-        signature, which every crawled page gets, does not."""
-        return frozenset(content_terms(self.tokens))
+        signature, which every crawled page gets, does not. Interned, as tokens are."""
+        return frozenset(set(map(sys.intern, content_terms(self.tokens))))
 
     @cached_property
     def size(self) -> int:
@@ -170,7 +171,7 @@ class Features:
             for token in p.tokens:
                 stem = token[:STEM_LENGTH]
                 if stem not in found and stem in p.terms and not token.isdigit():
-                    found[stem] = (rarity(token, self.language), token)
+                    found[sys.intern(stem)] = (rarity(token, self.language), token)
         return found
 
     @cached_property
@@ -249,7 +250,9 @@ def extract_features(text: str, language: str | None = None) -> Features:
     body_lines = lines[1:] if title is not None else lines
     paragraphs = []
     for line in body_lines:
-        tokens = tokenize(line)
+        # Interned: the parsed documents a crawl keeps for later verdicts then hold each
+        # word once, however many paragraphs and articles repeat it.
+        tokens = list(map(sys.intern, tokenize(line)))
         if not tokens:
             continue
         paragraphs.append(
