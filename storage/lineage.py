@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import inserted_id, written
@@ -123,19 +124,43 @@ def save_signature(
     terms: Mapping[str, float],
     algorithm: str,
 ) -> None:
-    """Store an article's signature, replacing any it had (Core statements: the crawl
+    """Store an article's signature, replacing any it had (one Core statement: the crawl
     signs every article it links)."""
-    session.execute(delete(ArticleSignature).where(ArticleSignature.article_id == article_id))
-    session.execute(
-        insert(ArticleSignature).values(
-            article_id=article_id,
-            minhash=minhash,
-            anchor_keys=list(anchor_keys),
-            language=language,
-            terms=dict(terms),
-            algorithm=algorithm,
-        )
+    _upsert(
+        session,
+        ArticleSignature,
+        "article_id",
+        [
+            {
+                "article_id": article_id,
+                "minhash": minhash,
+                "anchor_keys": list(anchor_keys),
+                "language": language,
+                "terms": dict(terms),
+                "algorithm": algorithm,
+            }
+        ],
     )
+
+
+def _upsert(
+    session: Session, model: type[ArticleSignature | Lineage], key: str, rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``rows``, each replacing the columns it gives of the row with its ``key``.
+
+    One statement (``INSERT … ON CONFLICT DO UPDATE``, which SQLite and PostgreSQL both
+    have) where a look-up and then an insert or an update would be two or three: the
+    crawl writes these for every article it links. ``rows`` have distinct keys.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        column = getattr(model, key)
+        session.execute(delete(model).where(column.in_([row[key] for row in rows])))
+        session.execute(insert(model), rows)
+        return
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(model).values(rows)
+    replaced = {name: statement.excluded[name] for name in rows[0] if name != key}
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=replaced))
 
 
 @dataclass(frozen=True)
@@ -400,16 +425,10 @@ def save_placement(
             update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story_id)
         )
         session.execute(delete(Story).where(Story.id.in_(list(merge))))
-    placed = set(
-        session.scalars(select(Lineage.article_id).where(Lineage.article_id.in_(list(members))))
-    )
-    if placed:
-        session.execute(
-            update(Lineage).where(Lineage.article_id.in_(placed)).values(story_id=story_id)
-        )
-    new = [member for member in dict.fromkeys(members) if member not in placed]
-    if new:
-        session.execute(insert(Lineage), [{"article_id": m, "story_id": story_id} for m in new])
+    placed = list(dict.fromkeys(members))
+    for start in range(0, len(placed), ID_BATCH):
+        rows = [{"article_id": m, "story_id": story_id} for m in placed[start : start + ID_BATCH]]
+        _upsert(session, Lineage, "article_id", rows)
     return story_id
 
 

@@ -123,14 +123,19 @@ def known_url(session: Session, url: str) -> int | None:
     return session.scalar(select(ArticleUrlRow.article_id).where(ArticleUrlRow.url == url))
 
 
-def store_article(session: Session, record: ArticleRecord) -> StoreOutcome:
+def store_article(
+    session: Session, record: ArticleRecord, outlet_id: int | None = None
+) -> StoreOutcome:
     """Store an article unless its URL or its exact text is already known.
 
     A known URL (canonical or fetched) gives `duplicate_url` and records the
     other URL as an alias; a known content key from another URL gives
     `duplicate_text` and records the URLs as syndicated copies of the original.
+    ``outlet_id`` is the id of ``record.outlet`` when the caller knows it (the crawl
+    registers its outlets first), else it is looked up.
     """
-    outlet_id = _outlet_id(session, record.outlet)
+    if outlet_id is None:
+        outlet_id = _outlet_id(session, record.outlet)
     return _retry_on_race(session, lambda: _store_once(session, record, outlet_id))
 
 
