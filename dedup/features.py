@@ -32,9 +32,13 @@ NAME_KEY_LENGTH = 4
 that inflections (Путина, Putins) and spelling variants (Tramp, Trump) agree."""
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 15)
 def name_key(token: str) -> str | None:
     """A script-independent skeleton of a word: transliterated, first letter plus consonants.
+
+    Cached for the names that come back article after article; 32,768 of them keep
+    the cache near 5 MB in every extraction worker (200 articles of the 200-event
+    bulk site already bring 61,000 distinct words, about 9 MB of cache).
 
     Translations keep names, which transliteration brings back to one spelling up
     to vowels and sound-alike letters (Ποποκατέπετλ and Popocatepetl both give
