@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from storage.db import inserted_id, written
 from storage.models import (
@@ -150,7 +152,8 @@ def _upsert(
 
     One statement (``INSERT … ON CONFLICT DO UPDATE``, which SQLite and PostgreSQL both
     have) where a look-up and then an insert or an update would be two or three: the
-    crawl writes these for every article it links. ``rows`` have distinct keys.
+    crawl writes these for every article it links. ``rows`` have distinct keys and the
+    same columns.
     """
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
@@ -158,9 +161,18 @@ def _upsert(
         session.execute(delete(model).where(column.in_([row[key] for row in rows])))
         session.execute(insert(model), rows)
         return
-    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(model).values(rows)
-    replaced = {name: statement.excluded[name] for name in rows[0] if name != key}
-    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=replaced))
+    statement = _upsert_statement(dialect, model, key, tuple(rows[0]))
+    session.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
+@cache
+def _upsert_statement(
+    dialect: str, model: type[ArticleSignature | Lineage], key: str, columns: tuple[str, ...]
+) -> Executable:
+    """The statement of `_upsert`, built once: building it costs more than running it."""
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(model)
+    replaced = {name: statement.excluded[name] for name in columns if name != key}
+    return statement.on_conflict_do_update(index_elements=[key], set_=replaced)
 
 
 @dataclass(frozen=True)
