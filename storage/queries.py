@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     false,
     func,
     insert,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import inserted_id
@@ -202,16 +205,32 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
 
 def _known_urls(session: Session, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
     """The article and kind of each of these URLs that is already known."""
-    rows = session.execute(
-        select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
-            ArticleUrlRow.url.in_(urls)
-        )
-    )
+    rows = session.execute(_lookups().urls, {"urls": list(urls)})
     return {url: (article_id, kind) for url, article_id, kind in rows}
 
 
 def _article_with_key(session: Session, content_key: str) -> int | None:
-    return session.scalar(select(Article.id).where(Article.content_key == content_key))
+    found = session.scalar(_lookups().content_key, {"key": content_key})
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What storing an article looks up every time, built once with its values as
+    parameters (building a statement costs about as much CPU as running it)."""
+
+    urls: Executable
+    content_key: Executable
+
+
+@cache
+def _lookups() -> _Lookups:
+    return _Lookups(
+        urls=select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
+            ArticleUrlRow.url.in_(bindparam("urls", expanding=True))
+        ),
+        content_key=select(Article.id).where(Article.content_key == bindparam("key")),
+    )
 
 
 def _add_urls(
