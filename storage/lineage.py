@@ -11,9 +11,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -78,6 +78,9 @@ class _Statements:
     signed_after: Executable
     first_unsigned: Executable
     newest: Executable
+    update_story: Executable
+    insert_story: Executable
+    insert_relations: Executable
 
 
 @cache
@@ -110,7 +113,15 @@ def _statements() -> _Statements:
             Article.first_seen > bindparam("since"),
         ),
         newest=select(func.max(Article.id)).where(Article.id > after),
+        # Core statements on the tables: the ORM entity would take the ORM's bulk paths.
+        update_story=update(_table(Story)).where(_table(Story).c.id == bindparam("story")),
+        insert_story=insert(_table(Story)),
+        insert_relations=insert(_table(Relation)),
     )
+
+
+def _table(model: type[Story | Relation]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableArticle]:
@@ -318,7 +329,7 @@ def save_relations(
     if not relations:
         return
     session.execute(
-        insert(Relation),
+        _statements().insert_relations,
         [
             {
                 "article_id": r.later,
@@ -448,9 +459,12 @@ def save_placement(
         "profile": dict(profile) if profile is not None else None,
         "updated_at": utcnow(),
     }
-    kept = update(Story).where(Story.id == story_id).values(**values)
-    if story_id is None or not written(session.execute(kept)).rowcount:
-        story_id = inserted_id(session.execute(insert(Story).values(**values)))
+    statements = _statements()
+    kept = story_id is not None and bool(
+        written(session.execute(statements.update_story, {"story": story_id, **values})).rowcount
+    )
+    if story_id is None or not kept:
+        story_id = inserted_id(session.execute(statements.insert_story, values))
     if merge:
         session.execute(
             update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story_id)

@@ -244,7 +244,7 @@ def _add_urls(
     if not urls:
         return
     session.execute(
-        insert(ArticleUrlRow),
+        insert(cast(Table, ArticleUrlRow.__table__)),
         [
             {
                 "url": url,
