@@ -7,6 +7,12 @@ minutes on one core). It reports
   (`dedup.evaluate`): texts parsed from scratch for every pair as
   ``newsmon relate --pairs`` does, and verdicts on texts parsed once, as the
   crawl's document cache serves them (word lists loaded first in both);
+* a digest of those verdicts (relation, score, evidence): a change made for speed
+  must leave it as it was (run with one ``PYTHONHASHSEED``: ties in the evidence's
+  shared terms follow set order);
+* verdicts per second on the pairs a crawl of the bulk site judges (`--bulk`
+  generated articles, each against the candidates the index gives it, the older
+  one as the source), once with every document parsed first;
 * per-article ingest cost (signature + candidate query + verdicts against the
   candidates + story placement) with 1,000, 10,000 and 100,000 generated
   articles already indexed, and the ratios to the 1,000 figure (target: <= 1.5).
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import random
 import statistics
@@ -29,7 +36,7 @@ from dedup.candidates import CandidateIndex, DocSignature, signature
 from dedup.evaluate import part
 from dedup.features import Doc
 from dedup.lineage import Relative, StoryProfile, place
-from dedup.verdict import relate
+from dedup.verdict import Verdict, relate
 
 NAMES = [
     "China",
@@ -95,6 +102,43 @@ def spun(text: str, rng: random.Random, words: list[str]) -> str:
     return " ".join(tokens)
 
 
+def digest(verdicts: list[Verdict]) -> str:
+    """A fingerprint of verdicts, evidence included."""
+    found = hashlib.sha256()
+    for v in verdicts:
+        found.update(json.dumps([v.relation, v.score, v.evidence], sort_keys=True).encode())
+    return found.hexdigest()
+
+
+def bulk_verdicts(articles: int) -> dict[str, float]:
+    """Verdicts per second on the bulk site's pairs, as a crawl of it makes them."""
+    from crawler.extract import Extracted, extract
+    from demoweb.bulk import build_bulk_site
+
+    site = build_bulk_site(articles).outlets[0]
+    docs = []
+    for path in site.resources:
+        if path.startswith("/world/20"):
+            found = extract(site.resources[path].body, f"http://127.0.1.2{path}")
+            if isinstance(found, Extracted):
+                docs.append(Doc(found.seed_text, found.language, found.published))
+    index = CandidateIndex()
+    pairs: list[tuple[Doc, Doc]] = []
+    for n, doc in enumerate(docs):
+        sig = signature(doc)
+        pairs.extend((docs[int(other)], doc) for other in index.query(sig))
+        index.add(str(n), sig)
+    for doc in docs:
+        doc.features  # noqa: B018 - parsed once, as a crawl's cache holds them
+    start = time.process_time()
+    for a, b in pairs:
+        relate(a, b)
+    return {
+        "bulk_candidates_per_article": round(len(pairs) / len(docs), 1),
+        "bulk_verdicts_per_cpu_second": round(len(pairs) / (time.process_time() - start), 1),
+    }
+
+
 def throughput(pairs: list[dict[str, str]]) -> float:
     start = time.perf_counter()
     for pair in pairs:
@@ -149,6 +193,7 @@ def main() -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--probes", type=int, default=500)
+    parser.add_argument("--bulk", type=int, default=200, help="bulk-site articles (0: none)")
     args = parser.parse_args()
     rng = random.Random(7)
     words = vocabulary(rng)
@@ -158,12 +203,14 @@ def main() -> dict[str, object]:
     for a, b in parsed:
         a.features, b.features  # noqa: B018 - parsed once, as a crawl's cache holds them
     start = time.perf_counter()
-    for a, b in parsed:
-        relate(a, b)
+    verdicts = [relate(a, b) for a, b in parsed]
     results: dict[str, object] = {
         "relate_pairs_per_second": round(throughput(pairs), 1),
         "verdicts_per_second_parsed": round(len(parsed) / (time.perf_counter() - start), 1),
+        "verdicts_digest": digest(verdicts),
     }
+    if args.bulk:
+        results |= bulk_verdicts(args.bulk)
 
     sizes = sorted(args.sizes)
     texts: dict[str, str] = {}

@@ -50,6 +50,8 @@ class CrawlContext:
         self.run_id = run_id
         self.refused: StorageError | None = None
         self.linker: Linker | None = None
+        # The store's id of each outlet the crawl registered (`StorePipeline.open_spider`).
+        self.outlet_ids: dict[str, int] = {}
         # Set when the article prepared last has its verdicts recorded; the next waits on it.
         self._last_recorded: asyncio.Event | None = None
 

@@ -123,11 +123,13 @@ class StorePipeline:
             return
         try:
             with self.context.transaction() as session:
-                ensure_outlet(
+                outlet_id = ensure_outlet(
                     session, outlet.name, outlet.title, outlet.homepage, list(outlet.languages)
                 )
         except StorageError as error:
             self._refuse(error)
+        else:
+            self.context.outlet_ids[outlet.name] = outlet_id
 
     async def process_item(self, item: Any) -> Any:
         if self.context.refused is not None:
@@ -178,7 +180,8 @@ class StorePipeline:
             recheck = recheck_article(session, replace(item, run_id=run_id))
             return counters.RECHECK + recheck.status, None
         elif isinstance(item, ArticleRecord):
-            outcome = store_article(session, replace(item, run_id=run_id))
+            outlet_id = self.context.outlet_ids.get(item.outlet)
+            outcome = store_article(session, replace(item, run_id=run_id), outlet_id)
             stored = outcome.article_id if outcome.status == counters.STORED else None
             return outcome.status, stored
         return None, None

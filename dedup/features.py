@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,9 +32,13 @@ NAME_KEY_LENGTH = 4
 that inflections (Путина, Putins) and spelling variants (Tramp, Trump) agree."""
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 15)
 def name_key(token: str) -> str | None:
     """A script-independent skeleton of a word: transliterated, first letter plus consonants.
+
+    Cached for the names that come back article after article; 32,768 of them keep
+    the cache near 5 MB in every extraction worker (200 articles of the 200-event
+    bulk site already bring 61,000 distinct words, about 9 MB of cache).
 
     Translations keep names, which transliteration brings back to one spelling up
     to vowels and sound-alike letters (Ποποκατέπετλ and Popocatepetl both give
@@ -59,8 +64,9 @@ class Paragraph:
     @cached_property
     def terms(self) -> frozenset[str]:
         """Content-word stems, made when a verdict first reads them: the candidate
-        signature, which every crawled page gets, does not."""
-        return frozenset(content_terms(self.tokens))
+        signature, which every crawled page gets, does not. Interned, as tokens are (through
+        a set: a frozenset grown from an iterator keeps a table up to twice as large)."""
+        return frozenset(set(map(sys.intern, content_terms(self.tokens))))
 
     @cached_property
     def size(self) -> int:
@@ -109,23 +115,50 @@ class Features:
         return sum(anchor_weight(a) for a in self.anchor_set)
 
     @cached_property
-    def anchor_tallies(self) -> tuple[tuple[Counter[str], int], ...]:
-        """Per paragraph with anchors, in reading order: its anchor counts and their total.
-        Made once per article: a verdict aligns them against every candidate's."""
-        tallies = []
+    def anchor_rows(self) -> tuple[tuple[tuple[tuple[str, int, float], ...], int], ...]:
+        """Per paragraph with anchors, in reading order: each distinct anchor with its count
+        and weight (first occurrence first), and the paragraph's anchor total.
+
+        Made once per article: a verdict aligns them against every candidate's
+        (`dedup.verdict._ordered_anchor_coverage`)."""
+        rows = []
         for p in self.paragraphs:
             if p.anchors:
                 counts = Counter(p.anchors)
-                tallies.append((counts, sum(counts.values())))
-        return tuple(tallies)
+                rows.append(
+                    (
+                        tuple((a, n, anchor_weight(a)) for a, n in counts.items()),
+                        sum(counts.values()),
+                    )
+                )
+        return tuple(rows)
+
+    @cached_property
+    def anchor_postings(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        """Anchor -> (row of `anchor_rows`, count there): which paragraphs a
+        paragraph of another text can share anchors with, without trying the others."""
+        postings: dict[str, list[tuple[int, int]]] = {}
+        for y, (items, _) in enumerate(self.anchor_rows):
+            for anchor, n, _weight in items:
+                postings.setdefault(anchor, []).append((y, n))
+        return {anchor: tuple(rows) for anchor, rows in postings.items()}
 
     @cached_property
     def anchor_tally_mass(self) -> float:
-        """The weight of every anchor occurrence of the article (`anchor_tallies`)."""
-        return sum(anchor_weight(a) * n for c, _ in self.anchor_tallies for a, n in c.items())
+        """The weight of every anchor occurrence of the article (`anchor_rows`)."""
+        return sum(w * n for items, _ in self.anchor_rows for _a, n, w in items)
 
     @cached_property
-    def token_norm(self) -> float:
+    def event_anchors(self) -> frozenset[str]:
+        """Anchors without weekdays and month names (`dedup.verdict._anchor_share`)."""
+        return frozenset(a for a in self.anchor_set if a[0] not in "wm")
+
+    @cached_property
+    def event_anchor_mass(self) -> float:
+        return sum(map(anchor_weight, self.event_anchors))
+
+    @cached_property
+    def token_norm(self) -> int:
         """Sum of squared token counts: the cosine's norm, made once per article."""
         return sum(n * n for n in self.token_counts.values())
 
@@ -143,8 +176,13 @@ class Features:
             for token in p.tokens:
                 stem = token[:STEM_LENGTH]
                 if stem not in found and stem in p.terms and not token.isdigit():
-                    found[stem] = (rarity(token, self.language), token)
+                    found[sys.intern(stem)] = (rarity(token, self.language), token)
         return found
+
+    @cached_property
+    def rarity_total(self) -> float:
+        """The rarity of all the article's terms (`term_rarity`), summed in their order."""
+        return sum(r for r, _ in self.term_rarity.values())
 
     @cached_property
     def names(self) -> tuple[tuple[str, ...], ...]:
@@ -165,6 +203,16 @@ class Features:
         return tuple(result)
 
     @cached_property
+    def name_sequence(self) -> tuple[str, ...]:
+        """`names` of every paragraph, one sequence in reading order."""
+        return tuple(k for keys in self.names for k in keys)
+
+    @cached_property
+    def name_counts(self) -> tuple[Counter[str], ...]:
+        """`names` per paragraph as counts (shared names of two aligned paragraphs)."""
+        return tuple(Counter(keys) for keys in self.names)
+
+    @cached_property
     def token_counts(self) -> Counter[str]:
         """Token frequencies: their cosine tells one language (function words) from two."""
         return Counter(t for p in self.paragraphs for t in p.tokens)
@@ -175,9 +223,23 @@ class Features:
         return tuple(sum(len(t) for t in p.tokens) for p in self.paragraphs)
 
     @cached_property
+    def length_total(self) -> int:
+        return sum(self.lengths)
+
+    @cached_property
     def body(self) -> tuple[tuple[int, Paragraph], ...]:
         """Paragraphs long enough to align, with their positions (every verdict reads them)."""
         return tuple((i, p) for i, p in enumerate(self.paragraphs) if p.is_body)
+
+    @cached_property
+    def body_sets(self) -> tuple[tuple[int, frozenset[str], int, frozenset[str], int], ...]:
+        """`body` as (position, shingles, their number, terms, their number): what every
+        paragraph pair of a verdict compares (`dedup.verdict._align_paragraphs`)."""
+        return tuple((i, p.shingles, len(p.shingles), p.terms, len(p.terms)) for i, p in self.body)
+
+    @cached_property
+    def body_size(self) -> int:
+        return sum(p.size for _, p in self.body)
 
 
 def _has_title(text: str) -> bool:
@@ -193,7 +255,9 @@ def extract_features(text: str, language: str | None = None) -> Features:
     body_lines = lines[1:] if title is not None else lines
     paragraphs = []
     for line in body_lines:
-        tokens = tokenize(line)
+        # Interned: the parsed documents a crawl keeps for later verdicts then hold each
+        # word once, however many paragraphs and articles repeat it.
+        tokens = list(map(sys.intern, tokenize(line)))
         if not tokens:
             continue
         paragraphs.append(

@@ -27,9 +27,9 @@ The verdict's `score` is the model's probability of the relation it gives
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -112,14 +112,27 @@ class _Pair:
 
 
 def _align_paragraphs(fa: Features, fb: Features, t: Thresholds) -> list[_Pair]:
-    """One-to-one alignment of body paragraphs by content words, best matches first."""
+    """One-to-one alignment of body paragraphs by content words, best matches first.
+
+    A pair's similarity is the larger of its shingle containment (`_containment`) and its
+    term Dice overlap (`_dice`), written out here: this loop runs for every paragraph pair
+    of every verdict. A paragraph sharing neither shingles nor terms with the other text
+    has similarity 0 with each of its paragraphs and is not tried.
+    """
     scored = []
-    for i, p in fa.body:
-        for j, q in fb.body:
-            verbatim = _containment(p.shingles, q.shingles)
-            similarity = max(verbatim, _dice(p.terms, q.terms))
-            if similarity >= t.paragraph_align:
-                scored.append((similarity, i, j, verbatim >= t.verbatim_passage))
+    threshold, verbatim_cut = t.paragraph_align, t.verbatim_passage
+    other_shingles, other_terms, rows = fb.shingles, fb.terms, fb.body_sets
+    for i, ps, nps, pt, npt in fa.body_sets:
+        ps, pt = ps & other_shingles, pt & other_terms
+        if not ps and not pt and threshold > 0:
+            continue
+        for j, qs, nqs, qt, nqt in rows:
+            smaller = nps if nps < nqs else nqs
+            verbatim = len(ps & qs) / smaller if smaller else 0.0
+            total = npt + nqt
+            similarity = max(verbatim, 2 * len(pt & qt) / total if total else 0.0)
+            if similarity >= threshold:
+                scored.append((similarity, i, j, verbatim >= verbatim_cut))
     scored.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -141,56 +154,65 @@ def _length_alignment(fa: Features, fb: Features, t: Thresholds) -> list[_Pair]:
     the texts' overall ratio (Chinese takes fewer characters than English for
     one sentence). Returns the one-to-one pairs within `length_tolerance`, with
     `similarity` 1 - |log ratio| / tolerance.
+
+    Each cell takes the cheapest of its five incoming moves; among equal costs the
+    move whose origin comes first in row order wins (two-to-one, one-to-two,
+    one-to-one, skip in a, skip in b), so ties resolve the same way on every run.
     """
     la, lb = fa.lengths, fb.lengths
     if not la or not lb:
         return []
-    scale = math.log(sum(la) / sum(lb)) if sum(la) and sum(lb) else 0.0
-
-    def drift(x: int, y: int) -> float:
-        return math.log((x + 1) / (y + 1)) - scale
-
+    total_a, total_b = fa.length_total, fb.length_total
+    scale = math.log(total_a / total_b) if total_a and total_b else 0.0
+    log = math.log
     skip = 2.0
     inf = float("inf")
     tolerance = t.length_tolerance
     n, m = len(la), len(lb)
+    b1 = [y + 1 for y in lb]
+    # b2[j + 1]: b's paragraphs j and j + 1 merged, plus one (b1: one paragraph plus one).
+    b2 = [0, *(lb[j] + lb[j + 1] + 1 for j in range(m - 1))]
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     move: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
-
-    def relax(ni: int, nj: int, value: float, step: tuple[int, int]) -> None:
-        if ni <= n and nj <= m and value < cost[ni][nj]:
-            cost[ni][nj] = value
-            move[ni][nj] = step
-
-    # Moves are tried in a fixed order (skip a, skip b, one-to-one, two-to-one,
-    # one-to-two), so ties resolve the same way on every run.
-    for i in range(n + 1):
-        row = cost[i]
-        for j in range(m + 1):
-            here = row[j]
-            if here == inf:
-                continue
-            relax(i + 1, j, here + skip, (1, 0))
-            relax(i, j + 1, here + skip, (0, 1))
-            if i < n and j < m:
-                relax(i + 1, j + 1, here + (drift(la[i], lb[j]) / tolerance) ** 2, (1, 1))
-                if i + 1 < n:
-                    merged = la[i] + la[i + 1]
-                    relax(
-                        i + 2, j + 1, here + (0.5 + (drift(merged, lb[j]) / tolerance) ** 2), (2, 1)
-                    )
-                if j + 1 < m:
-                    merged = lb[j] + lb[j + 1]
-                    relax(
-                        i + 1, j + 2, here + (0.5 + (drift(la[i], merged) / tolerance) ** 2), (1, 2)
-                    )
+    row = cost[0]
+    row[0] = 0.0
+    for j in range(1, m + 1):
+        row[j] = row[j - 1] + skip
+        move[0][j] = (0, 1)
+    for i in range(1, n + 1):
+        row, up, steps = cost[i], cost[i - 1], move[i]
+        up2 = cost[i - 2] if i > 1 else None
+        a1 = la[i - 1] + 1
+        a2 = la[i - 2] + la[i - 1] + 1 if i > 1 else 0
+        best, step = up[0] + skip, (1, 0)
+        row[0], steps[0] = best, step
+        left = best
+        for j in range(1, m + 1):
+            best, step = inf, (0, 0)
+            if up2 is not None:
+                value = up2[j - 1] + (0.5 + ((log(a2 / b1[j - 1]) - scale) / tolerance) ** 2)
+                if value < best:
+                    best, step = value, (2, 1)
+            if j > 1:
+                value = up[j - 2] + (0.5 + ((log(a1 / b2[j - 1]) - scale) / tolerance) ** 2)
+                if value < best:
+                    best, step = value, (1, 2)
+            value = up[j - 1] + ((log(a1 / b1[j - 1]) - scale) / tolerance) ** 2
+            if value < best:
+                best, step = value, (1, 1)
+            value = up[j] + skip
+            if value < best:
+                best, step = value, (1, 0)
+            value = left + skip
+            if value < best:
+                best, step = value, (0, 1)
+            row[j], steps[j], left = best, step, best
     pairs = []
-    i, j = len(la), len(lb)
+    i, j = n, m
     while i or j:
         di, dj = move[i][j]
         if (di, dj) == (1, 1):
-            off = abs(drift(la[i - 1], lb[j - 1]))
+            off = abs(log((la[i - 1] + 1) / (lb[j - 1] + 1)) - scale)
             if off <= t.length_tolerance:
                 pairs.append(_Pair(i - 1, j - 1, round(1 - off / t.length_tolerance, 3), False))
         i, j = i - di, j - dj
@@ -201,8 +223,9 @@ def _length_alignment(fa: Features, fb: Features, t: Thresholds) -> list[_Pair]:
 def _name_matches(fa: Features, fb: Features) -> tuple[int, int]:
     """Names, numbers and dates that the two texts share in the same order, and the fewer
     of them either text has (longest common subsequence, by difflib's matching blocks)."""
-    seq_a = [k for keys in fa.names for k in keys]
-    seq_b = [k for keys in fb.names for k in keys]
+    seq_a, seq_b = fa.name_sequence, fb.name_sequence
+    if not seq_a or not seq_b:
+        return 0, 0
     matcher = difflib.SequenceMatcher(a=seq_a, b=seq_b, autojunk=False)
     matched = sum(block.size for block in matcher.get_matching_blocks())
     return matched, min(len(seq_a), len(seq_b))
@@ -214,26 +237,40 @@ def _ordered_anchor_coverage(fa: Features, fb: Features, t: Thresholds) -> float
     Returns the matched anchor weight over the sparser text's anchor weight:
     the alias table's names (Xi, Putin, Pechino), numbers and dates of one
     paragraph found again in its counterpart, in the same order.
+
+    Two paragraphs gain the weight of the anchors they share (counted as often as
+    both have them) when their anchors overlap by `anchor_pair_overlap` (Dice); only
+    the paragraphs sharing an anchor are tried (`Features.anchor_postings`). The
+    best order-preserving total is kept one row at a time: a row with no gain is
+    the row above, and a row's cell is the larger of its left neighbour and the
+    best through the cell's own pair.
     """
-    pa, pb = fa.anchor_tallies, fb.anchor_tallies
+    pa, pb = fa.anchor_rows, fb.anchor_rows
     if not pa or not pb:
         return 0.0
-    gain = [[0.0] * len(pb) for _ in pa]
-    for x, (ca, size_a) in enumerate(pa):
-        for y, (cb, size_b) in enumerate(pb):
-            if ca.keys().isdisjoint(cb):
-                continue
-            shared = ca & cb
-            count = sum(shared.values())
-            if 2 * count / (size_a + size_b) >= t.anchor_pair_overlap:
-                gain[x][y] = sum(anchor_weight(a) * n for a, n in shared.items())
-    best = [[0.0] * (len(pb) + 1) for _ in range(len(pa) + 1)]
-    for x in range(1, len(pa) + 1):
-        for y in range(1, len(pb) + 1):
-            best[x][y] = max(
-                best[x - 1][y], best[x][y - 1], best[x - 1][y - 1] + gain[x - 1][y - 1]
-            )
-    return best[-1][-1] / min(fa.anchor_tally_mass, fb.anchor_tally_mass)
+    postings = fb.anchor_postings
+    sizes_b = [size for _, size in pb]
+    overlap = t.anchor_pair_overlap
+    best = [0.0] * (len(pb) + 1)
+    for items, size_a in pa:
+        counts: dict[int, int] = {}
+        weights: dict[int, list[float]] = {}
+        for anchor, n, weight in items:
+            for y, other in postings.get(anchor, ()):
+                k = n if n < other else other
+                counts[y] = counts.get(y, 0) + k
+                weights.setdefault(y, []).append(weight * k)
+        row = best
+        for y, count in counts.items():
+            if 2 * count / (size_a + sizes_b[y]) >= overlap:
+                if row is best:
+                    row = best.copy()
+                through = best[y] + sum(weights[y])
+                if through > row[y + 1]:
+                    row[y + 1] = through
+        if row is not best:
+            best = list(itertools.accumulate(row, max))
+    return best[-1] / min(fa.anchor_tally_mass, fb.anchor_tally_mass)
 
 
 def _names_in_aligned(fa: Features, fb: Features, pairs: list[_Pair]) -> float:
@@ -242,21 +279,18 @@ def _names_in_aligned(fa: Features, fb: Features, pairs: list[_Pair]) -> float:
     A translation keeps them paragraph by paragraph; two reports of one event
     share some, but in other paragraphs, however alike their paragraph lengths.
     """
-    fewer = min(sum(map(len, fa.names)), sum(map(len, fb.names)))
+    fewer = min(len(fa.name_sequence), len(fb.name_sequence))
     if not fewer:
         return 0.0
-    found = sum(sum((Counter(fa.names[p.a]) & Counter(fb.names[p.b])).values()) for p in pairs)
+    ca, cb = fa.name_counts, fb.name_counts
+    found = sum(sum((ca[p.a] & cb[p.b]).values()) for p in pairs)
     return found / fewer
 
 
 def _cosine(fa: Features, fb: Features) -> float:
     a, b = fa.token_counts, fb.token_counts
-    norms = (fa.token_norm, fb.token_norm)
-    if len(a) > len(b):
-        a, b = b, a
-        norms = norms[::-1]
-    dot = sum(n * b[token] for token, n in a.items() if token in b)
-    norm = math.sqrt(norms[0] * norms[1])
+    dot = sum([a[token] * b[token] for token in a.keys() & b.keys()])
+    norm = math.sqrt(fa.token_norm * fb.token_norm)
     return dot / norm if norm else 0.0
 
 
@@ -265,8 +299,8 @@ def _rare_shared(fa: Features, fb: Features) -> tuple[float, list[str]]:
     and the shared rare words (rarest first)."""
     ra, rb = fa.term_rarity, fb.term_rarity
     shared = ra.keys() & rb.keys()
-    total = min(sum(r for r, _ in ra.values()), sum(r for r, _ in rb.values()))
-    weight = sum(min(ra[t][0], rb[t][0]) for t in shared)
+    total = min(fa.rarity_total, fb.rarity_total)
+    weight = sum([min(ra[t][0], rb[t][0]) for t in shared])
     rare = sorted((t for t in shared if ra[t][0] >= NAME_RARITY), key=lambda t: -ra[t][0])
     return (weight / total if total else 0.0), [ra[t][1] for t in rare]
 
@@ -274,13 +308,12 @@ def _rare_shared(fa: Features, fb: Features) -> tuple[float, list[str]]:
 def _anchor_share(fa: Features, fb: Features) -> float:
     """Weighted share of the sparser text's names, numbers and dates that the other has.
 
-    Weekdays and month names are left out: every article has some, and a
-    short text whose only anchors were "Monday" and a number would otherwise
+    Weekdays and month names are left out (`Features.event_anchors`): every article has
+    some, and a short text whose only anchors were "Monday" and a number would otherwise
     share most of them with anything.
     """
-    events = [frozenset(a for a in f.anchor_set if a[0] not in "wm") for f in (fa, fb)]
-    sparser = min(sum(map(anchor_weight, e)) for e in events)
-    shared = sum(map(anchor_weight, events[0] & events[1]))
+    sparser = min(fa.event_anchor_mass, fb.event_anchor_mass)
+    shared = sum(map(anchor_weight, fa.event_anchors & fb.event_anchors))
     return shared / sparser if sparser else 0.0
 
 
@@ -312,7 +345,7 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
         else (fb, {p.b for p in content_pairs})
     )
     length_pairs = _length_alignment(fa, fb, t)
-    total = sum(fa.lengths) + sum(fb.lengths)
+    total = fa.length_total + fb.length_total
     matched_length = sum(fa.lengths[p.a] + fb.lengths[p.b] for p in length_pairs)
     names, fewer = _name_matches(fa, fb)
     rare_share, rare_terms = _rare_shared(fa, fb)
@@ -349,7 +382,7 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
 
 
 def _covered(f: Features, indices: set[int]) -> float:
-    total = sum(p.size for _, p in f.body)
+    total = f.body_size
     return sum(p.size for i, p in f.body if i in indices) / total if total else 0.0
 
 

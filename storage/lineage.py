@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from storage.db import inserted_id, written
 from storage.models import (
@@ -60,8 +64,64 @@ _LINKABLE = (
 
 
 def linkable_articles(session: Session, ids: Sequence[int]) -> list[LinkableArticle]:
-    rows = session.execute(select(*_LINKABLE).join(Outlet).where(Article.id.in_(list(ids))))
-    return _linkable(rows)
+    return _linkable(session.execute(_statements().linkable, {"ids": list(ids)}))
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The queries linking runs for every article, built once with their values as
+    parameters: building a statement costs about as much CPU as running it."""
+
+    linkable: Executable
+    stories: Executable
+    heads: Executable
+    signed_after: Executable
+    first_unsigned: Executable
+    newest: Executable
+    update_story: Executable
+    insert_story: Executable
+    insert_relations: Executable
+
+
+@cache
+def _statements() -> _Statements:
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    after: BindParameter[int] = bindparam("after")
+    return _Statements(
+        linkable=select(*_LINKABLE).join(Outlet).where(Article.id.in_(ids)),
+        stories=select(Lineage.article_id, Lineage.story_id).where(
+            Lineage.article_id.in_(ids), Lineage.story_id.is_not(None)
+        ),
+        heads=select(
+            Story.id,
+            Story.profile,
+            Story.first_article_id,
+            Article.title,
+            Article.published,
+            Article.first_seen,
+        )
+        .outerjoin(Article, Article.id == Story.first_article_id)
+        .where(Story.id.in_(ids)),
+        signed_after=select(ArticleSignature.article_id)
+        .where(ArticleSignature.article_id > after)
+        .order_by(ArticleSignature.article_id),
+        first_unsigned=select(func.min(Article.id))
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(
+            Article.id > after,
+            ArticleSignature.article_id.is_(None),
+            Article.first_seen > bindparam("since"),
+        ),
+        newest=select(func.max(Article.id)).where(Article.id > after),
+        # Core statements on the tables: the ORM entity would take the ORM's bulk paths.
+        update_story=update(_table(Story)).where(_table(Story).c.id == bindparam("story")),
+        insert_story=insert(_table(Story)),
+        insert_relations=insert(_table(Relation)),
+    )
+
+
+def _table(model: type[Story | Relation]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableArticle]:
@@ -123,19 +183,53 @@ def save_signature(
     terms: Mapping[str, float],
     algorithm: str,
 ) -> None:
-    """Store an article's signature, replacing any it had (Core statements: the crawl
+    """Store an article's signature, replacing any it had (one Core statement: the crawl
     signs every article it links)."""
-    session.execute(delete(ArticleSignature).where(ArticleSignature.article_id == article_id))
-    session.execute(
-        insert(ArticleSignature).values(
-            article_id=article_id,
-            minhash=minhash,
-            anchor_keys=list(anchor_keys),
-            language=language,
-            terms=dict(terms),
-            algorithm=algorithm,
-        )
+    _upsert(
+        session,
+        ArticleSignature,
+        "article_id",
+        [
+            {
+                "article_id": article_id,
+                "minhash": minhash,
+                "anchor_keys": list(anchor_keys),
+                "language": language,
+                "terms": dict(terms),
+                "algorithm": algorithm,
+            }
+        ],
     )
+
+
+def _upsert(
+    session: Session, model: type[ArticleSignature | Lineage], key: str, rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``rows``, each replacing the columns it gives of the row with its ``key``.
+
+    One statement (``INSERT … ON CONFLICT DO UPDATE``, which SQLite and PostgreSQL both
+    have) where a look-up and then an insert or an update would be two or three: the
+    crawl writes these for every article it links. ``rows`` have distinct keys and the
+    same columns.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        column = getattr(model, key)
+        session.execute(delete(model).where(column.in_([row[key] for row in rows])))
+        session.execute(insert(model), rows)
+        return
+    statement = _upsert_statement(dialect, model, key, tuple(rows[0]))
+    session.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
+@cache
+def _upsert_statement(
+    dialect: str, model: type[ArticleSignature | Lineage], key: str, columns: tuple[str, ...]
+) -> Executable:
+    """The statement of `_upsert`, built once: building it costs more than running it."""
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(model)
+    replaced = {name: statement.excluded[name] for name in columns if name != key}
+    return statement.on_conflict_do_update(index_elements=[key], set_=replaced)
 
 
 @dataclass(frozen=True)
@@ -189,13 +283,7 @@ def iter_signatures(
 
 def signed_after(session: Session, after: int) -> list[int]:
     """The articles after id ``after`` that have a signature (ids only: cheap to poll)."""
-    return list(
-        session.scalars(
-            select(ArticleSignature.article_id)
-            .where(ArticleSignature.article_id > after)
-            .order_by(ArticleSignature.article_id)
-        )
-    )
+    return list(session.scalars(_statements().signed_after, {"after": after}))
 
 
 # Linking follows storing within seconds; an article unsigned for longer was left by a
@@ -210,18 +298,12 @@ def signed_through(session: Session, after: int = 0) -> int:
     stored them; an index that has read every signature up to this id has missed none.
     Articles left unsigned longer than LINKING_GRACE hold nobody back.
     """
-    unsigned = session.scalar(
-        select(func.min(Article.id))
-        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-        .where(
-            Article.id > after,
-            ArticleSignature.article_id.is_(None),
-            Article.first_seen > utcnow() - LINKING_GRACE,
-        )
-    )
+    statements = _statements()
+    since = utcnow() - LINKING_GRACE
+    unsigned = session.scalar(statements.first_unsigned, {"after": after, "since": since})
     if unsigned is not None:
         return int(unsigned) - 1
-    newest = session.scalar(select(func.max(Article.id)).where(Article.id > after))
+    newest = session.scalar(statements.newest, {"after": after})
     return int(newest) if newest is not None else after
 
 
@@ -247,7 +329,7 @@ def save_relations(
     if not relations:
         return
     session.execute(
-        insert(Relation),
+        _statements().insert_relations,
         [
             {
                 "article_id": r.later,
@@ -328,11 +410,7 @@ def article_times(
 
 def stories_of(session: Session, ids: Iterable[int]) -> dict[int, int]:
     """The story of each of these articles that is in one."""
-    rows = session.execute(
-        select(Lineage.article_id, Lineage.story_id).where(
-            Lineage.article_id.in_(list(ids)), Lineage.story_id.is_not(None)
-        )
-    )
+    rows = session.execute(_statements().stories, {"ids": list(ids)})
     return {int(a): s for a, s in rows if s is not None}
 
 
@@ -356,18 +434,7 @@ class StoryHead:
 
 def story_heads(session: Session, story_ids: Iterable[int]) -> dict[int, StoryHead]:
     """The profile and opening article of each of these stories, in one query."""
-    rows = session.execute(
-        select(
-            Story.id,
-            Story.profile,
-            Story.first_article_id,
-            Article.title,
-            Article.published,
-            Article.first_seen,
-        )
-        .outerjoin(Article, Article.id == Story.first_article_id)
-        .where(Story.id.in_(list(story_ids)))
-    )
+    rows = session.execute(_statements().heads, {"ids": list(story_ids)})
     return {
         int(story): StoryHead(
             profile,
@@ -400,24 +467,21 @@ def save_placement(
         "profile": dict(profile) if profile is not None else None,
         "updated_at": utcnow(),
     }
-    kept = update(Story).where(Story.id == story_id).values(**values)
-    if story_id is None or not written(session.execute(kept)).rowcount:
-        story_id = inserted_id(session.execute(insert(Story).values(**values)))
+    statements = _statements()
+    kept = story_id is not None and bool(
+        written(session.execute(statements.update_story, {"story": story_id, **values})).rowcount
+    )
+    if story_id is None or not kept:
+        story_id = inserted_id(session.execute(statements.insert_story, values))
     if merge:
         session.execute(
             update(Lineage).where(Lineage.story_id.in_(list(merge))).values(story_id=story_id)
         )
         session.execute(delete(Story).where(Story.id.in_(list(merge))))
-    placed = set(
-        session.scalars(select(Lineage.article_id).where(Lineage.article_id.in_(list(members))))
-    )
-    if placed:
-        session.execute(
-            update(Lineage).where(Lineage.article_id.in_(placed)).values(story_id=story_id)
-        )
-    new = [member for member in dict.fromkeys(members) if member not in placed]
-    if new:
-        session.execute(insert(Lineage), [{"article_id": m, "story_id": story_id} for m in new])
+    placed = list(dict.fromkeys(members))
+    for start in range(0, len(placed), ID_BATCH):
+        rows = [{"article_id": m, "story_id": story_id} for m in placed[start : start + ID_BATCH]]
+        _upsert(session, Lineage, "article_id", rows)
     return story_id
 
 

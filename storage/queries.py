@@ -10,11 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Integer, Select, and_, false, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import inserted_id
@@ -52,6 +67,9 @@ from storage.records import (
 )
 
 _T = TypeVar("_T")
+
+ARTICLES = cast(Table, Article.__table__)
+"""The articles table, for Core statements that must not take the ORM's paths."""
 
 # A concurrent writer can win a unique-key race at most once per key we touch
 # (the URLs, the content key, the outlet name), so a few attempts always settle.
@@ -123,14 +141,19 @@ def known_url(session: Session, url: str) -> int | None:
     return session.scalar(select(ArticleUrlRow.article_id).where(ArticleUrlRow.url == url))
 
 
-def store_article(session: Session, record: ArticleRecord) -> StoreOutcome:
+def store_article(
+    session: Session, record: ArticleRecord, outlet_id: int | None = None
+) -> StoreOutcome:
     """Store an article unless its URL or its exact text is already known.
 
     A known URL (canonical or fetched) gives `duplicate_url` and records the
     other URL as an alias; a known content key from another URL gives
     `duplicate_text` and records the URLs as syndicated copies of the original.
+    ``outlet_id`` is the id of ``record.outlet`` when the caller knows it (the crawl
+    registers its outlets first), else it is looked up.
     """
-    outlet_id = _outlet_id(session, record.outlet)
+    if outlet_id is None:
+        outlet_id = _outlet_id(session, record.outlet)
     return _retry_on_race(session, lambda: _store_once(session, record, outlet_id))
 
 
@@ -150,25 +173,29 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
 
     # Core statements, not ORM objects: the crawl stores every article through here, and
     # the unit of work's bookkeeping cost more CPU than the two INSERTs themselves.
+    # The values go as parameters of one Core INSERT on the table, not into the statement:
+    # building a statement around them cost as much CPU as running it (and an ORM entity
+    # would take the ORM's bulk path).
     article_id = inserted_id(
         session.execute(
-            insert(Article).values(
-                outlet_id=outlet_id,
-                url=record.url,
-                title=record.title,
-                text=record.text,
-                published=record.published,
-                authors=list(record.authors),
-                language=record.language,
-                extractor_version=record.extractor_version,
-                topic_score=record.topic_score,
-                content_key=record.content_key,
-                raw_html=record.raw_html,
-                fetched_at=record.fetched_at,
-                run_id=record.run_id,
-                listed_modified=record.listed_modified,
-                last_checked_at=record.fetched_at,
-            )
+            insert(ARTICLES),
+            {
+                "outlet_id": outlet_id,
+                "url": record.url,
+                "title": record.title,
+                "text": record.text,
+                "published": record.published,
+                "authors": list(record.authors),
+                "language": record.language,
+                "extractor_version": record.extractor_version,
+                "topic_score": record.topic_score,
+                "content_key": record.content_key,
+                "raw_html": record.raw_html,
+                "fetched_at": record.fetched_at,
+                "run_id": record.run_id,
+                "listed_modified": record.listed_modified,
+                "last_checked_at": record.fetched_at,
+            },
         )
     )
     _add_urls(session, record, outlet_id, article_id, urls[:1], "canonical")
@@ -178,16 +205,32 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
 
 def _known_urls(session: Session, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
     """The article and kind of each of these URLs that is already known."""
-    rows = session.execute(
-        select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
-            ArticleUrlRow.url.in_(urls)
-        )
-    )
+    rows = session.execute(_lookups().urls, {"urls": list(urls)})
     return {url: (article_id, kind) for url, article_id, kind in rows}
 
 
 def _article_with_key(session: Session, content_key: str) -> int | None:
-    return session.scalar(select(Article.id).where(Article.content_key == content_key))
+    found = session.scalar(_lookups().content_key, {"key": content_key})
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What storing an article looks up every time, built once with its values as
+    parameters (building a statement costs about as much CPU as running it)."""
+
+    urls: Executable
+    content_key: Executable
+
+
+@cache
+def _lookups() -> _Lookups:
+    return _Lookups(
+        urls=select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
+            ArticleUrlRow.url.in_(bindparam("urls", expanding=True))
+        ),
+        content_key=select(Article.id).where(Article.content_key == bindparam("key")),
+    )
 
 
 def _add_urls(
@@ -201,7 +244,7 @@ def _add_urls(
     if not urls:
         return
     session.execute(
-        insert(ArticleUrlRow),
+        insert(cast(Table, ArticleUrlRow.__table__)),
         [
             {
                 "url": url,
