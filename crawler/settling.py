@@ -7,12 +7,15 @@ follows it there, away from the other reports of the event (the demo's seeds
 ended in one story or in two, depending on which page came first). `newsmon
 relink` replays the whole store in publication order; settling does the same for
 what one run touched, at its end (an interrupted run too, and what `newsmon db
-check --repair` or the next run links for it): every member of every story the run's articles
-are in is placed again, in relink's order, by the same `dedup.lineage.place`,
-from the relations already stored (no verdict is computed again) and the crawl's
-candidate index. Two crawls that met the same pages in different orders end in
-the same stories. Stories keep their numbers where they keep most of their
-members, so `newsmon story N` still finds yesterday's story.
+check --repair` or the next run links for it): every member of every story the
+run's articles are in is placed again, in relink's order, by the same
+`dedup.lineage.place`, from the relations already stored (no verdict is computed
+again) and a candidate index filled in that order. On the same relations it
+gives relink's stories exactly. What it cannot undo: the pairs a crawl judged
+depend on what was indexed when, and of verbatim copies on several outlets the
+one fetched first is the one kept, with its own outlet and date. Stories keep
+their numbers where they keep most of their members, so `newsmon story N` still
+finds yesterday's story.
 """
 
 from __future__ import annotations
