@@ -23,6 +23,7 @@ from dedup.verdict import DERIVED, Verdict
 from storage.lineage import (
     NewRelation,
     Opener,
+    StoredSignature,
     article_times,
     clear_lineage,
     connected,
@@ -103,10 +104,7 @@ class Linker:
             # All of them new (the first look at a store): one scan, no list of ids.
             only = None if len(new) == len(signed) else new
             for row in iter_signatures(session, after=self.read_through, only=only):
-                sig = DocSignature(
-                    row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
-                )
-                self._add(row.article_id, sig)
+                self._add(row.article_id, stored_signature(row))
         self.read_through = through
         return len(new)
 
@@ -284,6 +282,13 @@ def link_unlinked(
     for article in order:
         linker.link(session, article.id, run_id)
     return [article.id for article in order]
+
+
+def stored_signature(row: StoredSignature) -> DocSignature:
+    """The candidate signature of a stored row (its article's date read alongside)."""
+    return DocSignature(
+        row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
+    )
 
 
 def replay_order(article: LinkableArticle) -> tuple[datetime, str, str]:

@@ -25,12 +25,11 @@ from collections.abc import Collection, Mapping
 
 from sqlalchemy.orm import Session
 
-from crawler.linking import Linker, replay_order
-from dedup.candidates import CandidateIndex, DocSignature
+from crawler.linking import Linker, replay_order, stored_signature
+from dedup.candidates import CandidateIndex
 from dedup.lineage import Article, StoryBook, StoryProfile, earliest
 from storage.lineage import (
     Opener,
-    StoredSignature,
     drop_empty_stories,
     iter_signatures,
     linkable_articles,
@@ -50,7 +49,9 @@ def settle(session: Session, linker: Linker, article_ids: Collection[int]) -> in
         return 0
     members = story_members(session, touched)
     previous = stories_of(session, members)
-    signatures = {row.article_id: _signature(row) for row in iter_signatures(session, only=members)}
+    signatures = {
+        row.article_id: stored_signature(row) for row in iter_signatures(session, only=members)
+    }
     # An article stored but not linked yet keeps its place: the next run links it.
     articles = sorted(
         (a for a in linkable_articles(session, members) if a.id in signatures), key=replay_order
@@ -67,16 +68,18 @@ def settle(session: Session, linker: Linker, article_ids: Collection[int]) -> in
     outside = stories_of(session, outside_ids - set(members))
     index = CandidateIndex()
     for row in iter_signatures(session, only=outside.keys()):
-        index.add(str(row.article_id), _signature(row))
+        index.add(str(row.article_id), stored_signature(row))
     heads = story_heads(session, set(outside.values()))
 
     book: StoryBook[int] = StoryBook(
         index.specificity, first_id=max(outside.values(), default=0) + 1
     )
+    known: dict[int, list[int]] = {}
+    for article_id, story in outside.items():
+        known.setdefault(story, []).append(article_id)
     for story, head in heads.items():
         if head.profile is not None:
-            known = [a for a, s in outside.items() if s == story]
-            book.know(story, StoryProfile.from_json(head.profile), known)
+            book.know(story, StoryProfile.from_json(head.profile), known[story])
     for article in articles:
         sig = signatures[article.id]
         candidates = [int(c) for c in index.query(sig)]
@@ -108,13 +111,7 @@ def _kept_number(
     settled: Collection[int], previous: Mapping[int, int], taken: Collection[int]
 ) -> int | None:
     """The story number most of these members had and no other story kept (None: new)."""
-    for number, _ in Counter(previous[m] for m in settled if m in previous).most_common():
+    for number, _ in Counter(previous[m] for m in settled).most_common():
         if number not in taken:
             return number
     return None
-
-
-def _signature(row: StoredSignature) -> DocSignature:
-    return DocSignature(
-        row.minhash, tuple(row.anchor_keys), row.language or "und", row.terms, row.when
-    )
