@@ -20,6 +20,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import is_reactor_installed
 from sqlalchemy.orm import Session
 
 from crawler.context import SETTING, CrawlContext
@@ -125,6 +126,11 @@ class StopOnSignal:
             self.signum = signum
         if self.process is None:
             raise Interrupted(signum)
+        if not is_reactor_installed():
+            # The crawlers are being set up and Scrapy installs its reactor on the first
+            # one: importing the reactor here would install Twisted's default instead
+            # (and fail that crawl). `_crawl` sees the signal and does not start.
+            return
         from twisted.internet import reactor
 
         reactor.callFromThread(self.process.stop if first else _stop_reactor)
