@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache, partial
 
 from dedup.anchors import anchor_weight
 from dedup.features import Doc
@@ -125,6 +126,8 @@ class CandidateIndex:
         self._key_counts: dict[str, int] = {}
         self._terms: dict[str, deque[tuple[str, float, datetime | None]]] = {}
         self._df: Counter[str] = Counter()
+        # `specificity` by document frequency for the index as it is now; dropped by `add`.
+        self._by_df: Callable[[int], float] | None = None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -144,6 +147,7 @@ class CandidateIndex:
                 (doc_id, weight, sig.when)
             )
         self._df.update(sig.terms.keys())
+        self._by_df = None
 
     def specificity(self, term: str) -> float:
         """How much a term tells within this store: the square root of a smoothed IDF.
@@ -153,7 +157,13 @@ class CandidateIndex:
         (`dedup.salience`) but say nothing about which event of the topic an
         article reports. This factor discounts them as the store fills up.
         """
-        return math.sqrt(math.log(1 + (len(self._ids) + 1) / (self._df[term] + 1)))
+        # Placing an article asks for thousands of terms (every term of every candidate
+        # story's centroid) and most share a few small frequencies: each frequency's value
+        # is worked out once until the index changes.
+        by_df = self._by_df
+        if by_df is None:
+            by_df = self._by_df = cache(partial(_specificity, len(self._ids)))
+        return by_df(self._df.get(term, 0))
 
     def query(self, sig: DocSignature) -> list[str]:
         """Ids worth a verdict: the closest LSH hits first, then anchor hits by shared keys."""
@@ -197,6 +207,11 @@ class CandidateIndex:
         for doc_id, data in signatures:
             index.add(doc_id, DocSignature.from_bytes(data))
         return index
+
+
+def _specificity(size: int, df: int) -> float:
+    """`CandidateIndex.specificity` of a term in ``df`` of ``size`` indexed articles."""
+    return math.sqrt(math.log(1 + (size + 1) / (df + 1)))
 
 
 def _query_terms(sig: DocSignature) -> list[tuple[str, float]]:
