@@ -11,23 +11,50 @@ every way out of the crawl, so nothing lives on in module globals. A bare
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import logging
+import sqlite3
+from collections import deque
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.linking import Linker
+from crawler.linking import Found, Linker, LinkJob
 from crawler.workers import WorkerPool
+from dedup.verdict import Verdict
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
+
+logger = logging.getLogger(__name__)
 
 SETTING = "NEWSMON_CONTEXT"
 # What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database).
 WORKER_MODULES = ("crawler.pages", "dedup.judging")
+RECORD_DELAY = 0.05
+"""Seconds verdicts ready to be recorded wait for the crawl's next write transaction (the
+next page stored) before they get one of their own: a transaction per page instead of one
+per page and one per linked article."""
+RECORDS_PER_TRANSACTION = 64
+"""At most this many articles' verdicts recorded in one transaction (it holds the store's
+write lock)."""
+
+
+@dataclass(eq=False)
+class Turn:
+    """A linked article's place in the order verdicts are recorded in (the order the
+    articles were prepared, see `Linker`); ``done`` is resolved once its verdicts are
+    committed, with the relations found."""
+
+    done: asyncio.Future[list[Found]]
+    job: LinkJob | None = None  # None: nothing to record (its verdicts failed)
+    verdicts: Sequence[tuple[int, Verdict]] = ()
+    ready: bool = False
 
 
 class CrawlContext:
@@ -52,8 +79,9 @@ class CrawlContext:
         self.linker: Linker | None = None
         # The store's id of each outlet the crawl registered (`StorePipeline.open_spider`).
         self.outlet_ids: dict[str, int] = {}
-        # Set when the article prepared last has its verdicts recorded; the next waits on it.
-        self._last_recorded: asyncio.Event | None = None
+        # Articles prepared and not yet recorded, in the order prepared.
+        self._turns: deque[Turn] = deque()
+        self._drain: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, run_id: int | None = None) -> Self:
@@ -95,11 +123,78 @@ class CrawlContext:
         self.refused = error
         return True
 
-    def next_turn(self) -> tuple[asyncio.Event | None, asyncio.Event]:
-        """The event of the article prepared before (wait for it before recording) and this
-        article's own (set once recorded): verdicts are recorded in the order prepared."""
-        previous, self._last_recorded = self._last_recorded, asyncio.Event()
-        return previous, self._last_recorded
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction that first records the verdicts ready to be recorded.
+
+        Their articles' turns are resolved once it commits, or fail with its error: an
+        article is committed before it is linked, and its verdicts either with the
+        transaction or not at all (the article then stays unsigned, and the next run or
+        `newsmon db check --repair` links it), so an interrupted crawl loses nothing.
+        """
+        outcomes: list[tuple[Turn, list[Found] | Exception]] = []
+        try:
+            with self.transaction() as session:
+                outcomes = self._record_ready(session)
+                yield session
+        except BaseException as error:
+            for turn, _ in outcomes:
+                _resolve(turn, error if isinstance(error, Exception) else None)
+            raise
+        finally:
+            self._schedule_drain()
+        for turn, outcome in outcomes:
+            _resolve(turn, outcome)
+
+    def take_turn(self) -> Turn:
+        """The turn of the article just prepared (call right after `Linker.prepare`)."""
+        turn = Turn(asyncio.get_running_loop().create_future())
+        self._turns.append(turn)
+        return turn
+
+    def turn_ready(
+        self, turn: Turn, job: LinkJob | None, verdicts: Sequence[tuple[int, Verdict]]
+    ) -> None:
+        """The article's verdicts are in (``job`` None: nothing to record); they are
+        recorded in the next write transaction, in their turn."""
+        turn.job, turn.verdicts, turn.ready = job, verdicts, True
+        self._schedule_drain()
+
+    def _record_ready(self, session: Session) -> list[tuple[Turn, list[Found] | Exception]]:
+        """Record the ready turns at the head of the queue, each in a savepoint: a verdict
+        that cannot be recorded loses its own relations, not the others'."""
+        outcomes: list[tuple[Turn, list[Found] | Exception]] = []
+        while self._turns and self._turns[0].ready and len(outcomes) < RECORDS_PER_TRANSACTION:
+            turn = self._turns.popleft()
+            if turn.job is None or self.linker is None:
+                outcomes.append((turn, []))
+                continue
+            try:
+                with session.begin_nested():
+                    found = self.linker.record(session, turn.job, turn.verdicts, self.run_id)
+            except (DBAPIError, sqlite3.Error):
+                raise  # the store's own failure: the whole transaction goes
+            except Exception as error:
+                outcomes.append((turn, error))
+            else:
+                outcomes.append((turn, found))
+        return outcomes
+
+    def _schedule_drain(self) -> None:
+        """Give ready turns a transaction of their own if no page is stored meanwhile."""
+        if self._drain is not None or not (self._turns and self._turns[0].ready):
+            return
+        self._drain = asyncio.get_running_loop().call_later(RECORD_DELAY, self._drain_now)
+
+    def _drain_now(self) -> None:
+        self._drain = None
+        if not (self._turns and self._turns[0].ready):
+            return
+        try:
+            with self.writing():
+                pass
+        except Exception as error:  # the turns have it: their articles' linking says so
+            logger.debug("recording verdicts failed: %s", error)
 
     def linker_for(self, session: Session) -> Linker:
         """The crawl's candidate index: built from the store the first time, then brought
@@ -115,6 +210,19 @@ class CrawlContext:
         if self.pool is not None:
             self.pool.close()
         self.engine.dispose()
+
+
+def _resolve(turn: Turn, outcome: list[Found] | Exception | None) -> None:
+    """Resolve a turn with the relations found or an error (None: cancel it), unless the
+    article's linking stopped waiting for it (its crawl is being torn down)."""
+    if turn.done.done():
+        return
+    if outcome is None:
+        turn.done.cancel()
+    elif isinstance(outcome, Exception):
+        turn.done.set_exception(outcome)
+    else:
+        turn.done.set_result(outcome)
 
 
 class OwnContext:

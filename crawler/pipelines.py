@@ -3,14 +3,17 @@
 Extraction and lineage verdicts are CPU-bound and Scrapy runs in one process,
 so both go to one process pool shared by every spider of the crawl; the
 reactor keeps downloading while the workers work. StorePipeline writes in the
-crawl process, one short transaction per page, so a crash loses at most the
-page in flight.
+crawl process, one short transaction per page, which also records the verdicts
+of earlier articles that came back meanwhile: a crash loses at most the page in
+flight, and the linking of articles whose verdicts were not recorded yet (they
+are stored unsigned, and the next run links them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -21,9 +24,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from crawler.context import CrawlContext
+from crawler.context import CrawlContext, Turn
 from crawler.incremental import ListingValidators
 from crawler.linking import LinkJob
 from crawler.pages import FetchedPage, PageSkip, build_record
@@ -135,17 +139,21 @@ class StorePipeline:
         if self.context.refused is not None:
             self._refuse(self.context.refused)
             raise DropItem(f"not stored: {self.context.refused}", log_level="DEBUG")
+        turn: tuple[LinkJob, Turn] | None = None
         try:
-            with self.context.transaction() as session:
+            # Also records the verdicts of earlier articles that are ready (`writing`).
+            with self.context.writing() as session:
                 counter, stored = self._write(session, item)
+                if stored is not None and self.context.link:
+                    signature = item.signature if isinstance(item, ArticleRecord) else None
+                    turn = self._prepare(session, stored, signature)
         except StorageError as error:
             self._refuse(error)
             raise DropItem(f"not stored: {error}", log_level="DEBUG") from None
         if counter:  # counted once the transaction has committed
             _stats(self.crawler).inc_value(counters.stat(counter))
-        if stored is not None and self.context.link:
-            signature = item.signature if isinstance(item, ArticleRecord) else None
-            await self._link(stored, signature)
+        if turn is not None:
+            await self._link(*turn)
         return item
 
     def _refuse(self, error: StorageError) -> None:
@@ -186,36 +194,58 @@ class StorePipeline:
             return outcome.status, stored
         return None, None
 
-    async def _link(self, article_id: int, signature: bytes | None) -> None:
+    def _prepare(
+        self, session: Session, article_id: int, signature: bytes | None
+    ) -> tuple[LinkJob, Turn] | None:
+        """Read the new article's candidates and index it, in the transaction that stores it.
+
+        No await between reading the candidates and indexing the article: the event loop
+        runs one prepare at a time, and the turns are taken in that order. A failure here
+        loses the article's linking, never the article: it is committed unsigned, and the
+        next run of its outlet (or `newsmon db check --repair`) links it.
+        """
+        try:
+            job = self.context.linker_for(session).prepare(session, article_id, signature)
+        except (DBAPIError, sqlite3.Error):
+            raise  # the store's own failure: the transaction goes, the crawl stops on it
+        except Exception:
+            self._link_failed(article_id)
+            return None
+        return job, self.context.take_turn()
+
+    async def _link(self, job: LinkJob, turn: Turn) -> None:
         """Find the new article's copies, spins, translations and same-story reports.
 
-        Its own transactions, after the article is committed: a failure here
-        loses a relation (`newsmon relink` recomputes them), never the article.
-        The verdicts run in the worker pool, several articles at once, while the
-        crawl goes on; the results are recorded in the order the articles were
-        prepared (see `Linker`).
+        After the article is committed: a failure here loses a relation (`newsmon
+        relink` recomputes them), never the article. The verdicts run in the worker
+        pool, several articles at once, while the crawl goes on; they are recorded in
+        the order the articles were prepared (see `Linker`), in the crawl's next write
+        transaction (`CrawlContext.writing`), and this returns once they are committed.
         """
-        stats = _stats(self.crawler)
-        previous, recorded = self.context.next_turn()
+        verdicts: list[tuple[int, Verdict]] | None = None
         try:
-            # No await between reading the candidates and indexing the article:
-            # the event loop runs one prepare at a time.
-            with self.context.transaction() as session:
-                linker = self.context.linker_for(session)
-                job = linker.prepare(session, article_id, signature)
             verdicts = await self._judge(job)
-            if previous is not None:
-                await previous.wait()
-            with self.context.transaction() as session:
-                for found in linker.record(session, job, verdicts, self.context.run_id):
-                    stats.inc_value(counters.stat(counters.RELATED + found.relation))
+        except Exception:
+            self._link_failed(job.article.id)
+        finally:
+            # Always, even when cancelled: the turns after this one wait for it.
+            self.context.turn_ready(turn, job if verdicts is not None else None, verdicts or [])
+        if verdicts is None:
+            return
+        try:
+            found = await turn.done
         except StorageError as error:
             self._refuse(error)
         except Exception:
-            logger.exception("linking article %d failed", article_id)
-            stats.inc_value(counters.stat(counters.FAILED_LINKING))
-        finally:
-            recorded.set()
+            self._link_failed(job.article.id)
+        else:
+            stats = _stats(self.crawler)
+            for relation in found:
+                stats.inc_value(counters.stat(counters.RELATED + relation.relation))
+
+    def _link_failed(self, article_id: int) -> None:
+        logger.exception("linking article %d failed", article_id)
+        _stats(self.crawler).inc_value(counters.stat(counters.FAILED_LINKING))
 
     async def _judge(self, job: LinkJob) -> list[tuple[int, Verdict]]:
         pool = self.context.pool
