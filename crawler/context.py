@@ -132,18 +132,18 @@ class CrawlContext:
         transaction or not at all (the article then stays unsigned, and the next run or
         `newsmon db check --repair` links it), so an interrupted crawl loses nothing.
         """
-        outcomes: list[tuple[Turn, list[Found] | Exception]] = []
+        taken: dict[Turn, list[Found] | Exception] = {}
         try:
             with self.transaction() as session:
-                outcomes = self._record_ready(session)
+                self._record_ready(session, taken)
                 yield session
         except BaseException as error:
-            for turn, _ in outcomes:
+            for turn in taken:
                 _resolve(turn, error if isinstance(error, Exception) else None)
             raise
         finally:
             self._schedule_drain()
-        for turn, outcome in outcomes:
+        for turn, outcome in taken.items():
             _resolve(turn, outcome)
 
     def take_turn(self) -> Turn:
@@ -160,25 +160,23 @@ class CrawlContext:
         turn.job, turn.verdicts, turn.ready = job, verdicts, True
         self._schedule_drain()
 
-    def _record_ready(self, session: Session) -> list[tuple[Turn, list[Found] | Exception]]:
-        """Record the ready turns at the head of the queue, each in a savepoint: a verdict
-        that cannot be recorded loses its own relations, not the others'."""
-        outcomes: list[tuple[Turn, list[Found] | Exception]] = []
-        while self._turns and self._turns[0].ready and len(outcomes) < RECORDS_PER_TRANSACTION:
+    def _record_ready(self, session: Session, taken: dict[Turn, list[Found] | Exception]) -> None:
+        """Record the ready turns at the head of the queue into ``taken``, each in a
+        savepoint: a verdict that cannot be recorded loses its own relations, not the
+        others'. A turn is in ``taken`` from the moment it leaves the queue, so whatever
+        happens to the transaction, it is resolved."""
+        while self._turns and self._turns[0].ready and len(taken) < RECORDS_PER_TRANSACTION:
             turn = self._turns.popleft()
+            taken[turn] = []
             if turn.job is None or self.linker is None:
-                outcomes.append((turn, []))
                 continue
             try:
                 with session.begin_nested():
-                    found = self.linker.record(session, turn.job, turn.verdicts, self.run_id)
+                    taken[turn] = self.linker.record(session, turn.job, turn.verdicts, self.run_id)
             except (DBAPIError, sqlite3.Error):
                 raise  # the store's own failure: the whole transaction goes
             except Exception as error:
-                outcomes.append((turn, error))
-            else:
-                outcomes.append((turn, found))
-        return outcomes
+                taken[turn] = error
 
     def _schedule_drain(self) -> None:
         """Give ready turns a transaction of their own if no page is stored meanwhile."""
