@@ -8,7 +8,8 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -24,6 +25,7 @@ from storage.lineage import (
     NewRelation,
     Opener,
     StoredSignature,
+    StoryHead,
     article_times,
     clear_lineage,
     connected,
@@ -80,6 +82,7 @@ class Linker:
         self.read_through = read_through
         # The articles this linker has put in the index.
         self.indexed: set[int] = set()
+        self.profiles = StoryProfiles()
 
     @classmethod
     def from_store(cls, session: Session) -> Linker:
@@ -174,12 +177,8 @@ class Linker:
         """
         article, sig = job.article, job.signature
         stories = stories_of(session, [c.id for c in job.candidates])
-        heads = story_heads(session, set(stories.values()))
-        profiles = {
-            story: StoryProfile.from_json(head.profile)
-            for story, head in heads.items()
-            if head.profile is not None
-        }
+        heads = story_heads(session, set(stories.values()), profiles=False)
+        profiles = self.profiles.of(session, heads)
         relatives = [
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
@@ -230,6 +229,51 @@ class Linker:
                 for member in ids
             },
         )
+
+
+PROFILES_KEPT = 256
+"""Story profiles a linker keeps parsed (a few tens of KB each): the candidate stories of
+the articles it links are mostly the same recent ones."""
+
+
+class StoryProfiles:
+    """The parsed profiles of the stories a linker met lately, each with when its story was
+    written: placing an article reads the profiles of all its candidate stories (a few
+    hundred terms of JSON each), and most of them did not change since the last article.
+    A story written since (by this crawl, another process or a rolled-back transaction
+    alike) is read again, so what placement sees is always what the store holds."""
+
+    def __init__(self, size: int = PROFILES_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[int, tuple[datetime, StoryProfile | None]] = OrderedDict()
+
+    def of(self, session: Session, heads: Mapping[int, StoryHead]) -> dict[int, StoryProfile]:
+        """The profiles of the stories of ``heads`` (read without profiles) that have one."""
+        stale = {
+            story
+            for story, head in heads.items()
+            if head.written is None
+            or (kept := self._kept.get(story)) is None
+            or kept[0] != head.written
+        }
+        fresh: dict[int, StoryProfile | None] = {}
+        for story, head in story_heads(session, stale).items() if stale else ():
+            profile = StoryProfile.from_json(head.profile) if head.profile is not None else None
+            fresh[story] = profile
+            if head.written is not None:
+                self._kept[story] = (head.written, profile)
+        found = {}
+        for story in heads:
+            if story in stale:
+                profile = fresh.get(story)
+            else:
+                profile = self._kept[story][1]
+                self._kept.move_to_end(story)
+            if profile is not None:
+                found[story] = profile
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return found
 
 
 def _times(session: Session, ids: Iterable[int]) -> list[Article]:

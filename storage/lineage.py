@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -75,6 +75,7 @@ class _Statements:
     linkable: Executable
     stories: Executable
     heads: Executable
+    openers: Executable
     signed_after: Executable
     first_unsigned: Executable
     newest: Executable
@@ -94,7 +95,19 @@ def _statements() -> _Statements:
         ),
         heads=select(
             Story.id,
+            Story.updated_at,
             Story.profile,
+            Story.first_article_id,
+            Article.title,
+            Article.published,
+            Article.first_seen,
+        )
+        .outerjoin(Article, Article.id == Story.first_article_id)
+        .where(Story.id.in_(ids)),
+        openers=select(
+            Story.id,
+            Story.updated_at,
+            null(),
             Story.first_article_id,
             Article.title,
             Article.published,
@@ -430,19 +443,30 @@ class StoryHead:
 
     profile: dict[str, Any] | None
     opener: Opener | None
+    written: datetime | None = None
+    """When the story was last written (`Story.updated_at`): a profile read at this time
+    is still the story's profile."""
 
 
-def story_heads(session: Session, story_ids: Iterable[int]) -> dict[int, StoryHead]:
-    """The profile and opening article of each of these stories, in one query."""
-    rows = session.execute(_statements().heads, {"ids": list(story_ids)})
+def story_heads(
+    session: Session, story_ids: Iterable[int], *, profiles: bool = True
+) -> dict[int, StoryHead]:
+    """The profile and opening article of each of these stories, in one query; without
+    their profiles (None) when ``profiles`` is false: a profile is a few hundred terms of
+    JSON, which a caller that keeps the profiles it read (`crawler.linking.Linker`) reads
+    again only for the stories written since."""
+    statements = _statements()
+    statement = statements.heads if profiles else statements.openers
+    rows = session.execute(statement, {"ids": list(story_ids)})
     return {
         int(story): StoryHead(
             profile,
             Opener(first, title, published, seen)
             if first is not None and seen is not None
             else None,
+            written,
         )
-        for story, profile, first, title, published, seen in rows
+        for story, written, profile, first, title, published, seen in rows
     }
 
 

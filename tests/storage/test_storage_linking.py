@@ -23,9 +23,10 @@ from crawler.context import CrawlContext
 from crawler.linking import Found, Linker, relink_all
 from crawler.settling import settle
 from dedup.candidates import CandidateIndex
+from dedup.lineage import StoryProfile
 from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
-from storage.lineage import run_articles
+from storage.lineage import run_articles, stories_of, story_heads
 from storage.models import Lineage, Story
 from storage.queries import ensure_outlet, start_run, store_article
 from storage.records import ArticleRecord
@@ -342,3 +343,33 @@ def test_signatures_are_read_by_id_in_batches_in_store_order(
     wanted = sorted(ids.values(), reverse=True)[:4]
     found = [row.article_id for row in storage.lineage.iter_signatures(session, only=wanted)]
     assert found == sorted(wanted)
+
+
+def test_a_linker_reads_again_the_profile_of_a_story_written_since(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """Placement reads its candidate stories' profiles; a linker keeps those it parsed
+    (`crawler.linking.StoryProfiles`), and must read again one that another process (or
+    this one) wrote since, else two crawls of one store would place against stale stories."""
+    url = f"sqlite:///{db_path}"
+    ours, theirs = CrawlContext(url), CrawlContext(url)
+    try:
+        for seed in ("000", "001", "002"):
+            _link(ours, _store_seed(ours, make_record, seed))
+        with ours.transaction() as session:
+            (story,) = set(stories_of(session, ours.linker_for(session).indexed).values())
+            heads = story_heads(session, [story], profiles=False)
+            kept = ours.linker_for(session).profiles.of(session, heads)[story]
+        # Their crawl links a report of the same event into the same story.
+        _link(theirs, _store_seed(theirs, make_record, "003"))
+        with ours.transaction() as session:
+            assert story in stories_of(session, ours.linker_for(session).indexed).values()
+            (stored,) = story_heads(session, [story]).values()
+            assert stored.profile is not None
+            now = StoryProfile.from_json(stored.profile)
+            assert now != kept  # one more member
+            heads = story_heads(session, [story], profiles=False)
+            assert ours.linker_for(session).profiles.of(session, heads) == {story: now}
+    finally:
+        ours.close()
+        theirs.close()
