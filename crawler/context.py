@@ -204,7 +204,13 @@ class CrawlContext:
         return self.linker
 
     def close(self) -> None:
-        """Stop the workers and let go of the store's connections (every way out)."""
+        """Stop the workers and let go of the store's connections (every way out).
+
+        Verdicts still waiting for their turn are dropped: their articles are stored
+        unsigned, and the next run of their outlets links them."""
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
         if self.pool is not None:
             self.pool.close()
         self.engine.dispose()
