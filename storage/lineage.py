@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, null, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from storage.db import inserted_id, written
 from storage.models import (
@@ -93,28 +93,8 @@ def _statements() -> _Statements:
         stories=select(Lineage.article_id, Lineage.story_id).where(
             Lineage.article_id.in_(ids), Lineage.story_id.is_not(None)
         ),
-        heads=select(
-            Story.id,
-            Story.updated_at,
-            Story.profile,
-            Story.first_article_id,
-            Article.title,
-            Article.published,
-            Article.first_seen,
-        )
-        .outerjoin(Article, Article.id == Story.first_article_id)
-        .where(Story.id.in_(ids)),
-        openers=select(
-            Story.id,
-            Story.updated_at,
-            null(),
-            Story.first_article_id,
-            Article.title,
-            Article.published,
-            Article.first_seen,
-        )
-        .outerjoin(Article, Article.id == Story.first_article_id)
-        .where(Story.id.in_(ids)),
+        heads=_heads(Story.profile, ids),
+        openers=_heads(null(), ids),
         signed_after=select(ArticleSignature.article_id)
         .where(ArticleSignature.article_id > after)
         .order_by(ArticleSignature.article_id),
@@ -130,6 +110,25 @@ def _statements() -> _Statements:
         update_story=update(_table(Story)).where(_table(Story).c.id == bindparam("story")),
         insert_story=insert(_table(Story)),
         insert_relations=insert(_table(Relation)),
+    )
+
+
+def _heads(
+    profile: ColumnElement[Any] | InstrumentedAttribute[Any], ids: BindParameter[list[int]]
+) -> Select[Any]:
+    """Stories by id with when they were written, ``profile`` and their opening article."""
+    return (
+        select(
+            Story.id,
+            Story.updated_at,
+            profile,
+            Story.first_article_id,
+            Article.title,
+            Article.published,
+            Article.first_seen,
+        )
+        .outerjoin(Article, Article.id == Story.first_article_id)
+        .where(Story.id.in_(ids))
     )
 
 
