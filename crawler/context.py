@@ -147,7 +147,8 @@ class CrawlContext:
             _resolve(turn, outcome)
 
     def take_turn(self) -> Turn:
-        """The turn of the article just prepared (call right after `Linker.prepare`)."""
+        """The turn of the article prepared last (take it once the article is committed,
+        with no await since `Linker.prepare`)."""
         turn = Turn(asyncio.get_running_loop().create_future())
         self._turns.append(turn)
         return turn

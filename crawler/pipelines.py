@@ -139,21 +139,24 @@ class StorePipeline:
         if self.context.refused is not None:
             self._refuse(self.context.refused)
             raise DropItem(f"not stored: {self.context.refused}", log_level="DEBUG")
-        turn: tuple[LinkJob, Turn] | None = None
+        job: LinkJob | None = None
         try:
             # Also records the verdicts of earlier articles that are ready (`writing`).
             with self.context.writing() as session:
                 counter, stored = self._write(session, item)
                 if stored is not None and self.context.link:
                     signature = item.signature if isinstance(item, ArticleRecord) else None
-                    turn = self._prepare(session, stored, signature)
+                    job = self._prepare(session, stored, signature)
         except StorageError as error:
             self._refuse(error)
             raise DropItem(f"not stored: {error}", log_level="DEBUG") from None
         if counter:  # counted once the transaction has committed
             _stats(self.crawler).inc_value(counters.stat(counter))
-        if turn is not None:
-            await self._link(*turn)
+        if job is not None:
+            # Its turn is taken once the article is committed (else the turns after it
+            # would wait for verdicts that never come), with no await since `prepare`:
+            # the turns are taken in the order the articles were prepared.
+            await self._link(job, self.context.take_turn())
         return item
 
     def _refuse(self, error: StorageError) -> None:
@@ -196,22 +199,21 @@ class StorePipeline:
 
     def _prepare(
         self, session: Session, article_id: int, signature: bytes | None
-    ) -> tuple[LinkJob, Turn] | None:
+    ) -> LinkJob | None:
         """Read the new article's candidates and index it, in the transaction that stores it.
 
         No await between reading the candidates and indexing the article: the event loop
-        runs one prepare at a time, and the turns are taken in that order. A failure here
-        loses the article's linking, never the article: it is committed unsigned, and the
-        next run of its outlet (or `newsmon db check --repair`) links it.
+        runs one prepare at a time. A failure here loses the article's linking, never the
+        article: it is committed unsigned, and the next run of its outlet (or `newsmon db
+        check --repair`) links it.
         """
         try:
-            job = self.context.linker_for(session).prepare(session, article_id, signature)
+            return self.context.linker_for(session).prepare(session, article_id, signature)
         except (DBAPIError, sqlite3.Error):
             raise  # the store's own failure: the transaction goes, the crawl stops on it
         except Exception:
             self._link_failed(article_id)
             return None
-        return job, self.context.take_turn()
 
     async def _link(self, job: LinkJob, turn: Turn) -> None:
         """Find the new article's copies, spins, translations and same-story reports.
