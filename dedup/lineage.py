@@ -16,8 +16,8 @@ bar, never remove it: the article and the story both dated (they are then
 within each other's window, and agreeing in time is evidence of one event:
 three outlets' reports of one event, framed apart, share fewer words than
 two wire copies); a confident same_story verdict with a member; and, for a
-dated article, a story that is the only one of its window sharing any word
-with it (a quiet day has one event to join; a busy day of one topic has
+dated article, a story that is the only candidate of its window, in any
+language (a quiet day has one event to join; a busy day of one topic has
 several, and words must decide). With no
 story close enough, the article opens a story of its own; two stories whose
 centroids come to agree (one event first reported in words far apart) merge.
@@ -53,7 +53,7 @@ STORY_VOUCH = 0.9
 """A same_story verdict this confident (a calibrated probability) vouches for its story."""
 STORY_JOIN_VOUCHED = 0.25
 """The bar for a story that a verdict vouches for, or that is uncontested: dated like the
-article and the only candidate story of its window that shares any term with it. On a
+article and the only candidate story of its window, in any language. On a
 quiet news day the one event about then that shares some words is most likely the
 article's; on a busy day of one topic several events share its words, and the article
 must be as close as `STORY_JOIN_DATED` asks."""
@@ -97,11 +97,15 @@ class StoryProfile:
         window = timedelta(days=STORY_WINDOW_DAYS)
         return self.first - window <= when <= self.last + window
 
+    def overlaps(self, other: StoryProfile) -> bool:
+        """Whether the two stories' time spans are close enough to be one event."""
+        return self.within(other.first) or self.within(other.last) or other.within(self.first)
+
     def closeness(self, other: StoryProfile, specificity: Specificity) -> float:
         """The cosine of the two stories' centroids in the language they share best, each
         term weighted by its `specificity` in the store; 0 if their time spans are apart.
         (An article is compared as a story of one.)"""
-        if not (self.within(other.first) or self.within(other.last) or other.within(self.first)):
+        if not self.overlaps(other):
             return 0.0
         return max(
             (
@@ -222,9 +226,12 @@ def place(
             (profile.closeness(own, specificity), -story) for story, profile in stories.items()
         ]
         closeness = max((c for c, _ in scored), default=0.0)
-        sharing = [-s for c, s in scored if c > 0]
+        # Rivals are the candidate stories of the article's window whatever their words or
+        # language: a story in a language the article's words cannot be compared with is
+        # still another event about then.
+        rivals = [story for story, profile in stories.items() if profile.overlaps(own)]
         eligible = [
-            (c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched, sharing == [-s])
+            (c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched, rivals == [-s])
         ]
         if eligible:
             closeness, best = max(eligible)

@@ -179,5 +179,11 @@ def test_a_dated_article_joins_the_only_story_of_its_window_on_fewer_shared_word
     # A rival outside the window does not contest the story.
     far = StoryProfile.of(rival.centroids["en"], at(1), "en")
     assert place([], {1: story, 2: far}, report).story == 1
+    # A rival in another language does, though no word of it can be compared: it is
+    # another event about then (in the demo, Italian coverage of the call let the
+    # Lavrov/BRICS report join the call story as if that were the day's only event).
+    foreign = StoryProfile.of({"telefo": 1.0, "cina": 1.0}, at(15), "it")
+    assert foreign.closeness(report, lambda term: 1.0) == 0
+    assert place([], {1: story, 2: foreign}, report).story is None
     # Without dates there is no window to be alone in.
     assert place([], {1: story}, StoryProfile.of(ANALYSIS, None, "en")).story is None
