@@ -209,27 +209,32 @@ class Linker:
             profile.to_json(),
         )
         if any(f.relation in DERIVED for f in found):
-            self._update_family(session, article.id)
+            update_family(session, article.id)
 
-    def _update_family(self, session: Session, article_id: int) -> None:
-        """Point every member of the article's family at the family's source.
 
-        A family is small (copies of one text), so walking it is cheap; a late
-        arrival that was published earlier becomes the source of all of them.
-        """
-        ids, relations = connected(session, article_id, DERIVED)
-        source = earliest(_times(session, ids)).id
-        direct = {(r.article_id, r.related_id): r.relation for r in relations}
-        direct |= {(b, a): rel for (a, b), rel in direct.items()}
-        set_sources(
-            session,
-            {
-                member: (None, None)
-                if member == source
-                else (source, _source_relation(direct.get((member, source)), member, relations))
-                for member in ids
-            },
-        )
+def update_family(session: Session, article_id: int) -> None:
+    """Point every member of the article's family at the family's source.
+
+    A family is small (copies of one text), so walking it is cheap; a late
+    arrival that was published earlier becomes the source of all of them, and so
+    does a member that a copy published earlier re-dated (`storage.queries.store_article`).
+    An article without derived relatives has no family to point.
+    """
+    ids, relations = connected(session, article_id, DERIVED)
+    if not relations:
+        return
+    source = earliest(_times(session, ids)).id
+    direct = {(r.article_id, r.related_id): r.relation for r in relations}
+    direct |= {(b, a): rel for (a, b), rel in direct.items()}
+    set_sources(
+        session,
+        {
+            member: (None, None)
+            if member == source
+            else (source, _source_relation(direct.get((member, source)), member, relations))
+            for member in ids
+        },
+    )
 
 
 def _times(session: Session, ids: Iterable[int]) -> list[Article]:
