@@ -52,6 +52,9 @@ class CrawlContext:
         self.linker: Linker | None = None
         # The store's id of each outlet the crawl registered (`StorePipeline.open_spider`).
         self.outlet_ids: dict[str, int] = {}
+        # Articles a copy published earlier re-dated: their pairs are judged again once
+        # every verdict in flight is recorded (`crawler.linking.rejudge`, by the runner).
+        self.redated: set[int] = set()
         # Set when the article prepared last has its verdicts recorded; the next waits on it.
         self._last_recorded: asyncio.Event | None = None
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from crawler.context import CrawlContext
 from crawler.incremental import ListingValidators
-from crawler.linking import LinkJob, update_family
+from crawler.linking import LinkJob
 from crawler.pages import FetchedPage, PageSkip, build_record
 from crawler.workers import WorkerPool
 from dedup.judging import judge, share_of
@@ -182,10 +182,8 @@ class StorePipeline:
         elif isinstance(item, ArticleRecord):
             outlet_id = self.context.outlet_ids.get(item.outlet)
             outcome = store_article(session, replace(item, run_id=run_id), outlet_id)
-            if outcome.redated and self.context.link:
-                # A copy published earlier re-dated the article: its family may have a new
-                # source (its story is settled with the run's, see `crawler.settling`).
-                update_family(session, outcome.article_id)
+            if outcome.redated:
+                self.context.redated.add(outcome.article_id)
             stored = outcome.article_id if outcome.status == counters.STORED else None
             return outcome.status, stored
         return None, None

@@ -105,6 +105,21 @@ def test_the_seeds_are_one_story_and_the_other_events_stories_of_their_own(
     assert len(set(events.values())) == len(events), events
 
 
+def test_every_relation_reads_from_the_earlier_article(crawled: CrawledStore) -> None:
+    """Evidence reads source→copy, the source being the article published first (else seen
+    first), whatever order the crawl met them in and whichever verbatim copy it met first."""
+    with sqlite3.connect(crawled.db_path) as con:
+        rows = con.execute(
+            "SELECT r.article_id, r.related_id, json_extract(r.evidence, '$.a_id'), "
+            "coalesce(a.published, a.first_seen) < coalesce(b.published, b.first_seen) "
+            "FROM relations r JOIN articles a ON a.id = r.article_id "
+            "JOIN articles b ON b.id = r.related_id"
+        ).fetchall()
+    assert rows
+    wrong = [row for row in rows if row[2] != row[1] or row[3]]
+    assert not wrong, wrong
+
+
 def test_no_family_crosses_into_the_distinct_reports(crawled: CrawledStore) -> None:
     ids = _seed_ids(crawled)
     for a in FAMILY:
