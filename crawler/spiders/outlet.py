@@ -133,8 +133,10 @@ class OutletSpider(scrapy.Spider):
             self.logger.warning("%s", refusal.replace("--force", "-s NEWSMON_FORCE=1"))
             return
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
+        context = CrawlContext.of(self.crawler)
+        context.expect_languages(self.outlet.languages)
         incremental = self.settings.getbool("NEWSMON_INCREMENTAL", True)
-        readers = CrawlContext.of(self.crawler).readers() if incremental else None
+        readers = context.readers() if incremental else None
         self.state = load_state(self.settings, readers, self.outlet.name, listings)
         for url in self.outlet.feeds:
             yield self._discovery_request(url, self.parse_feed, "feed")
