@@ -10,13 +10,17 @@ that variable is not set, does nothing.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 
 from crawler.pages import WARM_LANGUAGES, warm
 
 if os.environ.get(WARM_LANGUAGES):
-    warm(os.environ[WARM_LANGUAGES].split(","))
+    # Only a head start: an error here would kill the fork server and every worker with it,
+    # where a worker without the tables loads each on its first page in that language.
+    with contextlib.suppress(Exception):
+        warm(os.environ[WARM_LANGUAGES].split(","))
     # Out of the workers' cyclic collections: a collection writes to every object it
     # scans, and a written page is a worker's private copy instead of a shared one.
     gc.freeze()
