@@ -11,7 +11,7 @@ every way out of the crawl, so nothing lives on in module globals. A bare
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Self
 
@@ -22,12 +22,14 @@ from scrapy.settings import BaseSettings
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.linking import Linker
+from crawler.pages import WARM_LANGUAGES
 from crawler.workers import WorkerPool
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 
 SETTING = "NEWSMON_CONTEXT"
-# What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database).
-WORKER_MODULES = ("crawler.pages", "dedup.judging")
+# What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database);
+# `crawler.warmup` loads the tables of the crawl's languages before the workers fork.
+WORKER_MODULES = ("crawler.pages", "dedup.judging", "crawler.warmup")
 
 
 class CrawlContext:
@@ -81,6 +83,17 @@ class CrawlContext:
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """Scrapy deep-copies the settings for every crawler: they all share this one."""
         return self
+
+    def expect_languages(self, languages: Iterable[str]) -> None:
+        """Languages the crawl's pages will be in (each spider names its outlet's as it
+        starts, before any page is fetched): the worker pool's fork server loads their
+        word lists once, before it forks the workers, and they share them. A process has
+        one fork server, so a later crawl in the same process keeps the first one's; a
+        worker still loads any other language's list on its first page in it."""
+        if self.pool is None:
+            return
+        known = self.pool.environ.get(WARM_LANGUAGES, "").split(",")
+        self.pool.environ[WARM_LANGUAGES] = ",".join(sorted({*known, *languages} - {""}))
 
     def readers(self) -> sessionmaker[Session]:
         return session_factory(self.engine, write=False)
