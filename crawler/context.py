@@ -14,7 +14,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.linking import Found, Linker, LinkJob
+from crawler.pages import WARM_LANGUAGES
 from crawler.workers import WorkerPool
 from dedup.verdict import Verdict
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
@@ -34,8 +35,9 @@ from storage.db import StorageError, make_engine, session_factory, storage_error
 logger = logging.getLogger(__name__)
 
 SETTING = "NEWSMON_CONTEXT"
-# What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database).
-WORKER_MODULES = ("crawler.pages", "dedup.judging")
+# What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database);
+# `crawler.warmup` loads the tables of the crawl's languages before the workers fork.
+WORKER_MODULES = ("crawler.pages", "dedup.judging", "crawler.warmup")
 RECORD_DELAY = 0.05
 """Seconds verdicts ready to be recorded wait for the crawl's next write transaction (the
 next page stored) before they get one of their own: a transaction per page instead of one
@@ -79,6 +81,9 @@ class CrawlContext:
         self.linker: Linker | None = None
         # The store's id of each outlet the crawl registered (`StorePipeline.open_spider`).
         self.outlet_ids: dict[str, int] = {}
+        # Articles a copy published earlier re-dated: their pairs are judged again once
+        # every verdict in flight is recorded (`crawler.linking.rejudge`, by the runner).
+        self.redated: set[int] = set()
         # Articles prepared and not yet recorded, in the order prepared.
         self._turns: deque[Turn] = deque()
         self._drain: asyncio.TimerHandle | None = None
@@ -106,6 +111,17 @@ class CrawlContext:
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """Scrapy deep-copies the settings for every crawler: they all share this one."""
         return self
+
+    def expect_languages(self, languages: Iterable[str]) -> None:
+        """Languages the crawl's pages will be in (each spider names its outlet's as it
+        starts, before any page is fetched): the worker pool's fork server loads their
+        word lists once, before it forks the workers, and they share them. A process has
+        one fork server, so a later crawl in the same process keeps the first one's; a
+        worker still loads any other language's list on its first page in it."""
+        if self.pool is None:
+            return
+        known = self.pool.environ.get(WARM_LANGUAGES, "").split(",")
+        self.pool.environ[WARM_LANGUAGES] = ",".join(sorted({*known, *languages} - {""}))
 
     def readers(self) -> sessionmaker[Session]:
         return session_factory(self.engine, write=False)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
@@ -36,7 +37,7 @@ from trafilatura.utils import load_html
 from crawler import boilerplate
 from dedup.language import detect_language, dominant_script
 
-EXTRACTOR_VERSION = f"newsmon-extract/2 trafilatura/{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"newsmon-extract/3 trafilatura/{trafilatura.__version__}"
 
 #: Fewer words than this (CJK characters count as words) and a page is ``too_short``.
 DEFAULT_MIN_WORDS = 50
@@ -621,10 +622,13 @@ def _heuristic_metadata(tree: Any, page: _PageMeta) -> _Heuristics:
     return _Heuristics(title, date, author)
 
 
-_AUTHOR_LINKS = "//*[@rel='author' or @itemprop='author']"
+# Both select elements through their attribute nodes (``//@class[...]/..``): the same
+# elements, in document order, as ``//*[contains(@class, ...)]``, which tests every element of
+# the page; this tests only the attributes there are, in 60 % of the time.
+_AUTHOR_LINKS = "//@rel[. = 'author']/.. | //@itemprop[. = 'author']/.."
 _BYLINE = (
-    "//*[contains(@class, 'byline') or contains(@class, 'author-name') or "
-    "contains(@class, 'author__name')]"
+    "//@class[contains(., 'byline') or contains(., 'author-name') or "
+    "contains(., 'author__name')]/.."
 )
 
 
@@ -778,6 +782,9 @@ class PageParagraph:
         return found
 
 
+#: How far above the first extracted paragraph a standfirst may sit: beside the paragraph,
+#: its container, or the container's container (`_standfirst`).
+_STANDFIRST_LEVELS = 3
 _NOT_WORD = re.compile(r"\W+")
 #: Characters compared from each end of a paragraph to tell whether trafilatura's text
 #: already holds it.  trafilatura splits at ``<br>`` and spaces inline elements its own way,
@@ -883,11 +890,16 @@ class Runs:
         self.tree, self.url = tree, url
         self._full: list[str] | None = None
 
+    @cached_property
+    def paragraphs(self) -> list[PageParagraph]:
+        """The page's ``<p>`` elements (`PageParagraph.all_of`), read once."""
+        return PageParagraph.all_of(self.tree)
+
     def first(self) -> list[str]:
         """The fast run, continued into the article's other containers; when the page's
         paragraphs still hold more than ``GAP_RATIO`` times its text, with the gaps filled
         from the full run."""
-        paragraphs = PageParagraph.all_of(self.tree)
+        paragraphs = self.paragraphs
         found = continue_article(main_text(self.tree, self.url), paragraphs)
         size = sum(map(len, found))
         if size and sum(len(p.text) for p in paragraphs) > GAP_RATIO * size:
@@ -906,15 +918,12 @@ class Runs:
         return _baseline_text(self.tree)
 
 
-def _body(
-    tree: Any, url: str | None, title: str, furniture: Furniture, min_words: int
-) -> boilerplate.Cleaned:
+def _body(runs: Runs, title: str, furniture: Furniture, min_words: int) -> boilerplate.Cleaned:
     """The cleaned main text: the first run (trafilatura's fast run, continued into the
     article's other containers and gap-filled), then trafilatura's full run (with its second
     extractors, a readability port and jusText), then its recall mode, then its baseline,
     stopping at the first that yields ``min_words``; a real article is never dropped as too
     short while one of them finds its text."""
-    runs = Runs(tree, url)
     best = boilerplate.Cleaned([], [], 0)
     for attempt in (runs.first, runs.full, runs.recall, runs.baseline):
         cleaned = clean_body(attempt(), title, furniture)
@@ -922,6 +931,53 @@ def _body(
             return cleaned
         best = max(best, cleaned, key=lambda c: c.words)
     return best
+
+
+def _descriptions(page: _PageMeta) -> list[str]:
+    """The summaries the page declares (JSON-LD, Open Graph, ``<meta name="description">``),
+    whitespace collapsed, first declared first, each once."""
+    declared = (
+        _ld_text(page.article_ld.get("description")),
+        page.og.get("og:description"),
+        page.meta.get("description"),
+    )
+    return list(dict.fromkeys(boilerplate.collapse_whitespace(d) for d in declared if d))
+
+
+def _standfirst(
+    paragraphs: list[PageParagraph], descriptions: list[str], kept: list[str]
+) -> str | None:
+    """The page's declared summary when the page prints it, as an element of its own, right
+    before the container that opens with the extracted text, and the text lacks it: a
+    standfirst (``<div class="article__lead">`` above ``<div class="article__body">``), the
+    article's own lead, which trafilatura's precise run leaves out with its container.
+
+    Only a prose-long summary counts, and only as the whole text of the element just before
+    the first extracted paragraph or one of its ``_STANDFIRST_LEVELS`` nearest containers: a
+    teaser elsewhere on the page (a share box, a card), or one worded otherwise than the
+    declared summary, is left alone. Looked up from the first paragraph upwards, a few
+    elements, not over the page's text.
+    """
+    summaries = {s for s in descriptions if boilerplate.word_count(s) >= PROSE_WORDS}
+    if not kept or not summaries:
+        return None
+    opening = boilerplate.collapse_whitespace(kept[0])[:_MATCH_CHARS]
+    first = next((p for p in paragraphs if p.text.startswith(opening)), None)
+    if first is None:
+        return None
+    element = first.element
+    for _ in range(_STANDFIRST_LEVELS):
+        before = element.getprevious()
+        while before is not None and not isinstance(before.tag, str):  # comments
+            before = before.getprevious()
+        if before is not None:
+            text = boilerplate.collapse_whitespace("".join(before.itertext()))
+            if text in summaries:
+                return None if text in boilerplate.collapse_whitespace(" ".join(kept)) else text
+        element = element.getparent()
+        if element is None:
+            break
+    return None
 
 
 def _space_glued_citations(tree: Any) -> None:
@@ -994,7 +1050,13 @@ def _extract(
     hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
     fallback = _heuristic_metadata(tree, page)
     title = _title(page, fallback.title, hostname)
-    cleaned = _body(tree, url, title, furniture, min_words)
+    runs = Runs(tree, url)
+    cleaned = _body(runs, title, furniture, min_words)
+    lead = _standfirst(runs.paragraphs, _descriptions(page), cleaned.kept)
+    if lead is not None:
+        cleaned = boilerplate.Cleaned(
+            [lead, *cleaned.kept], cleaned.removed, cleaned.words + boilerplate.word_count(lead)
+        )
     if not cleaned.kept:
         return Skipped("empty", "no main text found")
     reason = _not_article(page, cleaned.kept)

@@ -30,9 +30,11 @@ from storage.lineage import (
     clear_lineage,
     connected,
     count_relations,
+    delete_relations,
     iter_linkable,
     iter_signatures,
     linkable_articles,
+    related_ids,
     save_placement,
     save_relations,
     save_signature,
@@ -146,21 +148,17 @@ class Linker:
         save_signature(
             session, article.id, sig.minhash, sig.anchor_keys, sig.language, sig.terms, METHOD
         )
-        others = {other.id: other for other in job.candidates}
-        found = []
-        rows = []
-        for other_id, verdict in verdicts:
-            if verdict.relation == "unrelated":
-                continue
-            other = others[other_id]
-            later, earlier = sorted((article, other), key=when, reverse=True)
-            evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
-            evidence["summary"] = summarize(verdict.relation, verdict.evidence)
-            rows.append(
-                NewRelation(later.id, earlier.id, verdict.relation, verdict.score, evidence)
-            )
-            found.append(Found(other.id, verdict.relation, verdict.score, evidence["summary"]))
+        rows = relation_rows(article, job.candidates, verdicts)
         save_relations(session, rows, METHOD, run_id)
+        found = [
+            Found(
+                r.earlier if r.later == article.id else r.later,
+                r.relation,
+                r.score,
+                r.evidence["summary"],
+            )
+            for r in rows
+        ]
         self._place(session, job, found)
         return found
 
@@ -208,27 +206,73 @@ class Linker:
             profile.to_json(),
         )
         if any(f.relation in DERIVED for f in found):
-            self._update_family(session, article.id)
+            update_family(session, article.id)
 
-    def _update_family(self, session: Session, article_id: int) -> None:
-        """Point every member of the article's family at the family's source.
 
-        A family is small (copies of one text), so walking it is cheap; a late
-        arrival that was published earlier becomes the source of all of them.
-        """
-        ids, relations = connected(session, article_id, DERIVED)
-        source = earliest(_times(session, ids)).id
-        direct = {(r.article_id, r.related_id): r.relation for r in relations}
-        direct |= {(b, a): rel for (a, b), rel in direct.items()}
-        set_sources(
-            session,
-            {
-                member: (None, None)
-                if member == source
-                else (source, _source_relation(direct.get((member, source)), member, relations))
-                for member in ids
-            },
-        )
+def relation_rows(
+    article: LinkableArticle,
+    candidates: Sequence[LinkableArticle],
+    verdicts: Sequence[tuple[int, Verdict]],
+) -> list[NewRelation]:
+    """The relations to store from an article's verdicts: each pair oriented later to
+    earlier, its evidence naming the source (``a_id``) and the copy, with a summary."""
+    others = {other.id: other for other in candidates}
+    rows = []
+    for other_id, verdict in verdicts:
+        if verdict.relation == "unrelated":
+            continue
+        later, earlier = sorted((article, others[other_id]), key=when, reverse=True)
+        evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
+        evidence["summary"] = summarize(verdict.relation, verdict.evidence)
+        rows.append(NewRelation(later.id, earlier.id, verdict.relation, verdict.score, evidence))
+    return rows
+
+
+def rejudge(session: Session, article_id: int, run_id: int | None = None) -> None:
+    """Judge a linked article's pairs again once its date changed, and repoint its family.
+
+    A copy published before the stored page takes its place (`storage.queries.
+    store_article`), so the article may now precede relatives it followed. Which of
+    two is the source decides a verdict's direction (evidence reads source→copy, a
+    translation en→it or it→en), so the pairs are judged again in the new order and
+    their relations replaced. Run once the crawl's verdicts in flight are recorded
+    (they were judged in the old order); the story is then placed again by settling.
+    """
+    others = related_ids(session, article_id)
+    if not others:
+        return
+    (article,) = linkable_articles(session, [article_id])
+    candidates = linkable_articles(session, others)
+    delete_relations(session, article_id)
+    save_relations(
+        session, relation_rows(article, candidates, judge(article, candidates)), METHOD, run_id
+    )
+    update_family(session, article_id)
+
+
+def update_family(session: Session, article_id: int) -> None:
+    """Point every member of the article's family at the family's source.
+
+    A family is small (copies of one text), so walking it is cheap; a late
+    arrival that was published earlier becomes the source of all of them, and so
+    does a member that a copy published earlier re-dated (`storage.queries.store_article`).
+    An article without derived relatives has no family to point.
+    """
+    ids, relations = connected(session, article_id, DERIVED)
+    if not relations:
+        return
+    source = earliest(_times(session, ids)).id
+    direct = {(r.article_id, r.related_id): r.relation for r in relations}
+    direct |= {(b, a): rel for (a, b), rel in direct.items()}
+    set_sources(
+        session,
+        {
+            member: (None, None)
+            if member == source
+            else (source, _source_relation(direct.get((member, source)), member, relations))
+            for member in ids
+        },
+    )
 
 
 PROFILES_KEPT = 256

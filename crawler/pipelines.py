@@ -193,6 +193,8 @@ class StorePipeline:
         elif isinstance(item, ArticleRecord):
             outlet_id = self.context.outlet_ids.get(item.outlet)
             outcome = store_article(session, replace(item, run_id=run_id), outlet_id)
+            if outcome.redated:
+                self.context.redated.add(outcome.article_id)
             stored = outcome.article_id if outcome.status == counters.STORED else None
             return outcome.status, stored
         return None, None

@@ -12,8 +12,8 @@ run's articles are in is placed again, in relink's order, by the same
 `dedup.lineage.place`, from the relations already stored (no verdict is computed
 again) and a candidate index filled in that order. On the same relations it
 gives relink's stories exactly. What it cannot undo: the pairs a crawl judged
-depend on what was indexed when, and of verbatim copies on several outlets the
-one fetched first is the one kept, with its own outlet and date. Stories keep
+depend on what was indexed when. An article that a copy published earlier
+re-dated (`storage.queries.store_article`) counts as the run's. Stories keep
 their numbers where they keep most of their members, so `newsmon story N` still
 finds yesterday's story.
 """

@@ -16,9 +16,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing import forkserver
 from typing import Any, TypeVar
 
@@ -46,8 +47,26 @@ def _exit_when_gone(crawl_pid: int) -> None:
             continue  # the pid exists (reused by another user's process): keep waiting
 
 
-def _start_fork_server() -> None:
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """These environment variables set while the block runs, the old values back after."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+
+
+def _start_fork_server(environ: Mapping[str, str]) -> None:
     """Start this process's fork server, if it is not running, shielded from Ctrl-C.
+
+    The server starts with ``environ`` added to this process's environment: what its
+    preloaded modules read to know what to load before forking (`WorkerPool.environ`).
 
     The fork server imports the preloaded modules (a second or two) before it shields
     itself from SIGINT, and a Ctrl-C in those seconds, sent to the whole process group,
@@ -57,12 +76,14 @@ def _start_fork_server() -> None:
     process afterwards instead of being lost. (Only the main thread may set handlers.)
     """
     if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
+        with _environment(environ):
+            forkserver.ensure_running()
         return
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        forkserver.ensure_running()
+        with _environment(environ):
+            forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -82,6 +103,10 @@ class WorkerPool:
         # Modules the fork server imports once, before it forks the workers: they share
         # those pages instead of each importing its own copy (memory and start-up CPU).
         self.preload = tuple(preload)
+        # Environment variables the fork server starts with, for those modules to read:
+        # data they load before forking (a crawl's languages' word lists), shared by every
+        # worker. Set before the first task: one process has one fork server, started then.
+        self.environ: dict[str, str] = {}
         self._executors: list[ProcessPoolExecutor | None] = [None] * workers
         self._queued = [0] * workers  # tasks handed to each worker and not finished
 
@@ -105,7 +130,7 @@ class WorkerPool:
             context = multiprocessing.get_context("forkserver")
             # Takes effect when this process starts its fork server (its first worker).
             context.set_forkserver_preload(["__main__", *self.preload])
-            _start_fork_server()
+            _start_fork_server(self.environ)
             executor = self._executors[worker] = ProcessPoolExecutor(
                 1, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
             )

@@ -357,6 +357,25 @@ def save_relations(
     )
 
 
+def related_ids(session: Session, article_id: int) -> list[int]:
+    """The articles one article has a relation with, either way round."""
+    rows = session.execute(
+        select(Relation.article_id, Relation.related_id).where(
+            or_(Relation.article_id == article_id, Relation.related_id == article_id)
+        )
+    )
+    return sorted({b if a == article_id else a for a, b in rows})
+
+
+def delete_relations(session: Session, article_id: int) -> None:
+    """Forget one article's relations (before they are judged again)."""
+    session.execute(
+        delete(Relation).where(
+            or_(Relation.article_id == article_id, Relation.related_id == article_id)
+        )
+    )
+
+
 def relations_touching(session: Session, ids: Iterable[int]) -> list[StoredRelation]:
     id_list = list(ids)
     rows = session.execute(

@@ -166,8 +166,12 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
         _add_urls(session, record, outlet_id, article_id, [u for u in urls if u not in known], kind)
         return StoreOutcome("duplicate_url", article_id)
 
-    original = _article_with_key(session, record.content_key)
-    if original is not None:
+    found = _article_with_key(session, record.content_key)
+    if found is not None:
+        original, published = found
+        if record.published is not None and (published is None or record.published < published):
+            _take_over(session, record, outlet_id, original, urls)
+            return StoreOutcome("duplicate_text", original, redated=True)
         _add_urls(session, record, outlet_id, original, urls, "syndicated")
         return StoreOutcome("duplicate_text", original)
 
@@ -180,21 +184,11 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
         session.execute(
             insert(ARTICLES),
             {
-                "outlet_id": outlet_id,
-                "url": record.url,
-                "title": record.title,
+                **_page_values(record, outlet_id),
                 "text": record.text,
-                "published": record.published,
-                "authors": list(record.authors),
                 "language": record.language,
                 "extractor_version": record.extractor_version,
-                "topic_score": record.topic_score,
                 "content_key": record.content_key,
-                "raw_html": record.raw_html,
-                "fetched_at": record.fetched_at,
-                "run_id": record.run_id,
-                "listed_modified": record.listed_modified,
-                "last_checked_at": record.fetched_at,
             },
         )
     )
@@ -203,15 +197,57 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
     return StoreOutcome("stored", article_id)
 
 
+def _page_values(record: ArticleRecord, outlet_id: int) -> dict[str, Any]:
+    """The columns of an article that belong to the page it was stored from, not its text."""
+    return {
+        "outlet_id": outlet_id,
+        "url": record.url,
+        "title": record.title,
+        "published": record.published,
+        "authors": list(record.authors),
+        "topic_score": record.topic_score,
+        "raw_html": record.raw_html,
+        "fetched_at": record.fetched_at,
+        "run_id": record.run_id,
+        "listed_modified": record.listed_modified,
+        "last_checked_at": record.fetched_at,
+    }
+
+
+def _take_over(
+    session: Session, record: ArticleRecord, outlet_id: int, article_id: int, urls: Sequence[str]
+) -> None:
+    """Make a copy published before the stored page the page an article stands for.
+
+    Of verbatim copies on several outlets the store keeps one text, and its page
+    says who published it and when: that must be the first publisher, whichever
+    copy the crawl happened to fetch first. The stored page's URLs become
+    syndicated copies, the new page's outlet, URL, title and date the article's;
+    the article keeps its id, relations and first-seen time. Its run becomes this
+    one, so the run settles the article's story with its new date.
+    """
+    session.execute(
+        update(ArticleUrlRow)
+        .where(ArticleUrlRow.article_id == article_id, ArticleUrlRow.kind != "syndicated")
+        .values(kind="syndicated")
+    )
+    session.execute(
+        update(Article).where(Article.id == article_id).values(_page_values(record, outlet_id))
+    )
+    _add_urls(session, record, outlet_id, article_id, urls[:1], "canonical")
+    _add_urls(session, record, outlet_id, article_id, urls[1:], "alias")
+
+
 def _known_urls(session: Session, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
     """The article and kind of each of these URLs that is already known."""
     rows = session.execute(_lookups().urls, {"urls": list(urls)})
     return {url: (article_id, kind) for url, article_id, kind in rows}
 
 
-def _article_with_key(session: Session, content_key: str) -> int | None:
-    found = session.scalar(_lookups().content_key, {"key": content_key})
-    return int(found) if found is not None else None
+def _article_with_key(session: Session, content_key: str) -> tuple[int, datetime | None] | None:
+    """The article with this text, and when its page was published."""
+    found = session.execute(_lookups().content_key, {"key": content_key}).first()
+    return None if found is None else (int(found[0]), found[1])
 
 
 @dataclass(frozen=True)
@@ -229,7 +265,9 @@ def _lookups() -> _Lookups:
         urls=select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
             ArticleUrlRow.url.in_(bindparam("urls", expanding=True))
         ),
-        content_key=select(Article.id).where(Article.content_key == bindparam("key")),
+        content_key=select(Article.id, Article.published).where(
+            Article.content_key == bindparam("key")
+        ),
     )
 
 

@@ -91,6 +91,9 @@ class StoreOutcome:
 
     status: Literal["stored", "duplicate_url", "duplicate_text"]
     article_id: int
+    redated: bool = False
+    """A duplicate text published before the stored page took its place (`_take_over`):
+    the article's outlet and date changed, and so may its family's source."""
 
 
 @dataclass(frozen=True)

@@ -506,3 +506,75 @@ def test_a_link_line_trafilatura_left_out_stays_out() -> None:
     tree = _tree(f'<div class="body"><p>{PROSE[0]}</p><p>{read_also}</p><p>{PROSE[1]}</p></div>')
     paragraphs = extract_module.PageParagraph.all_of(tree)
     assert extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs) == PROSE[:2]
+
+
+LEAD = (
+    "Rescuers found a fifth victim four days after the landslide buried several houses in the "
+    "village of Ask, and five people, two children among them, are still missing tonight."
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "kept", "summary", "found"),
+    [
+        # the page's summary printed right above the article's container: its lead
+        (
+            f'<div class="article__lead">{LEAD}</div>'
+            f'<div class="article__body"><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>',
+            [PROSE[0], PROSE[1]],
+            LEAD,
+            LEAD,
+        ),
+        # the same words in a card below the article are a teaser, not its lead
+        (
+            f'<div class="article__body"><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>'
+            f'<div class="card">{LEAD}</div>',
+            [PROSE[0], PROSE[1]],
+            LEAD,
+            None,
+        ),
+        # a lead the text already has is not added twice
+        (
+            f'<div class="lead">{LEAD}</div><div class="body"><p>{PROSE[0]}</p></div>',
+            [LEAD, PROSE[0]],
+            LEAD,
+            None,
+        ),
+        # a one-line summary is not prose: left to trafilatura's judgement
+        (
+            f'<div class="lead">Landslide: fifth victim found</div><div><p>{PROSE[0]}</p></div>',
+            [PROSE[0]],
+            "Landslide: fifth victim found",
+            None,
+        ),
+        # an element worded otherwise than the declared summary is not taken for it
+        (
+            f'<div class="lead">{LEAD} More soon.</div><div><p>{PROSE[0]}</p></div>',
+            [PROSE[0]],
+            LEAD,
+            None,
+        ),
+    ],
+)
+def test_a_standfirst_printing_the_pages_summary_above_the_body_is_its_lead(
+    body: str, kept: list[str], summary: str, found: str | None
+) -> None:
+    paragraphs = extract_module.PageParagraph.all_of(_tree(body))
+    assert extract_module._standfirst(paragraphs, [summary], kept) == found
+
+
+def test_a_standfirst_left_out_by_the_extractor_opens_the_article() -> None:
+    """The whole stage: a lead in a container of its own above the body, which trafilatura's
+    precise run leaves out, is put first when it is the page's declared description."""
+    html = (
+        "<!DOCTYPE html><html lang='en'><head><title>Fifth victim found</title>"
+        f'<meta property="og:description" content="{LEAD}"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<div class='article'><h1>Fifth victim found</h1><div class='lead'>{LEAD}</div>"
+        f"<div class='text'>{''.join(f'<p>{p}</p>' for p in PROSE[:6])}</div></div>"
+        "<footer><p>© 2024 The Daily Example</p></footer></body></html>"
+    )
+    result = extract(html, "https://news.example/world/fifth-victim")
+    assert isinstance(result, Extracted)
+    assert result.text.split("\n\n")[0] == LEAD
+    assert result.text.count(LEAD) == 1

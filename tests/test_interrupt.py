@@ -5,17 +5,14 @@ Each kill point is a fresh store: the demo is started in its own session (a term
 process group), SIGINT goes to the whole group as Ctrl-C does, and `newsmon demo` is
 run again. The store is then compared with one uninterrupted demo crawl:
 
-- the same articles, an article being all the URLs it is known under: of two pages with
-  one text, which is stored and which becomes its syndicated copy depends on which
-  arrives first, in any crawl;
+- the same articles, an article being all the URLs it is known under (of two pages with
+  one text, the one published first is the article and the other its syndicated copy);
 - the same derived relations (exact, near-duplicate, rewrite, translation) between them;
   `same_story` relations are not compared, they depend on the order of linking;
 - every article placed in a story, with every derived relative in its story.
 
-Stories are not compared whole: they depend on the order articles arrive in and on which
-copy of a duplicated text was stored, in any crawl. Two uninterrupted demo crawls gave 22
-and 24 stories, and still differed after `newsmon relink` when they had stored different
-copies (2026-12-04); story placement belongs to `dedup.lineage`, not to this test.
+Stories are not compared whole: which pairs a crawl judges depends on the order articles
+arrive in, in any crawl; story placement belongs to `dedup.lineage`, not to this test.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import sqlite3
 from itertools import combinations
 from pathlib import Path
 
+import demoweb
 from crawler.urls import canonicalize
 from demoweb import SEED_PAGES
 from newsmon.lineage_cli import PARALLEL_FROM
@@ -78,6 +79,45 @@ def test_distinct_reports_are_one_story_with_shared_wire_passages(crawled: Crawl
             for s in ("002", "003")
         }
     assert len(stories) == 1
+
+
+OTHER_EVENTS = ("meridian-amur-bridge", "sino-trade", "wire-lavrov-brics", "wire-un-envoy")
+"""Demo texts (demoweb/data/texts/en) reporting events of their own, days or hours apart
+from the call: the bridge's opening, the trade figures, Lavrov on BRICS, the UN debate."""
+
+
+def test_the_seeds_are_one_story_and_the_other_events_stories_of_their_own(
+    crawled: CrawledStore,
+) -> None:
+    texts = Path(demoweb.__file__).parent / "data" / "texts" / "en"
+    titles = {n: (texts / f"{n}.txt").read_text("utf-8").splitlines()[0] for n in OTHER_EVENTS}
+    with sqlite3.connect(crawled.db_path) as con:
+        placed = con.execute(
+            "SELECT articles.id, title, story_id FROM articles JOIN lineage ON article_id = id"
+        ).fetchall()
+    by_id = {article: story for article, _, story in placed}
+    by_title = {title: story for _, title, story in placed}
+    seeds = {by_id[i] for i in _seed_ids(crawled).values()}
+    events = {name: by_title[title] for name, title in titles.items()}
+    assert None not in seeds | set(events.values()), (seeds, events)
+    assert len(seeds) == 1
+    assert seeds.isdisjoint(events.values()), events
+    assert len(set(events.values())) == len(events), events
+
+
+def test_every_relation_reads_from_the_earlier_article(crawled: CrawledStore) -> None:
+    """Evidence reads source→copy, the source being the article published first (else seen
+    first), whatever order the crawl met them in and whichever verbatim copy it met first."""
+    with sqlite3.connect(crawled.db_path) as con:
+        rows = con.execute(
+            "SELECT r.article_id, r.related_id, json_extract(r.evidence, '$.a_id'), "
+            "coalesce(a.published, a.first_seen) < coalesce(b.published, b.first_seen) "
+            "FROM relations r JOIN articles a ON a.id = r.article_id "
+            "JOIN articles b ON b.id = r.related_id"
+        ).fetchall()
+    assert rows
+    wrong = [row for row in rows if row[2] != row[1] or row[3]]
+    assert not wrong, wrong
 
 
 def test_no_family_crosses_into_the_distinct_reports(crawled: CrawledStore) -> None:

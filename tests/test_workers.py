@@ -100,17 +100,60 @@ finally:
 """
 
 
-def test_a_ctrl_c_while_the_fork_server_preloads_does_not_kill_the_pool() -> None:
-    """Ctrl-C reaches the whole process group; the fork server, still importing the pure
-    stages, must not die of it (a traceback and a lost pool, seen in the interrupt test)."""
-    result = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_WHILE_PRELOADING],
+def _fresh_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a new interpreter on this tree (so with a fork server of its own)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=Path(__file__).parents[1],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
     )
+
+
+def test_a_ctrl_c_while_the_fork_server_preloads_does_not_kill_the_pool() -> None:
+    """Ctrl-C reaches the whole process group; the fork server, still importing the pure
+    stages, must not die of it (a traceback and a lost pool, seen in the interrupt test)."""
+    result = _fresh_python(_CTRL_C_WHILE_PRELOADING)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
     assert "Traceback" not in result.stderr
+
+
+# A fresh interpreter again: this process's fork server would keep the first crawl's tables.
+_WARMED_FORK_SERVER = """
+import asyncio, json, os, sys
+from crawler.context import CrawlContext
+from crawler.pages import WARM_LANGUAGES
+from dedup.salience import _rarities
+
+context = CrawlContext("sqlite:///" + sys.argv[1], workers=1)
+context.expect_languages(["ko"])
+context.expect_languages(["ru", "ko"])  # each spider names its outlet's languages
+named = context.pool.environ[WARM_LANGUAGES]
+try:
+    tables, frozen = asyncio.run(context.pool.run(eval, (
+        "__import__('dedup.salience').salience._rarities.cache_info().currsize,"
+        " __import__('gc').get_freeze_count()"
+    )))
+finally:
+    context.close()
+here = {"variable": WARM_LANGUAGES in os.environ, "tables": _rarities.cache_info().currsize}
+print(json.dumps({"named": named, "tables": tables, "frozen": frozen, "here": here}))
+"""
+
+
+def test_the_fork_server_loads_the_crawl_languages_word_lists_before_forking(
+    tmp_path: Path,
+) -> None:
+    """A worker starts with the word list of every language the crawl's outlets named,
+    loaded by the fork server (shared, out of the workers' garbage collections), before
+    its first page; the crawl process itself loads none and keeps its environment."""
+    result = _fresh_python(_WARMED_FORK_SERVER, str(tmp_path / "store.db"))
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["named"] == "ko,ru"
+    assert found["tables"] == 2  # Korean's and Russian's, before any page
+    assert found["frozen"] > 0
+    assert found["here"] == {"variable": False, "tables": 0}

@@ -14,6 +14,7 @@ under ``listings`` (kind, found, kept, dropped by reason, or the error).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
@@ -22,7 +23,7 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -133,6 +134,10 @@ class OutletSpider(scrapy.Spider):
             self.logger.warning("%s", refusal.replace("--force", "-s NEWSMON_FORCE=1"))
             return
         listings = [*self.outlet.feeds, *self.outlet.sitemaps]
+        # The worker pool loads these languages' word lists before its workers fork (a
+        # spider run without a crawl context, as in a unit test, has no pool to tell).
+        with contextlib.suppress(NotConfigured):
+            CrawlContext.of(self.crawler).expect_languages(self.outlet.languages)
         incremental = self.settings.getbool("NEWSMON_INCREMENTAL", True)
         readers = CrawlContext.of(self.crawler).readers() if incremental else None
         self.state = load_state(self.settings, readers, self.outlet.name, listings)

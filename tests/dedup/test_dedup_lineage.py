@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 from dedup.lineage import (
     CENTROID_TERMS,
+    RIVAL_SHARE,
     STORY_JOIN,
     STORY_JOIN_DATED,
     STORY_JOIN_VOUCHED,
@@ -176,8 +177,18 @@ def test_a_dated_article_joins_the_only_story_of_its_window_on_fewer_shared_word
     assert 0 < rival.closeness(report, lambda term: 1.0) < STORY_JOIN_VOUCHED
     assert place([], {1: story}, report).story == 1
     assert place([], {1: story, 2: rival}, report).story is None
+    # Nor does one that only brushes the article: no alternative to the story's event.
+    faint = StoryProfile.of({"balanc": 0.2, **{f"u{i}": 1.0 for i in range(8)}}, at(15), "en")
+    assert 0 < faint.closeness(report, lambda term: 1.0) < RIVAL_SHARE * closeness
+    assert place([], {1: story, 2: faint}, report).story == 1
     # A rival outside the window does not contest the story.
     far = StoryProfile.of(rival.centroids["en"], at(1), "en")
     assert place([], {1: story, 2: far}, report).story == 1
+    # A rival in another language does, though no word of it can be compared: it is
+    # another event about then (in the demo, Italian coverage of the call let the
+    # Lavrov/BRICS report join the call story as if that were the day's only event).
+    foreign = StoryProfile.of({"telefo": 1.0, "cina": 1.0}, at(15), "it")
+    assert foreign.closeness(report, lambda term: 1.0) == 0
+    assert place([], {1: story, 2: foreign}, report).story is None
     # Without dates there is no window to be alone in.
     assert place([], {1: story}, StoryProfile.of(ANALYSIS, None, "en")).story is None

@@ -116,6 +116,52 @@ def test_identical_text_from_another_outlet_is_a_syndicated_copy(
     assert _url_rows(session)[SYNDICATED + "?amp"] == (original.article_id, "syndicated")
 
 
+@pytest.mark.parametrize("earlier_first", [True, False], ids=["earlier-first", "later-first"])
+def test_of_identical_texts_the_copy_published_first_is_the_article_in_any_order(
+    session: Session, make_record: RecordFactory, earlier_first: bool
+) -> None:
+    """Who published a wire text first must not depend on which copy the crawl met first."""
+    cnn = make_record()
+    assert cnn.published is not None
+    earlier = make_record(
+        outlet="jordannews",
+        url=SYNDICATED,
+        fetched_url=SYNDICATED + "?amp",
+        published=cnn.published - timedelta(hours=3),
+        fetched_at=cnn.fetched_at + timedelta(minutes=5),
+    )
+    first, second = (earlier, cnn) if earlier_first else (cnn, earlier)
+    stored = store_article(session, first)
+    copy = store_article(session, second)
+    session.commit()
+    assert copy == StoreOutcome("duplicate_text", stored.article_id, redated=not earlier_first)
+    assert _article_count(session) == 1
+    detail = get_article(session, stored.article_id)
+    assert detail is not None
+    assert (detail.outlet, detail.url, detail.published) == (
+        "jordannews",
+        SYNDICATED,
+        earlier.published,
+    )
+    assert _url_rows(session) == {
+        SYNDICATED: (stored.article_id, "canonical"),
+        SYNDICATED + "?amp": (stored.article_id, "alias"),
+        cnn.url: (stored.article_id, "syndicated"),
+    }
+
+
+def test_an_undated_stored_copy_gives_way_to_a_dated_one_but_not_the_reverse(
+    session: Session, make_record: RecordFactory
+) -> None:
+    undated = store_article(session, make_record(published=None))
+    dated = make_record(outlet="jordannews", url=SYNDICATED)
+    assert store_article(session, dated).redated
+    assert not store_article(session, make_record(url=SYNDICATED + "/2", published=None)).redated
+    detail = get_article(session, undated.article_id)
+    assert detail is not None
+    assert (detail.url, detail.published) == (SYNDICATED, dated.published)
+
+
 def test_different_text_is_a_second_article(session: Session, make_record: RecordFactory) -> None:
     store_article(session, make_record())
     other = store_article(
@@ -145,7 +191,7 @@ def test_lost_race_on_a_url_is_resolved_by_looking_again(
             return {}
         return real_known_urls(session, urls)
 
-    def article_with_key(session: Session, content_key: str) -> int | None:
+    def article_with_key(session: Session, content_key: str) -> tuple[int, datetime | None] | None:
         if stale.pop("key", False):
             return None
         return real_article_with_key(session, content_key)

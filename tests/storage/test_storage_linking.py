@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 
 import storage.lineage
 from crawler.context import CrawlContext
-from crawler.linking import Found, Linker, relink_all
+from crawler.linking import Found, Linker, rejudge, relink_all
 from crawler.settling import settle
 from dedup.candidates import CandidateIndex
 from dedup.lineage import StoryProfile
 from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
 from storage.lineage import run_articles, stories_of, story_heads
-from storage.models import Lineage, Story
+from storage.models import Article, Lineage, Relation, Story
 from storage.queries import ensure_outlet, start_run, store_article
-from storage.records import ArticleRecord
+from storage.records import ArticleRecord, StoreOutcome
 from storage.views import StoryFilter, list_story_items
 
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
@@ -115,6 +115,43 @@ def test_the_original_becomes_the_source_though_it_was_linked_last(
     # One event: the family and the wire reports meet through a strong same_story link.
     assert len({story for story, _ in lineage.values()}) == 1
     assert lineage["000"][0] is not None
+
+
+def test_a_copy_published_first_turns_its_articles_pairs_round(
+    linked: tuple[Session, dict[str, int]], make_record: Callable[..., ArticleRecord]
+) -> None:
+    """An Italian translation stored as following CNN's original turns out to have a
+    verbatim copy published an hour before it: the Italian text is then the source, and
+    every pair's evidence must read from it (it→en), not from the stale order."""
+    session, ids = linked
+    italian = session.get(Article, ids["004"])
+    assert italian is not None
+    ensure_outlet(session, "early", "early", "https://early.example/", ["it"])
+    copy = make_record(
+        outlet="early",
+        url="https://early.example/2022/06/15/xi-putin",
+        title=italian.title,
+        text=italian.text,
+        language="it",
+        published=PUBLISHED - timedelta(hours=1),
+    )
+    outcome = store_article(session, copy)
+    assert outcome == StoreOutcome("duplicate_text", ids["004"], redated=True)
+    rejudge(session, ids["004"])
+    session.commit()
+    pairs = session.execute(
+        select(Relation.article_id, Relation.related_id, Relation.relation, Relation.evidence)
+    ).all()
+    touching = [p for p in pairs if ids["004"] in (p.article_id, p.related_id)]
+    assert touching
+    for later, earlier, relation, evidence in touching:
+        assert earlier == ids["004"] == evidence["a_id"], (later, earlier, relation)
+    assert ("translation", ["it", "en"]) in [
+        (relation, evidence.get("language_pair")) for *_, relation, evidence in touching
+    ]
+    lineage = _lineage(session, ids)
+    assert lineage["004"][1] is None
+    assert lineage["000"][1] == "004"
 
 
 def test_a_story_opens_with_its_first_published_member(
