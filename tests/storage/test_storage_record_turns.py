@@ -7,7 +7,7 @@ and what a failure loses is checked on a real SQLite store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -45,34 +45,43 @@ def _counts(context: CrawlContext) -> tuple[int, int]:
     return int(signed or 0), int(relations or 0)
 
 
-def test_verdicts_wait_for_their_turn_then_share_a_transaction(
-    db_path: Path, make_record: Callable[..., ArticleRecord]
-) -> None:
+def _crawl(db_path: Path, body: Callable[[CrawlContext], Awaitable[None]]) -> None:
+    """Run ``body`` inside an event loop with a crawl context on the store, as a crawl does."""
+
     async def crawl() -> None:
         context = CrawlContext(f"sqlite:///{db_path}")
         try:
-            turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER]
-            # The later articles' verdicts come back first: nothing is recorded before the
-            # first article's, whatever transaction comes meanwhile.
-            for job, turn in reversed(turns[1:]):
-                context.turn_ready(turn, job, judge(job.article, job.candidates))
-            with context.writing():
-                pass
-            assert _counts(context) == (0, 0)
-            assert not any(turn.done.done() for _, turn in turns)
-
-            job, turn = turns[0]
-            context.turn_ready(turn, job, judge(job.article, job.candidates))
-            with context.writing():
-                pass  # a page stored now takes all four along
-            found = [turn.done.result() for _, turn in turns]
-            signed, relations = _counts(context)
-            assert signed == len(ORDER)
-            assert relations == sum(len(f) for f in found) > 0
+            await body(context)
         finally:
             context.close()
 
     asyncio.run(crawl())
+
+
+def test_verdicts_wait_for_their_turn_then_share_a_transaction(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    async def crawl(context: CrawlContext) -> None:
+        turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER]
+        # The later articles' verdicts come back first: nothing is recorded before the
+        # first article's, whatever transaction comes meanwhile.
+        for job, turn in reversed(turns[1:]):
+            context.turn_ready(turn, job, judge(job.article, job.candidates))
+        with context.writing():
+            pass
+        assert _counts(context) == (0, 0)
+        assert not any(turn.done.done() for _, turn in turns)
+
+        job, turn = turns[0]
+        context.turn_ready(turn, job, judge(job.article, job.candidates))
+        with context.writing():
+            pass  # a page stored now takes all four along
+        found = [turn.done.result() for _, turn in turns]
+        signed, relations = _counts(context)
+        assert signed == len(ORDER)
+        assert relations == sum(len(f) for f in found) > 0
+
+    _crawl(db_path, crawl)
 
 
 def test_ready_verdicts_get_a_transaction_of_their_own(
@@ -80,52 +89,42 @@ def test_ready_verdicts_get_a_transaction_of_their_own(
 ) -> None:
     """With no further page to store, the last articles' verdicts are still recorded."""
 
-    async def crawl() -> None:
-        context = CrawlContext(f"sqlite:///{db_path}")
-        try:
-            turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:2]]
-            for job, turn in turns:
-                context.turn_ready(turn, job, judge(job.article, job.candidates))
-            found = await asyncio.wait_for(asyncio.gather(*(t.done for _, t in turns)), 30)
-            assert _counts(context) == (2, sum(len(f) for f in found))
-            assert found[1]  # the copy found its original
-        finally:
-            context.close()
+    async def crawl(context: CrawlContext) -> None:
+        turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:2]]
+        for job, turn in turns:
+            context.turn_ready(turn, job, judge(job.article, job.candidates))
+        found = await asyncio.wait_for(asyncio.gather(*(t.done for _, t in turns)), 30)
+        assert _counts(context) == (2, sum(len(f) for f in found))
+        assert found[1]  # the copy found its original
 
-    asyncio.run(crawl())
+    _crawl(db_path, crawl)
 
 
 def test_a_verdict_that_cannot_be_recorded_loses_only_its_own_article_s_linking(
     db_path: Path, make_record: Callable[..., ArticleRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def crawl() -> None:
-        context = CrawlContext(f"sqlite:///{db_path}")
-        try:
-            turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER]
-            broken = turns[1][0].article.id
-            record = Linker.record
+    async def crawl(context: CrawlContext) -> None:
+        turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER]
+        broken = turns[1][0].article.id
+        record = Linker.record
 
-            def record_or_fail(
-                self: Linker, session: object, job: LinkJob, *args: object
-            ) -> object:
-                if job.article.id == broken:
-                    raise ValueError("a verdict this store cannot take")
-                return record(self, session, job, *args)  # type: ignore[arg-type]
+        def record_or_fail(self: Linker, session: object, job: LinkJob, *args: object) -> object:
+            if job.article.id == broken:
+                raise ValueError("a verdict this store cannot take")
+            return record(self, session, job, *args)  # type: ignore[arg-type]
 
-            monkeypatch.setattr(Linker, "record", record_or_fail)
-            for job, turn in turns:
-                context.turn_ready(turn, job, judge(job.article, job.candidates))
-            with context.writing():
-                pass
-            with pytest.raises(ValueError, match="cannot take"):
-                turns[1][1].done.result()
-            assert all(turn.done.result() is not None for _, turn in turns[:1] + turns[2:])
-            with context.readers()() as session:
-                assert unlinked_articles(session) == [broken]  # the next run links it
-        finally:
-            context.close()
+        monkeypatch.setattr(Linker, "record", record_or_fail)
+        for job, turn in turns:
+            context.turn_ready(turn, job, judge(job.article, job.candidates))
+        with context.writing():
+            pass
+        with pytest.raises(ValueError, match="cannot take"):
+            turns[1][1].done.result()
+        assert all(turn.done.result() is not None for _, turn in turns[:1] + turns[2:])
+        with context.readers()() as session:
+            assert unlinked_articles(session) == [broken]  # the next run links it
 
-    asyncio.run(crawl())
+    _crawl(db_path, crawl)
 
 
 def test_a_transaction_that_fails_fails_the_turns_it_took_and_loses_no_article(
@@ -134,21 +133,17 @@ def test_a_transaction_that_fails_fails_the_turns_it_took_and_loses_no_article(
     """The verdicts go with the transaction; their articles, committed before, stay
     stored and unsigned, for the next run to link."""
 
-    async def crawl() -> None:
-        context = CrawlContext(f"sqlite:///{db_path}")
-        try:
-            turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:3]]
-            for job, turn in turns:
-                context.turn_ready(turn, job, judge(job.article, job.candidates))
-            with pytest.raises(RuntimeError, match="page"), context.writing():
-                raise RuntimeError("the page in flight could not be written")
-            for _, turn in turns:
-                with pytest.raises(RuntimeError, match="page"):
-                    turn.done.result()
-            assert _counts(context) == (0, 0)
-            with context.readers()() as session:
-                assert unlinked_articles(session) == sorted(job.article.id for job, _ in turns)
-        finally:
-            context.close()
+    async def crawl(context: CrawlContext) -> None:
+        turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:3]]
+        for job, turn in turns:
+            context.turn_ready(turn, job, judge(job.article, job.candidates))
+        with pytest.raises(RuntimeError, match="page"), context.writing():
+            raise RuntimeError("the page in flight could not be written")
+        for _, turn in turns:
+            with pytest.raises(RuntimeError, match="page"):
+                turn.done.result()
+        assert _counts(context) == (0, 0)
+        with context.readers()() as session:
+            assert unlinked_articles(session) == sorted(job.article.id for job, _ in turns)
 
-    asyncio.run(crawl())
+    _crawl(db_path, crawl)
