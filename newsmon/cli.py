@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
-from crawler.linking import Linker, link_unlinked
+from crawler.linking import Linker, link_unlinked, rejudge
 from crawler.outlets import (
     Got,
     ListingUnavailable,
@@ -78,7 +78,7 @@ from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage import counters
 from storage.db import StorageError
-from storage.lineage import lineage_of, unlinked_articles, unlinked_outlets
+from storage.lineage import lineage_of, misdirected_articles, unlinked_articles, unlinked_outlets
 from storage.queries import (
     ArticleFilter,
     article_languages,
@@ -870,8 +870,8 @@ def db_check(
         bool,
         typer.Option(
             "--repair",
-            help="Link the articles an interrupted crawl left unlinked and close the runs "
-            "whose crawl process died.",
+            help="Link the articles an interrupted crawl left unlinked, judge again the pairs "
+            "of articles it re-dated, and close the runs whose crawl process died.",
         ),
     ] = False,
 ) -> None:
@@ -887,18 +887,29 @@ def db_check(
         ]
         unlinked = unlinked_articles(session)
         if unlinked:
-            more = ", ..." if len(unlinked) > 5 else ""
-            shown = ", ".join(f"#{i}" for i in unlinked[:5]) + more
             problems.append(
-                f"{len(unlinked)} article(s) stored but not linked to their relatives ({shown}): "
+                f"{len(unlinked)} article(s) stored but not linked to their relatives "
+                f"({_some(unlinked)}): "
                 "a crawl was interrupted or ran without linking; the next crawl of their "
                 "outlets or `newsmon db check --repair` links them"
+            )
+        misdirected = misdirected_articles(session)
+        if misdirected:
+            problems.append(
+                f"{len(misdirected)} article(s) re-dated by a copy published earlier still have "
+                f"relations judged in the old order ({_some(misdirected)}): their crawl stopped "
+                "before judging them again; `newsmon db check --repair` does"
             )
     if problems:
         for problem in problems:
             err.print(f"[red]problem:[/] {problem}")
         raise typer.Exit(1)
     console.print("The store is consistent.")
+
+
+def _some(ids: Sequence[int], shown: int = 5) -> str:
+    """A few article ids, as a problem line names them."""
+    return ", ".join(f"#{i}" for i in ids[:shown]) + (", ..." if len(ids) > shown else "")
 
 
 def _abandoned_runs(session: Session, db: str | None) -> list[RunSummary]:
@@ -916,11 +927,15 @@ def _repair(db: str | None) -> None:
         outlets = unlinked_outlets(session)
     with outlet_locks(db, outlets), store(db, write=True) as session:
         linked = link_unlinked(session, outlets)
-        if linked:
-            settle(session, Linker.from_store(session), linked)
+        misdirected = misdirected_articles(session)
+        for article_id in misdirected:
+            rejudge(session, article_id)
+        if linked or misdirected:
+            settle(session, Linker.from_store(session), [*linked, *misdirected])
         session.commit()
     console.print(
-        f"Repaired: {len(abandoned)} run(s) closed as failed, {len(linked)} article(s) linked."
+        f"Repaired: {len(abandoned)} run(s) closed as failed, {len(linked)} article(s) linked, "
+        f"{len(misdirected)} re-dated article(s) judged again."
     )
 
 

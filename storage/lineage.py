@@ -13,9 +13,21 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, null, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -365,6 +377,26 @@ def related_ids(session: Session, article_id: int) -> list[int]:
         )
     )
     return sorted({b if a == article_id else a for a, b in rows})
+
+
+def misdirected_articles(session: Session) -> list[int]:
+    """Articles with a relation that reads from the later of the two: each relation points
+    from the later article (``article_id``) to the earlier, which changes only when a copy
+    published earlier re-dates an article (`storage.queries.store_article`) and the crawl
+    stops before judging its pairs again. Returned is the article now the earlier."""
+    later = aliased(Article)
+    earlier = aliased(Article)
+    rows = session.scalars(
+        select(Relation.article_id)
+        .join(later, later.id == Relation.article_id)
+        .join(earlier, earlier.id == Relation.related_id)
+        .where(
+            tuple_(func.coalesce(later.published, later.first_seen), later.id)
+            < tuple_(func.coalesce(earlier.published, earlier.first_seen), earlier.id)
+        )
+        .distinct()
+    )
+    return sorted(rows)
 
 
 def delete_relations(session: Session, article_id: int) -> None:

@@ -26,11 +26,12 @@ from dedup.candidates import CandidateIndex
 from dedup.lineage import StoryProfile
 from dedup.verdict import DERIVED
 from storage.db import make_engine, session_factory, upgrade
-from storage.lineage import run_articles, stories_of, story_heads
+from storage.lineage import misdirected_articles, run_articles, stories_of, story_heads
 from storage.models import Article, Lineage, Relation, Story
 from storage.queries import ensure_outlet, start_run, store_article
 from storage.records import ArticleRecord, StoreOutcome
 from storage.views import StoryFilter, list_story_items
+from tests.conftest import run_cli
 
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
 REAL_STORIES = Path(__file__).parents[1] / "data" / "real" / "stories_basil_dev.jsonl"
@@ -117,6 +118,25 @@ def test_the_original_becomes_the_source_though_it_was_linked_last(
     assert lineage["000"][0] is not None
 
 
+def _store_an_earlier_copy(
+    session: Session, make_record: Callable[..., ArticleRecord], article_id: int
+) -> None:
+    """A verbatim copy of a stored article (the Italian seed), published an hour before
+    every seed: it takes the article's place and re-dates it."""
+    stored = session.get(Article, article_id)
+    assert stored is not None
+    ensure_outlet(session, "early", "early", "https://early.example/", ["it"])
+    copy = make_record(
+        outlet="early",
+        url="https://early.example/2022/06/15/xi-putin",
+        title=stored.title,
+        text=stored.text,
+        language="it",
+        published=PUBLISHED - timedelta(hours=1),
+    )
+    assert store_article(session, copy) == StoreOutcome("duplicate_text", article_id, redated=True)
+
+
 def test_a_copy_published_first_turns_its_articles_pairs_round(
     linked: tuple[Session, dict[str, int]], make_record: Callable[..., ArticleRecord]
 ) -> None:
@@ -124,19 +144,7 @@ def test_a_copy_published_first_turns_its_articles_pairs_round(
     verbatim copy published an hour before it: the Italian text is then the source, and
     every pair's evidence must read from it (it→en), not from the stale order."""
     session, ids = linked
-    italian = session.get(Article, ids["004"])
-    assert italian is not None
-    ensure_outlet(session, "early", "early", "https://early.example/", ["it"])
-    copy = make_record(
-        outlet="early",
-        url="https://early.example/2022/06/15/xi-putin",
-        title=italian.title,
-        text=italian.text,
-        language="it",
-        published=PUBLISHED - timedelta(hours=1),
-    )
-    outcome = store_article(session, copy)
-    assert outcome == StoreOutcome("duplicate_text", ids["004"], redated=True)
+    _store_an_earlier_copy(session, make_record, ids["004"])
     rejudge(session, ids["004"])
     session.commit()
     pairs = session.execute(
@@ -152,6 +160,32 @@ def test_a_copy_published_first_turns_its_articles_pairs_round(
     lineage = _lineage(session, ids)
     assert lineage["004"][1] is None
     assert lineage["000"][1] == "004"
+
+
+def test_db_check_finds_pairs_a_stopped_crawl_left_in_the_old_order_and_repair_turns_them(
+    linked: tuple[Session, dict[str, int]],
+    make_record: Callable[..., ArticleRecord],
+    db_path: Path,
+) -> None:
+    """A crawl killed between re-dating an article and judging its pairs again leaves
+    relations that read from the later article: the check names them, the repair judges
+    them again."""
+    session, ids = linked
+    assert misdirected_articles(session) == []
+    _store_an_earlier_copy(session, make_record, ids["004"])
+    session.commit()
+    assert misdirected_articles(session) == [ids["004"]]
+    session.commit()  # the commands below need the store to themselves
+    url = f"sqlite:///{db_path}"
+    check = run_cli("db", "check", "--db", url)
+    assert check.returncode == 1
+    assert "judged in the old order" in check.stderr
+    repair = run_cli("db", "check", "--repair", "--db", url)
+    assert repair.returncode == 0, repair.stderr
+    assert "1 re-dated article(s) judged again" in repair.stdout
+    session.expire_all()
+    assert misdirected_articles(session) == []
+    assert _lineage(session, ids)["000"][1] == "004"
 
 
 def test_a_story_opens_with_its_first_published_member(
