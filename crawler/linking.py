@@ -34,7 +34,7 @@ from storage.lineage import (
     iter_linkable,
     iter_signatures,
     linkable_articles,
-    related_ids,
+    relations_touching,
     save_placement,
     save_relations,
     save_signature,
@@ -238,9 +238,12 @@ def rejudge(session: Session, article_id: int, run_id: int | None = None) -> Non
     their relations replaced. Run once the crawl's verdicts in flight are recorded
     (they were judged in the old order); the story is then placed again by settling.
     """
-    others = related_ids(session, article_id)
-    if not others:
+    touching = relations_touching(session, [article_id])
+    if not touching:
         return
+    others = sorted(
+        {r.related_id if r.article_id == article_id else r.article_id for r in touching}
+    )
     (article,) = linkable_articles(session, [article_id])
     candidates = linkable_articles(session, others)
     delete_relations(session, article_id)

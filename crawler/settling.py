@@ -26,7 +26,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from crawler.linking import Linker, replay_order, stored_signature
+from crawler.linking import Linker, rejudge, replay_order, stored_signature
 from dedup.candidates import CandidateIndex
 from dedup.lineage import Article, StoryBook, StoryProfile, earliest
 from storage.lineage import (
@@ -42,9 +42,23 @@ from storage.lineage import (
 )
 
 
-def settle(session: Session, linker: Linker, article_ids: Collection[int]) -> int:
+def settle(
+    session: Session,
+    linker: Linker,
+    article_ids: Collection[int],
+    redated: Collection[int] = (),
+    run_id: int | None = None,
+) -> int:
     """Place the stories of these articles (a run's) again, in publication order; returns
-    how many articles were placed. The caller owns the session and commits."""
+    how many articles were placed. The caller owns the session and commits.
+
+    ``redated`` are articles a copy published earlier re-dated: their pairs are judged
+    again in the new order first (`crawler.linking.rejudge`, recorded under ``run_id``),
+    and their stories settled with the others.
+    """
+    for article_id in sorted(redated):
+        rejudge(session, article_id, run_id)
+    article_ids = [*article_ids, *redated]
     touched = set(stories_of(session, article_ids).values())
     if not touched:
         return 0

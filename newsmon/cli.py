@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
 from crawler.extract import Extracted, Skipped, extract
-from crawler.linking import Linker, link_unlinked, rejudge
+from crawler.linking import Linker, link_unlinked
 from crawler.outlets import (
     Got,
     ListingUnavailable,
@@ -928,10 +928,8 @@ def _repair(db: str | None) -> None:
     with outlet_locks(db, outlets), store(db, write=True) as session:
         linked = link_unlinked(session, outlets)
         misdirected = misdirected_articles(session)
-        for article_id in misdirected:
-            rejudge(session, article_id)
         if linked or misdirected:
-            settle(session, Linker.from_store(session), [*linked, *misdirected])
+            settle(session, Linker.from_store(session), linked, misdirected)
         session.commit()
     console.print(
         f"Repaired: {len(abandoned)} run(s) closed as failed, {len(linked)} article(s) linked, "

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from crawler.context import SETTING, CrawlContext
 from crawler.extensions import run_outcome
-from crawler.linking import link_unlinked, rejudge
+from crawler.linking import link_unlinked
 from crawler.outlets import Outlet
 from crawler.settling import settle
 from crawler.spiderloader import spider_class
@@ -181,10 +181,8 @@ def run_crawl(
             if context.link and context.refused is None:
                 # Interrupted runs too: what they stored and linked is settled as well.
                 with context.transaction() as session:
-                    for article_id in sorted(context.redated):
-                        rejudge(session, article_id, run_id)
                     ids = [*left, *run_articles(session, run_id)]
-                    settle(session, context.linker_for(session), ids)
+                    settle(session, context.linker_for(session), ids, context.redated, run_id)
         if context.refused is not None:
             # A crawl stopped because the store refused writes ends with that sentence.
             raise context.refused

@@ -369,16 +369,6 @@ def save_relations(
     )
 
 
-def related_ids(session: Session, article_id: int) -> list[int]:
-    """The articles one article has a relation with, either way round."""
-    rows = session.execute(
-        select(Relation.article_id, Relation.related_id).where(
-            or_(Relation.article_id == article_id, Relation.related_id == article_id)
-        )
-    )
-    return sorted({b if a == article_id else a for a, b in rows})
-
-
 def misdirected_articles(session: Session) -> list[int]:
     """Articles with a relation that reads from the later of the two: each relation points
     from the later article (``article_id``) to the earlier, which changes only when a copy

@@ -192,8 +192,7 @@ def _store_once(session: Session, record: ArticleRecord, outlet_id: int) -> Stor
             },
         )
     )
-    _add_urls(session, record, outlet_id, article_id, urls[:1], "canonical")
-    _add_urls(session, record, outlet_id, article_id, urls[1:], "alias")
+    _add_own_urls(session, record, outlet_id, article_id, urls)
     return StoreOutcome("stored", article_id)
 
 
@@ -234,6 +233,13 @@ def _take_over(
     session.execute(
         update(Article).where(Article.id == article_id).values(_page_values(record, outlet_id))
     )
+    _add_own_urls(session, record, outlet_id, article_id, urls)
+
+
+def _add_own_urls(
+    session: Session, record: ArticleRecord, outlet_id: int, article_id: int, urls: Sequence[str]
+) -> None:
+    """The URLs of the page an article stands for: its canonical URL, then the one fetched."""
     _add_urls(session, record, outlet_id, article_id, urls[:1], "canonical")
     _add_urls(session, record, outlet_id, article_id, urls[1:], "alias")
 
