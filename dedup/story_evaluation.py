@@ -74,6 +74,13 @@ class StoryReport:
     stories: int
     largest: int
     candidate_recall: float | None = None
+    """Share of true same-story pairs (the later article against each earlier one) in
+    which the earlier article was a candidate of the later."""
+    story_candidate_recall: float | None = None
+    """Share of those pairs compared at all: the earlier article was a candidate, or the
+    story it was in then was (placing an article compares it with every candidate story's
+    centroid, so with all its members; a story of 30 reports cannot have all 29 earlier
+    ones among an article's candidates, and need not)."""
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -128,7 +135,7 @@ def bcubed(gold: Mapping[str, str], predicted: Mapping[str, Any]) -> tuple[float
 def _report(
     articles: Sequence[LabelledArticle],
     predicted: Mapping[str, Any],
-    candidate_recall: float | None = None,
+    recalls: tuple[float, float] | None = None,
 ) -> StoryReport:
     gold = {a.id: a.story for a in articles}
     precision, recall, f1 = bcubed(gold, predicted)
@@ -141,30 +148,37 @@ def _report(
         len(set(gold.values())),
         len(sizes),
         max(sizes.values(), default=0),
-        None if candidate_recall is None else round(candidate_recall, 4),
+        *((None, None) if recalls is None else (round(r, 4) for r in recalls)),
     )
 
 
-def cluster_newsmon(articles: Sequence[LabelledArticle]) -> tuple[dict[str, int], float]:
-    """Stories as the crawl would build them; and the candidate recall of true pairs."""
+def cluster_newsmon(
+    articles: Sequence[LabelledArticle],
+) -> tuple[dict[str, int], tuple[float, float]]:
+    """Stories as the crawl would build them; and the share of true same-story pairs
+    compared directly (candidates) and at all (`StoryReport.story_candidate_recall`)."""
     index = CandidateIndex()
     book: StoryBook[str] = StoryBook(index.specificity)
     docs = {a.id: a.doc for a in articles}
-    gold = {a.id: a.story for a in articles}
-    seen_by_story: Counter[str] = Counter()
-    true_pairs = found_pairs = 0
+    earlier: dict[str, list[str]] = {}
+    true_pairs = direct = reached = 0
     for article in articles:
         sig = signature(article.doc, article.when)
         candidates = index.query(sig)
         index.add(article.id, sig)
-        true_pairs += seen_by_story[article.story]
-        found_pairs += sum(gold[c] == article.story for c in candidates)
-        seen_by_story[article.story] += 1
+        mates = earlier.setdefault(article.story, [])
+        near = set(candidates)
+        stories = {book.story_of[c] for c in candidates}
+        true_pairs += len(mates)
+        direct += sum(m in near for m in mates)
+        reached += sum(m in near or book.story_of[m] in stories for m in mates)
+        mates.append(article.id)
         verdicts = ((other, relate(article.doc, docs[other])) for other in candidates)
         relatives = [(o, v.relation, v.score) for o, v in verdicts if v.relation != "unrelated"]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         book.add(article.id, own, relatives, candidates)
-    return book.story_of, (found_pairs / true_pairs if true_pairs else 1.0)
+    shares = (direct / true_pairs, reached / true_pairs) if true_pairs else (1.0, 1.0)
+    return book.story_of, shares
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -210,8 +224,8 @@ def tfidf_single_pass(
 
 
 def evaluate_stories(articles: Sequence[LabelledArticle]) -> StoryReport:
-    predicted, candidate_recall = cluster_newsmon(articles)
-    return _report(articles, predicted, candidate_recall)
+    predicted, recalls = cluster_newsmon(articles)
+    return _report(articles, predicted, recalls)
 
 
 def verdict_rates(articles: Sequence[LabelledArticle], negatives: int = 400) -> dict[str, float]:
