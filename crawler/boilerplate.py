@@ -282,6 +282,10 @@ _FUSED_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("suffix:ad_label", _AD_SUFFIX),
     ("suffix:share", _SHARE_SUFFIX),
 )
+#: A fused label is looked for in this many characters at a paragraph's end: the longest
+#: label with the sentence end, a space and a few marks around it.  Searching only the tail
+#: spares each prose paragraph a scan of every position.
+_LABEL_TAIL = max(map(len, (*AD_LABELS, *SHARE_LABELS))) + 8
 _RELATED = _compile_any(RELATED_LINK_STARTS, prefix="^")
 _FURNITURE_START = _compile_any(p for p in FURNITURE_LINES if p.startswith("^"))
 _FURNITURE_ANYWHERE = _compile_any(p for p in FURNITURE_LINES if not p.startswith("^"))
@@ -324,7 +328,7 @@ def strip_fused_labels(paragraph: str, removed: list[tuple[str, str]]) -> str:
     """Remove an ad label ("...state media.اضافة اعلان") or a share button's label ("...
     continuum.'Click To Tweet") fused to the end of a paragraph, noting each in ``removed``."""
     for rule, pattern in _FUSED_LABELS:
-        match = pattern.search(paragraph)
+        match = pattern.search(paragraph, max(0, len(paragraph) - _LABEL_TAIL))
         if match is not None:
             removed.append((rule, match.group().strip()))
             paragraph = paragraph[: match.start()]

@@ -518,8 +518,11 @@ def _shares_own_text(link: Any) -> bool:
     is the article's, not another story's headline.  A piece of the link's text counts when
     its first LINK_LINE_WORDS words stand in a row in the decoded query (a share form may cut
     a long quote short)."""
+    href = _attr(link, "href")
+    if "?" not in href:  # most links carry no query: no parse for them
+        return False
     try:
-        query = urlsplit(_attr(link, "href")).query
+        query = urlsplit(href).query
     except ValueError:  # a malformed address ("http://[x") carries nothing
         return False
     if not query:
