@@ -139,6 +139,11 @@ AD_LABELS: tuple[str, ...] = (
     "PUBLICIDAD",  # es
 )
 
+#: Share-button labels that a "click to tweet" quote box runs into the quote it shares
+#: ("…the 'space-time continuum.'Click To Tweet"), matched case-insensitively after a
+#: sentence end; the quote is the article's (``crawler.extract`` keeps such a link's text).
+SHARE_LABELS: tuple[str, ...] = ("Click to tweet", "Tweet this")
+
 #: Starts of related-link lines ("Read more: ..."), per language; matched case-insensitively.
 RELATED_LINK_STARTS: tuple[str, ...] = (
     r"read more\b",
@@ -266,6 +271,21 @@ _AD_SUFFIX = re.compile(
     + "|".join(re.escape(label) for label in sorted(AD_LABELS, key=len, reverse=True))
     + r")\s*$"
 )
+_SHARE_SUFFIX = re.compile(
+    rf"(?<={_SENTENCE_END})\s*(?:"
+    + "|".join(re.escape(label) for label in SHARE_LABELS)
+    + r")\W*$",
+    re.IGNORECASE,
+)
+#: Labels stripped from the end of a paragraph, each under the rule the audit weighs.
+_FUSED_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("suffix:ad_label", _AD_SUFFIX),
+    ("suffix:share", _SHARE_SUFFIX),
+)
+#: A fused label is looked for in this many characters at a paragraph's end: the longest
+#: label with the sentence end, a space and a few marks around it.  Searching only the tail
+#: spares each prose paragraph a scan of every position.
+_LABEL_TAIL = max(map(len, (*AD_LABELS, *SHARE_LABELS))) + 8
 _RELATED = _compile_any(RELATED_LINK_STARTS, prefix="^")
 _FURNITURE_START = _compile_any(p for p in FURNITURE_LINES if p.startswith("^"))
 _FURNITURE_ANYWHERE = _compile_any(p for p in FURNITURE_LINES if not p.startswith("^"))
@@ -304,9 +324,15 @@ def _loose(text: str) -> str:
     return collapse_whitespace(_LOOSE_PUNCT.sub(" ", folded))
 
 
-def strip_ad_suffix(paragraph: str) -> str:
-    """Remove an ad label fused to the end of a paragraph ("...state media.اضافة اعلان")."""
-    return _AD_SUFFIX.sub("", paragraph)
+def strip_fused_labels(paragraph: str, removed: list[tuple[str, str]]) -> str:
+    """Remove an ad label ("...state media.اضافة اعلان") or a share button's label ("...
+    continuum.'Click To Tweet") fused to the end of a paragraph, noting each in ``removed``."""
+    for rule, pattern in _FUSED_LABELS:
+        match = pattern.search(paragraph, max(0, len(paragraph) - _LABEL_TAIL))
+        if match is not None:
+            removed.append((rule, match.group().strip()))
+            paragraph = paragraph[: match.start()]
+    return paragraph
 
 
 def _is_prompt(line: str) -> bool:
@@ -386,7 +412,7 @@ def clean_paragraphs(
     for paragraph in paragraphs:
         line = collapse_whitespace(paragraph)
         if line_rules:
-            line = collapse_whitespace(strip_ad_suffix(line))
+            line = collapse_whitespace(strip_fused_labels(line, removed))
         rule = (noise_rule(line) or furniture(line)) if line and line_rules else None
         if rule is None and line_rules and is_related_link(line):
             rule = "line:related"

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import charset_normalizer
 import trafilatura
@@ -37,7 +37,7 @@ from trafilatura.utils import load_html
 from crawler import boilerplate
 from dedup.language import detect_language, dominant_script
 
-EXTRACTOR_VERSION = f"newsmon-extract/3 trafilatura/{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"newsmon-extract/4 trafilatura/{trafilatura.__version__}"
 
 #: Fewer words than this (CJK characters count as words) and a page is ``too_short``.
 DEFAULT_MIN_WORDS = 50
@@ -62,6 +62,7 @@ _LONG_LINKS = (
     f"string-length(translate(normalize-space(), ' ', '')) >= {LINK_LINE_WORDS - 1}]"
 )
 _URL_TEXT = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
 #: The same links inside a paragraph, where a hover card can hide a list of them.
 _LONG_LINKS_IN_PARAGRAPHS = f"//p{_LONG_LINKS}"
 #: An element inside a paragraph holding this many headline-long links, mostly link text, is
@@ -510,6 +511,30 @@ def _spellings(element: Any) -> set[str]:
     return {spaced, boilerplate.collapse_whitespace("".join(pieces))}
 
 
+def _shares_own_text(link: Any) -> bool:
+    """Whether the link's address carries the link's own words: a "click to tweet" quote
+    (``<a href="https://twitter.com/intent/tweet?text=Every+online+business…">Every online
+    business…</a>``) links to a share form filled with a sentence of this article, so its text
+    is the article's, not another story's headline.  A piece of the link's text counts when
+    its first LINK_LINE_WORDS words stand in a row in the decoded query (a share form may cut
+    a long quote short)."""
+    href = _attr(link, "href")
+    if "?" not in href:  # most links carry no query: no parse for them
+        return False
+    try:
+        query = urlsplit(href).query
+    except ValueError:  # a malformed address ("http://[x") carries nothing
+        return False
+    if not query:
+        return False
+    carried = f" {' '.join(_WORDS.findall(unquote_plus(query).casefold()))} "
+    for piece in link.itertext():
+        words = _WORDS.findall(piece.casefold())
+        if len(words) >= LINK_LINE_WORDS and f" {' '.join(words[:LINK_LINE_WORDS])} " in carried:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Furniture:
     """The texts of the page's furniture elements (captions, share bars, related links, ...)
@@ -547,6 +572,8 @@ class Furniture:
                     for text in _spellings(block):
                         texts.setdefault(text, rule)
         for link in tree.xpath(_LONG_LINKS):
+            if _shares_own_text(link):
+                continue
             for text in _spellings(link):
                 if not _URL_TEXT.match(text):
                     texts.setdefault(text, "link:whole_line")

@@ -112,6 +112,9 @@ class RealScore:
     leaked: int = 0
     unwanted: int = 0
     empty: list[str] = field(default_factory=list)
+    #: (page id, snippet) of every "must contain" snippet not found: comparing two systems'
+    #: sets shows, page by page, what one finds and the other loses.
+    missed: set[tuple[str, str]] = field(default_factory=set)
     seconds: float = 0.0
 
     def add(self, page: RealPage, text: str) -> None:
@@ -120,7 +123,9 @@ class RealScore:
         self.recalls.append(recall)
         self.f1s.append(f1)
         flat = normal(text)
-        self.found += sum(normal(s) in flat for s in page.must_contain)
+        missed = {(page.id, s) for s in page.must_contain if normal(s) not in flat}
+        self.missed |= missed
+        self.found += len(page.must_contain) - len(missed)
         self.wanted += len(page.must_contain)
         self.leaked += sum(normal(s) in flat for s in page.must_not_contain)
         self.unwanted += len(page.must_not_contain)

@@ -250,6 +250,7 @@ def test_clean_paragraphs_rules() -> None:
         "line:dateline",
         "line:related",
         "line:title",
+        "suffix:ad_label",
     ]
 
 
@@ -471,6 +472,49 @@ def test_in_page_links_are_not_other_stories_headlines() -> None:
     furniture = extract_module.Furniture.of(tree)
     assert furniture.rule("Lifecycle of a task in the system") is None
     assert furniture.rule("Another story about the same summit talks") == "link:whole_line"
+
+
+#: A "click to tweet" quote box as the real-page dev corpus records it (Scrapinghub benchmark,
+#: bigbrandsystem.com/business-focus, Social Warfare's markup): a link to a share form that
+#: carries the quote, the quote in one span and the button's label run into it in another.
+TWEETABLE = (
+    "I'm here to tell you that the Laws of Physics apply to online business just like "
+    "offline business."
+)
+CLICK_TO_TWEET = (
+    '<div class="sw-tweet-clear"></div><a class="swp_CTT style1" '
+    'href="https://twitter.com/share?text=I%27m+here+to+tell+you+that+the+Laws+of+Physics+apply'
+    "+to+online+business+just+like+offline+business.&amp;via=pamelaiwilson&amp;url=https://"
+    'www.bigbrandsystem.com/business-focus/" rel="nofollow noreferrer noopener" '
+    f'target="_blank"><span class="sw-click-to-tweet"><span class="sw-ctt-text">{TWEETABLE}'
+    '</span><span class="sw-ctt-btn">Click To Tweet<i class="sw swp_twitter_icon"></i></span>'
+    "</span></a>"
+)
+
+
+def test_a_link_that_shares_its_own_words_is_a_quote_not_another_storys_headline() -> None:
+    tree = _tree(
+        CLICK_TO_TWEET + '<p><a href="/2018/other-story?ref=home">Another story about the '
+        "same summit talks</a></p>"
+    )
+    furniture = extract_module.Furniture.of(tree)
+    assert furniture.rule(f"{TWEETABLE}Click To Tweet") is None
+    assert furniture.rule(f"{TWEETABLE} Click To Tweet") is None
+    assert furniture.rule("Another story about the same summit talks") == "link:whole_line"
+
+
+def test_a_click_to_tweet_quote_stays_in_the_article_without_its_button() -> None:
+    """The whole stage on the dev page's markup: the quote is article text (the page's gold
+    keeps it), the share button's label run into it is not."""
+    body = "".join(f"<p>{p}</p>" for p in PROSE[:3]) + CLICK_TO_TWEET
+    body += "".join(f"<p>{p}</p>" for p in PROSE[3:6])
+    result = extract(page(body), "https://www.bigbrandsystem.com/business-focus/")
+    assert isinstance(result, Extracted), result
+    assert TWEETABLE in result.text.split("\n\n")
+    assert "Tweet" not in result.text
+    cleaned = boilerplate.clean_paragraphs([f"{TWEETABLE}Click To Tweet", "Tweet this: a poll"])
+    assert cleaned.kept == [TWEETABLE, "Tweet this: a poll"]
+    assert cleaned.removed == [("suffix:share", "Click To Tweet")]
 
 
 def test_the_next_story_loaded_below_in_its_own_article_element_is_not_continued() -> None:
