@@ -102,7 +102,13 @@ def settle(
         # compares the article with every candidate story, each of up to 200 terms).
         book.specificity = cache(index.specificity)
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        book.add(article.id, own, relatives.get(article.id, []), candidates)
+        book.add(
+            article.id,
+            own,
+            relatives.get(article.id, []),
+            candidates,
+            article.published is not None,
+        )
 
     openers = {a.id: Opener(a.id, a.title, a.published, a.first_seen) for a in articles}
     taken: set[int] = set()

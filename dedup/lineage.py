@@ -7,20 +7,20 @@ one seen first.
 A story is one event in time and its reports. Every article is in exactly one
 story. A new article joins its family's story (a family is never split across
 stories, so a copy or translation that bridges two stories merges them); with
-no family in a story, it joins the story it is closest to *as a whole*: the
-cosine of its salient-term vector (`dedup.salience`) with the story's
-centroid, within a time window around the story's span. Closeness to one
-member is not enough: on a busy news day one loose link after another would
-chain distinct events into one story-of-everything. Three things lower that
-bar, never remove it: the article and the story both dated (they are then
-within each other's window, and agreeing in time is evidence of one event:
-three outlets' reports of one event, framed apart, share fewer words than
-two wire copies); a confident same_story verdict with a member; and, for a
-dated article, a story no other candidate of its window comes near, in any
-language (a quiet day has one event to join; a busy day of one topic has
-several, and words must decide). With no
-story close enough, the article opens a story of its own; two stories whose
-centroids come to agree (one event first reported in words far apart) merge.
+no family in a story, it joins the candidate story of its window most
+probably its event, if that probability is at least one half. The probability
+comes from a logistic model fitted on real labelled news (`JOIN_SIGNALS`,
+`dedup.train_placement`): chiefly how close the article is to the story *as
+a whole* (the cosine of its salient-term vector, `dedup.salience`, with the
+story's centroid) and how that compares with the other candidate stories,
+whether the article is dated (agreeing in time is evidence of one event that
+words alone are not: three outlets' reports of one event, framed apart, share
+fewer words than two wire copies), and its same_story verdicts with the
+story's members, against the story's size. Closeness to one member is not
+enough: on a busy news day one loose link after another would chain distinct
+events into one story-of-everything. With no story probable enough, the
+article opens a story of its own; two stories whose centroids come to agree
+(one event first reported in words far apart) merge.
 
 A story keeps its centroid (the sum of its members' vectors, cut to its
 strongest terms) and its time span, so placing an article reads the profiles
@@ -31,38 +31,42 @@ large a story grows.
 from __future__ import annotations
 
 import itertools
+import json
+import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any, Generic, TypeVar
 
 from dedup.salience import cosine
-from dedup.verdict import DERIVED
+from dedup.verdict import DERIVED, Logistic
 
 Specificity = Callable[[str], float]
 """How much a term tells events of the store apart (`CandidateIndex.specificity`)."""
 
-STORY_JOIN = 0.35
-"""Cosine of an article's vector with a story's centroid from which it joins the story.
-The bars are tuned on the real development stories (`python -m dedup.evaluate`)."""
-STORY_JOIN_DATED = 0.3
-"""The same bar when the article and the story are both dated (and so within the window of
-each other): agreeing in time is evidence of one event that words alone are not."""
-STORY_VOUCH = 0.9
-"""A same_story verdict this confident (a calibrated probability) vouches for its story."""
-STORY_JOIN_VOUCHED = 0.25
-"""The bar for a story that a verdict vouches for, or that is uncontested: dated like the
-article and with no rival among the candidate stories of its window (`RIVAL_SHARE`). On a
-quiet news day the one event about then that shares some words is most likely the
-article's; on a busy day of one topic several events share its words, and the article
-must be as close as `STORY_JOIN_DATED` asks."""
+JOIN_MODEL_FILE = "placement_model.json"
+"""The join model's weights, written by ``python -m dedup.train_placement``."""
+JOIN_SIGNALS = (
+    "closeness",
+    "share_of_best",
+    "dated",
+    "dated_closeness",
+    "same_story_score",
+    "same_story_links",
+    "size",
+    "rivals",
+)
+"""What the join model reads of a candidate story (`join_signals`)."""
+JOIN_PROBABILITY = 0.5
+"""P(the story is the article's event) from which the article joins it: the most probable
+reading, since both mistakes (a split story, a mixed one) cost its reader alike."""
 RIVAL_SHARE = 0.75
-"""A candidate story contests the closest one when at least this share as close to the
-article (or not comparable in words at all): a story sharing a word or two with it on a
-busy day is no alternative to one sharing its event's vocabulary. Tuned on the real dev
-stories (0.25–1.0; 0 counted every candidate story of the window): mean F1 of six views
-0.923 → 0.927 with `dedup.candidates.MIN_TERM_SCORE` at 0.06."""
+"""A candidate story rivals another for the article when at least this share as close to
+it: a story sharing a word or two on a busy day is no alternative to one sharing its
+event's vocabulary."""
 STORY_MERGE = 0.55
 """Cosine of two stories' centroids from which they are one event and merge."""
 STORY_WINDOW_DAYS = 3
@@ -215,11 +219,70 @@ class _Weighing:
         return found[1]
 
 
-def _bar(story: StoryProfile, own: StoryProfile, vouched: bool, uncontested: bool) -> float:
-    """The closeness from which an article joins a story."""
-    dated = story.first is not None and own.first is not None
-    bar = STORY_JOIN_DATED if dated else STORY_JOIN
-    return min(bar, STORY_JOIN_VOUCHED) if vouched or (dated and uncontested) else bar
+@cache
+def join_model() -> Logistic:
+    """The fitted join model (`JOIN_MODEL_FILE`)."""
+    raw = resources.files("dedup").joinpath(JOIN_MODEL_FILE).read_text("utf-8")
+    return Logistic.from_json(json.loads(raw))
+
+
+def join_signals(
+    relatives: Sequence[Relative],
+    stories: Mapping[int, StoryProfile],
+    own: StoryProfile,
+    dated: bool,
+    specificity: Specificity = lambda term: 1.0,
+) -> dict[int, dict[str, float]]:
+    """What the join model reads of each candidate story of the article's window.
+
+    ``dated``: whether the article has a publication date of its own (a crawl dates an
+    undated one by when it saw it, which says little about when its event was).
+    """
+    return _join_signals(relatives, stories, own, dated, _Weighing(specificity))
+
+
+def _join_signals(
+    relatives: Sequence[Relative],
+    stories: Mapping[int, StoryProfile],
+    own: StoryProfile,
+    dated: bool,
+    weigh: _Weighing,
+) -> dict[int, dict[str, float]]:
+    close = {story: profile._closeness(own, weigh) for story, profile in stories.items()}
+    best = max(close.values(), default=0.0)
+    signals = {}
+    for story, profile in stories.items():
+        if not profile.overlaps(own):
+            continue
+        links = [r.score for r in relatives if r.story == story and r.relation == "same_story"]
+        rivals = sum(c >= RIVAL_SHARE * best for other, c in close.items() if other != story)
+        signals[story] = {
+            "closeness": close[story],
+            "share_of_best": close[story] / best if best else 0.0,
+            "dated": float(dated),
+            "dated_closeness": close[story] * dated,
+            "same_story_score": max(links, default=0.0),
+            "same_story_links": math.log1p(len(links)),
+            "size": math.log1p(profile.size),
+            "rivals": math.log1p(rivals),
+        }
+    return signals
+
+
+Choice = Callable[[Mapping[int, Mapping[str, float]]], int | None]
+"""Picks the story an article joins from its candidate stories' `join_signals`, or None."""
+
+
+def likeliest(model: Logistic) -> Choice:
+    """The candidate story most probably the article's event by ``model``, if at least
+    `JOIN_PROBABILITY`."""
+
+    def choose(signals: Mapping[int, Mapping[str, float]]) -> int | None:
+        probable = [(model.probability(s), -story) for story, s in signals.items()]
+        best, story = max(probable, default=(0.0, 0))
+        return -story if best >= JOIN_PROBABILITY else None
+
+    return choose
 
 
 def place(
@@ -227,17 +290,22 @@ def place(
     stories: Mapping[int, StoryProfile],
     own: StoryProfile,
     specificity: Specificity = lambda term: 1.0,
+    *,
+    dated: bool,
+    choose: Choice | None = None,
 ) -> Placement:
-    """The story of an article (``own``: its profile as a story of one), from its
-    relatives and the profiles of candidate stories.
+    """The story of an article (``own``: its profile as a story of one; ``dated``: whether
+    it has a publication date of its own), from its relatives and the profiles of
+    candidate stories.
 
     Its family decides first: the stories of all derived relatives become one.
-    Else the candidate story closest as a whole, if close enough; else a new
-    story. Then any other candidate story whose centroid is now as close to the
-    grown story as a member would have to be is folded in: two stories opened
-    for one event (its first reports worded apart, the bridge between them
-    arriving later) become one. The largest story absorbs the others, so the
-    fewest rows are rewritten.
+    Else the candidate story most probably its event (`join_model`), if at least
+    `JOIN_PROBABILITY`; else a new story. Then any other candidate story whose
+    centroid is now as close to the grown story as a member would have to be is
+    folded in: two stories opened for one event (its first reports worded apart,
+    the bridge between them arriving later) become one. The largest story absorbs
+    the others, so the fewest rows are rewritten. ``choose`` replaces the model's
+    choice (to fit the model).
     """
     joined = {
         r.story
@@ -247,30 +315,11 @@ def place(
     weigh = _Weighing(specificity)
     closeness = 1.0
     if not joined:
-        vouched = {
-            r.story for r in relatives if r.relation == "same_story" and r.score >= STORY_VOUCH
-        }
-        close = {story: profile._closeness(own, weigh) for story, profile in stories.items()}
-        scored = [(c, -story) for story, c in close.items()]
-        closeness = max(close.values(), default=0.0)
-        # Rivals are the candidate stories of the article's window that could be its event:
-        # close enough to matter beside the closest, or in languages the article's words
-        # cannot be compared with (another event about then, for all we can tell).
-        rivals = [
-            story
-            for story, profile in stories.items()
-            if profile.overlaps(own)
-            and (
-                close[story] >= RIVAL_SHARE * closeness
-                or not own.centroids.keys() & profile.centroids.keys()
-            )
-        ]
-        eligible = [
-            (c, s) for c, s in scored if c >= _bar(stories[-s], own, -s in vouched, rivals == [-s])
-        ]
-        if eligible:
-            closeness, best = max(eligible)
-            joined = {-best}
+        signals = _join_signals(relatives, stories, own, dated, weigh)
+        closeness = max((s["closeness"] for s in signals.values()), default=0.0)
+        chosen = (choose or likeliest(join_model()))(signals)
+        if chosen is not None:
+            closeness, joined = signals[chosen]["closeness"], {chosen}
     grown = own
     for story in joined:
         grown = stories[story].merged(grown)
@@ -316,22 +365,19 @@ class StoryBook(Generic[K]):
         own: StoryProfile,
         relatives: Iterable[tuple[K, str, float]],
         candidates: Iterable[K],
+        dated: bool,
+        choose: Choice | None = None,
     ) -> int:
         """Place one article and return its story.
 
         ``own`` is its profile as a story of one; ``relatives`` its verdicts other than
         unrelated, as (other article, relation, score); ``candidates`` the articles worth
-        a look, whose stories are the ones it may join. Articles not placed yet are
-        ignored in both.
+        a look, whose stories are the ones it may join; ``dated`` whether it has a
+        publication date of its own; ``choose`` as for `place`. Articles not placed yet
+        are ignored in both.
         """
-        related = [
-            Relative(0, relation, score, self.story_of[other])
-            for other, relation, score in relatives
-            if other in self.story_of
-        ]
-        stories = {self.story_of[c] for c in candidates if c in self.story_of}
-        stories.update(r.story for r in related if r.story is not None)
-        placement = place(related, {s: self.profiles[s] for s in stories}, own, self.specificity)
+        related, stories = self.context(relatives, candidates)
+        placement = place(related, stories, own, self.specificity, dated=dated, choose=choose)
         if placement.story is None:
             story = next(self._opened)
             self.profiles[story] = own
@@ -347,3 +393,16 @@ class StoryBook(Generic[K]):
         self.story_of[article] = story
         self.members.setdefault(story, []).append(article)
         return story
+
+    def context(
+        self, relatives: Iterable[tuple[K, str, float]], candidates: Iterable[K]
+    ) -> tuple[list[Relative], dict[int, StoryProfile]]:
+        """An article's relatives as `place` reads them, and its candidate stories."""
+        related = [
+            Relative(0, relation, score, self.story_of[other])
+            for other, relation, score in relatives
+            if other in self.story_of
+        ]
+        stories = {self.story_of[c] for c in candidates if c in self.story_of}
+        stories.update(r.story for r in related if r.story is not None)
+        return related, {s: self.profiles[s] for s in stories}

@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,33 +152,58 @@ def _report(
     )
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One article of a replay, with what placing it needs."""
+
+    article: LabelledArticle
+    own: StoryProfile
+    """Its profile as a story of one."""
+    candidates: list[str]
+    relatives: list[tuple[str, str, float]]
+    """Its verdicts with the candidates other than unrelated: (other, relation, score)."""
+
+    @property
+    def dated(self) -> bool:
+        return self.article.doc.published is not None
+
+
+def replay(articles: Sequence[LabelledArticle]) -> Iterator[tuple[Turn, StoryBook[str]]]:
+    """The articles in turn as a crawl meets them, each with the book of the stories so
+    far; the caller places each article in the book before asking for the next."""
+    index = CandidateIndex()
+    book: StoryBook[str] = StoryBook(index.specificity)
+    docs = {a.id: a.doc for a in articles}
+    for article in articles:
+        sig = signature(article.doc, article.when)
+        candidates = index.query(sig)
+        index.add(article.id, sig)
+        verdicts = ((other, relate(article.doc, docs[other])) for other in candidates)
+        relatives = [(o, v.relation, v.score) for o, v in verdicts if v.relation != "unrelated"]
+        own = StoryProfile.of(sig.terms, sig.when, sig.language)
+        yield Turn(article, own, candidates, relatives), book
+
+
 def cluster_newsmon(
     articles: Sequence[LabelledArticle],
 ) -> tuple[dict[str, int], tuple[float, float]]:
     """Stories as the crawl would build them; and the share of true same-story pairs
     compared directly (candidates) and at all (`StoryReport.story_candidate_recall`)."""
-    index = CandidateIndex()
-    book: StoryBook[str] = StoryBook(index.specificity)
-    docs = {a.id: a.doc for a in articles}
     earlier: dict[str, list[str]] = {}
+    story_of: dict[str, int] = {}
     true_pairs = direct = reached = 0
-    for article in articles:
-        sig = signature(article.doc, article.when)
-        candidates = index.query(sig)
-        index.add(article.id, sig)
-        mates = earlier.setdefault(article.story, [])
-        near = set(candidates)
-        stories = {book.story_of[c] for c in candidates}
+    for turn, book in replay(articles):
+        mates = earlier.setdefault(turn.article.story, [])
+        near = set(turn.candidates)
+        stories = {book.story_of[c] for c in turn.candidates}
         true_pairs += len(mates)
         direct += sum(m in near for m in mates)
         reached += sum(m in near or book.story_of[m] in stories for m in mates)
-        mates.append(article.id)
-        verdicts = ((other, relate(article.doc, docs[other])) for other in candidates)
-        relatives = [(o, v.relation, v.score) for o, v in verdicts if v.relation != "unrelated"]
-        own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        book.add(article.id, own, relatives, candidates)
+        mates.append(turn.article.id)
+        book.add(turn.article.id, turn.own, turn.relatives, turn.candidates, turn.dated)
+        story_of = book.story_of
     shares = (direct / true_pairs, reached / true_pairs) if true_pairs else (1.0, 1.0)
-    return book.story_of, shares
+    return story_of, shares
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

@@ -30,6 +30,7 @@ import difflib
 import itertools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -400,7 +401,12 @@ class Logistic:
     weights: tuple[float, ...]
     bias: float
 
-    def probability(self, signals: dict[str, float]) -> float:
+    @classmethod
+    def from_json(cls, model: dict[str, Any]) -> Logistic:
+        """A model as the training scripts write it (`dedup.train_verdict`)."""
+        return cls(tuple(model["features"]), tuple(model["weights"]), float(model["bias"]))
+
+    def probability(self, signals: Mapping[str, float]) -> float:
         z = self.bias + sum(
             w * signals[f] for f, w in zip(self.features, self.weights, strict=True)
         )
@@ -419,12 +425,9 @@ class Models:
 @cache
 def models() -> Models:
     raw = json.loads(resources.files("dedup").joinpath(MODEL_FILE).read_text("utf-8"))
-
-    def logistic(name: str) -> Logistic:
-        m = raw[name]
-        return Logistic(tuple(m["features"]), tuple(m["weights"]), float(m["bias"]))
-
-    return Models(logistic("derived_same"), logistic("derived_cross"), logistic("story"))
+    return Models(
+        *(Logistic.from_json(raw[name]) for name in ("derived_same", "derived_cross", "story"))
+    )
 
 
 def _substitutions(p: Paragraph, q: Paragraph, limit: int) -> list[list[str]]:
