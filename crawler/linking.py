@@ -183,13 +183,7 @@ class Linker:
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         # The index does not change while the article is placed: each term's specificity
         # is worked out once, not once per candidate story that has the term.
-        placement = place(
-            relatives,
-            profiles,
-            own,
-            cache(self.index.specificity),
-            dated=article.published is not None,
-        )
+        placement = place(relatives, profiles, own, cache(self.index.specificity))
         profile = own
         for story in (placement.story, *placement.merge):
             if story in profiles:

@@ -102,13 +102,7 @@ def settle(
         # compares the article with every candidate story, each of up to 200 terms).
         book.specificity = cache(index.specificity)
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        book.add(
-            article.id,
-            own,
-            relatives.get(article.id, []),
-            candidates,
-            article.published is not None,
-        )
+        book.add(article.id, own, relatives.get(article.id, []), candidates)
 
     openers = {a.id: Opener(a.id, a.title, a.published, a.first_seen) for a in articles}
     taken: set[int] = set()

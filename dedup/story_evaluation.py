@@ -163,10 +163,6 @@ class Turn:
     relatives: list[tuple[str, str, float]]
     """Its verdicts with the candidates other than unrelated: (other, relation, score)."""
 
-    @property
-    def dated(self) -> bool:
-        return self.article.doc.published is not None
-
 
 def replay(articles: Sequence[LabelledArticle]) -> Iterator[tuple[Turn, StoryBook[str]]]:
     """The articles in turn as a crawl meets them, each with the book of the stories so
@@ -200,7 +196,7 @@ def cluster_newsmon(
         direct += sum(m in near for m in mates)
         reached += sum(m in near or book.story_of[m] in stories for m in mates)
         mates.append(turn.article.id)
-        book.add(turn.article.id, turn.own, turn.relatives, turn.candidates, turn.dated)
+        book.add(turn.article.id, turn.own, turn.relatives, turn.candidates)
         story_of = book.story_of
     shares = (direct / true_pairs, reached / true_pairs) if true_pairs else (1.0, 1.0)
     return story_of, shares

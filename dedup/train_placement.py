@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dedup.lineage import JOIN_MODEL_FILE, JOIN_SIGNALS, Choice, join_signals, likeliest
-from dedup.story_evaluation import DEV, load_articles, replay
+from dedup.story_evaluation import DEV, LabelledArticle, load_articles, replay
 from dedup.train_verdict import fit
 from dedup.verdict import Logistic
 
@@ -54,18 +54,19 @@ def former_bars(signals: Mapping[int, Mapping[str, float]]) -> int | None:
     return -max(eligible)[1] if eligible else None
 
 
-def training_rows(choose: Choice) -> list[tuple[Mapping[str, float], bool]]:
-    """Every candidate story of every dev article, placed by ``choose``."""
+def training_rows(
+    articles: Sequence[LabelledArticle], choose: Choice
+) -> list[tuple[Mapping[str, float], bool]]:
+    """Every candidate story of every article, the articles placed by ``choose``."""
     rows: list[tuple[Mapping[str, float], bool]] = []
-    articles = load_articles([ROOT / path for path in DEV])
     gold = {a.id: a.story for a in articles}
     for turn, book in replay(articles):
         related, stories = book.context(turn.relatives, turn.candidates)
-        signals = join_signals(related, stories, turn.own, turn.dated, book.specificity)
+        signals = join_signals(related, stories, turn.own, book.specificity)
         for story, values in signals.items():
             members = Counter(gold[m] for m in book.members[story])
             rows.append((values, members.most_common(1)[0][0] == turn.article.story))
-        book.add(turn.article.id, turn.own, turn.relatives, turn.candidates, turn.dated, choose)
+        book.add(turn.article.id, turn.own, turn.relatives, turn.candidates, choose)
     return rows
 
 
@@ -88,10 +89,15 @@ def fitted(rows: list[tuple[Mapping[str, float], bool]]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    rows = training_rows(former_bars)
+def trained(articles: Sequence[LabelledArticle]) -> dict[str, Any]:
+    """The join model fitted on a replay of ``articles`` (see the module's docstring)."""
+    rows = training_rows(articles, former_bars)
     first = Logistic.from_json(fitted(rows))
-    model = fitted(rows + training_rows(likeliest(first)))
+    return fitted(rows + training_rows(articles, likeliest(first)))
+
+
+def main() -> int:
+    model = trained(load_articles([ROOT / path for path in DEV]))
     path = Path(__file__).with_name(JOIN_MODEL_FILE)
     path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     return 0
