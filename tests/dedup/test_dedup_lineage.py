@@ -1,17 +1,18 @@
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from dedup.lineage import (
     CENTROID_TERMS,
+    JOIN_PROBABILITY,
+    MIN_JOIN_CLOSENESS,
     RIVAL_SHARE,
-    STORY_JOIN,
-    STORY_JOIN_DATED,
-    STORY_JOIN_VOUCHED,
-    STORY_VOUCH,
     Article,
     Placement,
     Relative,
     StoryProfile,
     earliest,
+    join_model,
+    join_signals,
     place,
 )
 
@@ -47,7 +48,7 @@ def test_an_article_joins_the_story_it_is_closest_to_as_a_whole() -> None:
     stories = {1: StoryProfile.of(BRIDGE, at(10), "en"), 2: StoryProfile.of(CALL, at(15), "en")}
     placement = place([], stories, StoryProfile.of({**CALL, "kremli": 0.3}, at(15), "en"))
     assert placement.story == 2
-    assert placement.closeness >= STORY_JOIN
+    assert placement.closeness >= MIN_JOIN_CLOSENESS
 
 
 def test_a_close_article_outside_the_story_window_opens_a_new_story() -> None:
@@ -137,58 +138,67 @@ ANALYSIS = {"wire": 1.0, "analys": 1.0, "balanc": 1.0}
 """Two reports of one event that share one of their salient terms (closeness 0.33)."""
 
 
-def test_a_confident_same_story_verdict_lowers_the_bar_to_join_its_story() -> None:
-    """Reports sharing wire passages are one event even when the rest of their words differ."""
-    story = {1: StoryProfile.of(WIRE, None, "en")}
-    report = StoryProfile.of(ANALYSIS, None, "en")
-    assert STORY_JOIN_VOUCHED < story[1].closeness(report, lambda term: 1.0) < STORY_JOIN
-    assert place([], story, report).story is None
-    assert place([Relative(5, "same_story", 0.5, 1)], story, report).story is None
-    assert place([Relative(5, "same_story", STORY_VOUCH, 1)], story, report).story == 1
+def _probability(
+    stories: dict[int, StoryProfile], report: StoryProfile, relatives: Sequence[Relative] = ()
+) -> float:
+    """P(story 1 is the report's event) by the fitted join model."""
+    return join_model().probability(join_signals(relatives, stories, report)[1])
 
 
-def test_agreeing_in_time_lowers_the_bar_to_join_a_story() -> None:
-    """Dated reports within a story's window need fewer shared words than undated ones: on
-    real news (BASIL's dev part) every candidate story of that closeness was the right one."""
+def test_the_fitted_join_model_reads_its_signals_the_way_round_news_does() -> None:
+    """Closer stories and confident same_story verdicts make a story likelier; a story
+    as close to the article beside it (a rival) makes it less likely, and so does size:
+    a large story's centroid is near many articles that are not of its event."""
     report = StoryProfile.of(ANALYSIS, at(15), "en")
-    closeness = StoryProfile.of(WIRE, at(15), "en").closeness(report, lambda term: 1.0)
-    assert STORY_JOIN_DATED < closeness < STORY_JOIN
-    assert place([], {1: StoryProfile.of(WIRE, at(14), "en")}, report).story == 1
-    assert place([], {1: StoryProfile.of(WIRE, None, "en")}, report).story is None
-    assert (
-        place(
-            [], {1: StoryProfile.of(WIRE, at(14), "en")}, StoryProfile.of(ANALYSIS, None, "en")
-        ).story
-        is None
-    )
+    story = StoryProfile.of(WIRE, at(14), "en")
+    closer = StoryProfile.of({**WIRE, "analys": 1.0}, at(14), "en")
+    rival = StoryProfile.of({"analys": 1.0, "balanc": 1.0, "other": 1.0}, at(15), "en")
+    large = StoryProfile.of(WIRE, at(14), "en")
+    for _ in range(9):
+        large = large.merged(StoryProfile.of(WIRE, at(14), "en"))
+    alone = _probability({1: story}, report)
+    assert _probability({1: closer}, report) > alone
+    assert _probability({1: story}, report, [Relative(5, "same_story", 0.95, 1)]) > alone
+    assert _probability({1: story, 2: rival}, report) < alone
+    assert _probability({1: large}, report) < alone
 
 
-def test_a_dated_article_joins_the_only_story_of_its_window_on_fewer_shared_words() -> None:
-    """On a quiet day the one event about then that shares some words is the article's; on a
-    busy day, when another story of the window shares words with it too, it must be as close
-    as any dated article."""
+def test_an_article_joins_the_likeliest_story_if_probable_enough() -> None:
     report = StoryProfile.of(ANALYSIS, at(15), "en")
-    story = StoryProfile.of(
-        {"wire": 1.0, "sancti": 1.0, "energy": 1.0, "export": 1.0}, at(14), "en"
-    )
-    rival = StoryProfile.of({"balanc": 1.0, **{f"t{i}": 1.0 for i in range(5)}}, at(15), "en")
+    near = StoryProfile.of({**WIRE, "analys": 1.0, "balanc": 1.0}, at(14), "en")
+    far = StoryProfile.of({"analys": 1.0, **{f"f{i}": 1.0 for i in range(3)}}, at(14), "en")
+    assert _probability({1: near}, report) >= JOIN_PROBABILITY
+    assert _probability({1: far}, report) >= JOIN_PROBABILITY
+    assert place([], {1: far, 2: near}, report) == Placement(2, (), 0.7746)
+
+
+def test_no_story_is_joined_below_the_closeness_floor_however_lone() -> None:
+    """A monitor of one topic has several events a day that share its words: one lone
+    candidate story that shares little more than those is not the article's event."""
+    report = StoryProfile.of({"china": 1.0, **{f"a{i}": 1.0 for i in range(7)}}, at(10), "en")
+    story = StoryProfile.of({"china": 1.0, **{f"b{i}": 1.0 for i in range(7)}}, at(9), "en")
     closeness = story.closeness(report, lambda term: 1.0)
-    assert STORY_JOIN_VOUCHED < closeness < STORY_JOIN_DATED
-    assert 0 < rival.closeness(report, lambda term: 1.0) < STORY_JOIN_VOUCHED
-    assert place([], {1: story}, report).story == 1
-    assert place([], {1: story, 2: rival}, report).story is None
-    # Nor does one that only brushes the article: no alternative to the story's event.
-    faint = StoryProfile.of({"balanc": 0.2, **{f"u{i}": 1.0 for i in range(8)}}, at(15), "en")
-    assert 0 < faint.closeness(report, lambda term: 1.0) < RIVAL_SHARE * closeness
-    assert place([], {1: story, 2: faint}, report).story == 1
-    # A rival outside the window does not contest the story.
-    far = StoryProfile.of(rival.centroids["en"], at(1), "en")
-    assert place([], {1: story, 2: far}, report).story == 1
-    # A rival in another language does, though no word of it can be compared: it is
-    # another event about then (in the demo, Italian coverage of the call let the
-    # Lavrov/BRICS report join the call story as if that were the day's only event).
+    assert 0 < closeness < MIN_JOIN_CLOSENESS
+    assert _probability({1: story}, report) >= JOIN_PROBABILITY
+    assert place([], {1: story}, report).story is None
+
+
+def test_a_story_in_another_language_rivals_the_article_s_closest() -> None:
+    """A story of the window in a language the article's words cannot be compared with is
+    another event about then, for all we can tell (in the demo, Italian coverage of the call
+    let the Lavrov/BRICS report join the call story as if that were the day's only event);
+    a story outside the window, or only brushing the article, is no rival."""
+    report = StoryProfile.of(ANALYSIS, at(15), "en")
+    story = StoryProfile.of(WIRE, at(14), "en")
+    alone = _probability({1: story}, report)
     foreign = StoryProfile.of({"telefo": 1.0, "cina": 1.0}, at(15), "it")
-    assert foreign.closeness(report, lambda term: 1.0) == 0
-    assert place([], {1: story, 2: foreign}, report).story is None
-    # Without dates there is no window to be alone in.
-    assert place([], {1: story}, StoryProfile.of(ANALYSIS, None, "en")).story is None
+    assert _probability({1: story, 2: foreign}, report) < alone
+    far = StoryProfile.of(foreign.centroids["it"], at(1), "it")
+    assert _probability({1: story, 2: far}, report) == alone
+    faint = StoryProfile.of({"balanc": 0.2, **{f"u{i}": 1.0 for i in range(8)}}, at(15), "en")
+    assert (
+        0
+        < faint.closeness(report, lambda term: 1.0)
+        < RIVAL_SHARE * story.closeness(report, lambda term: 1.0)
+    )
+    assert _probability({1: story, 2: faint}, report) == alone
