@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 SETTING = "NEWSMON_CONTEXT"
 # What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database);
 # `crawler.warmup` loads the tables of the crawl's languages before the workers fork.
-WORKER_MODULES = ("crawler.pages", "dedup.judging", "crawler.warmup")
+WORKER_MODULES = ("crawler.pages", "crawler.extract", "dedup.judging", "wordfreq", "crawler.warmup")
 RECORD_DELAY = 0.05
 """Seconds verdicts ready to be recorded wait for the crawl's next write transaction (the
 next page stored) before they get one of their own: a transaction per page instead of one

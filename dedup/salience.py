@@ -22,8 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from itertools import chain
 
-from wordfreq import available_languages, cB_to_freq, get_frequency_list
-
 from dedup.features import Features
 from dedup.shingles import STEM_LENGTH, STOPWORDS, tokenize
 
@@ -42,7 +40,6 @@ UNSEEN_ZIPF = 1.0
 MIN_RARITY = 0.5
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LANGUAGES = frozenset(available_languages())
 
 
 def _rarity_of(zipf: float) -> float:
@@ -60,7 +57,11 @@ def _rarities(language: str) -> Mapping[str, float]:
     Russian's 713,000 words where wordfreq's dictionary of frequencies, filled word by
     word, took 0.34 s (reading the list takes 0.15 s more either way).
     """
-    if language not in _LANGUAGES:
+    # wordfreq is imported with the first list: a crawl process compares the vectors the
+    # workers made and reads no list, and the import is a sixth of a second of its start-up.
+    from wordfreq import available_languages, cB_to_freq, get_frequency_list
+
+    if language not in available_languages():
         return {}
     rarities: dict[str, float] = {}
     for index, bucket in enumerate(get_frequency_list(language)):
