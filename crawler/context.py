@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.linking import Found, Linker, LinkJob
 from crawler.pages import WARM_LANGUAGES
 from crawler.workers import WorkerPool
+from dedup.judging import KeptKeys
 from dedup.verdict import Verdict
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 
@@ -75,6 +76,9 @@ class CrawlContext:
             upgrade(self.engine)
         self.sessions = session_factory(self.engine)
         self.pool = WorkerPool(workers, WORKER_MODULES) if workers > 0 else None
+        # The articles each worker keeps parsed, as far as this process knows (the texts
+        # it must send with a verdict call: `crawler.pipelines.judge_in_pool`).
+        self.worker_documents = [KeptKeys() for _ in range(workers)]
         self.link = link
         self.run_id = run_id
         self.refused: StorageError | None = None

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from dedup.features import Doc
 from dedup.verdict import Verdict, relate
@@ -33,6 +33,9 @@ class Known(Protocol):
     @property
     def first_seen(self) -> datetime: ...
     def __hash__(self) -> int: ...
+
+
+K = TypeVar("K", bound=Known)
 
 
 class Dated(Known, Protocol):
@@ -81,6 +84,38 @@ class Documents:
                 if len(self._docs) > self.size:
                     self._docs.popitem(last=False)
         return doc
+
+
+class KeptKeys:
+    """Which articles a process's `Documents` holds, without the documents: the crawl keeps
+    one for each worker, told each call in the order the worker gets it (a worker runs its
+    calls in turn), so that it sends with a call the texts the worker lacks, instead of
+    learning so from the worker's answer and calling again. Only a hint: a worker that
+    lacks a document anyway (it was restarted) names it, as `judge_known` does."""
+
+    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
+        self.size = size
+        self._keys: OrderedDict[Known, None] = OrderedDict()
+
+    def _touch(self, article: Known, keep: bool) -> bool:
+        """What `Documents.document` does with the article's key; whether it was held."""
+        if article in self._keys:
+            self._keys.move_to_end(article)
+            return True
+        if keep:
+            self._keys[article] = None
+            if len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+        return False
+
+    def judging(
+        self, article: Known, candidates: Sequence[K], keep_article: bool = True
+    ) -> list[K]:
+        """The candidates whose texts a `judge_known` call in that process needs, the
+        process's documents taken as they will be after the call (the texts given parsed
+        and kept, as there)."""
+        self._touch(article, keep_article)
+        return [other for other in candidates if not self._touch(other, True)]
 
 
 @cache

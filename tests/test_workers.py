@@ -19,7 +19,7 @@ from crawler.pipelines import judge_in_pool
 from crawler.workers import WorkerPool
 from dedup.candidates import signature
 from dedup.features import Doc
-from dedup.judging import judge
+from dedup.judging import KeptKeys, judge
 from storage.records import ArticleRef, LinkableArticle
 
 SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
@@ -71,6 +71,15 @@ def _pooled_verdicts() -> None:
         first = sorted(asked)
         asked.clear()
         again = asyncio.run(judge_in_pool(pool, job, read_texts))  # parsed by now
+        asked_again = list(asked)
+        # A crawl that knows what its workers hold sends the texts with the first call:
+        # fresh pictures say they hold nothing, so every text is read once, up front.
+        held = [KeptKeys(), KeptKeys()]
+        asked.clear()
+        told = asyncio.run(judge_in_pool(pool, job, read_texts, held))
+        asked_told = sorted(asked)
+        asked.clear()
+        told_again = asyncio.run(judge_in_pool(pool, job, read_texts, held))
         loaded = asyncio.run(
             pool.run_on(1, eval, "sorted({m.split('.')[0] for m in __import__('sys').modules})")
         )
@@ -82,9 +91,13 @@ def _pooled_verdicts() -> None:
             {
                 "pooled": [(i, asdict(v)) for i, v in pooled],
                 "again": [(i, asdict(v)) for i, v in again],
+                "told": [(i, asdict(v)) for i, v in told],
+                "told_again": [(i, asdict(v)) for i, v in told_again],
+                "asked_told": asked_told,
+                "asked_told_again": asked,
                 "inline": [(i, asdict(v)) for i, v in inline],
                 "asked_first": first,
-                "asked_again": asked,
+                "asked_again": asked_again,
                 "loaded": loaded,
             }
         )
@@ -106,6 +119,9 @@ def test_verdicts_split_over_the_workers_are_those_of_one_process() -> None:
     # Each worker asked once for the texts of its share (ids by parity), then never again.
     assert found["asked_first"] == [[1, 3], [2, 4]]
     assert found["asked_again"] == []
+    assert found["told"] == found["told_again"] == found["inline"]
+    assert found["asked_told"] == [[1, 2, 3, 4]]
+    assert found["asked_told_again"] == []
     assert {v["relation"] for _, v in found["inline"]} - {"unrelated"}  # the seeds are related
     assert not set(CRAWL_ONLY) & set(found["loaded"])
     assert {"crawler", "dedup"} <= set(found["loaded"])  # the preloaded pure stages

@@ -6,18 +6,20 @@ article no longer has.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session
 
 from crawler.linking import Linker, StaleText, judge_job, texts_for
 from dedup.candidates import CandidateIndex
-from dedup.judging import judge_known
+from dedup.judging import Documents, KeptKeys, judge_known
 from storage.lineage import article_refs, linkable_articles
 from storage.queries import update_extraction
-from storage.records import ArticleRecord
+from storage.records import ArticleRecord, ArticleRef
 from tests.storage.conftest import key_of
 from tests.storage.test_storage_linking import _store_seeds
 
@@ -87,3 +89,22 @@ def test_a_candidate_neither_parsed_nor_given_is_missing_not_judged(
     judged = judge_known(fresh[0], fresh[1:], {fresh[0].id: "A text of its own."})
     assert judged.verdicts == []
     assert judged.missing == [ref.id for ref in fresh[1:]]
+
+
+def test_kept_keys_name_exactly_the_texts_a_process_lacks() -> None:
+    """The crawl's picture of a worker's documents (`KeptKeys`) follows the worker's own
+    keeping and forgetting call by call, so the texts sent with a call are the ones needed."""
+    rng = random.Random(7)
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    refs = [ArticleRef(n, "o", f"Title {n}", "en", when, when, f"k{n}", 1, "v") for n in range(40)]
+    documents, held = Documents(size=8), KeptKeys(size=8)
+    for _ in range(300):
+        article, *candidates = rng.sample(refs, rng.randint(1, 6))
+        keep = rng.random() < 0.7
+        lacking = {ref.id for ref in held.judging(article, candidates, keep)}
+        assert documents.document(article, "Own words here.", keep) is not None
+        for other in candidates:
+            # Named exactly when not held (a `get` changes no order a `document` would not).
+            assert (documents.get(other) is None) is (other.id in lacking)
+            text = "Their words here." if other.id in lacking else None
+            assert documents.document(other, text) is not None
