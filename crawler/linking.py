@@ -93,7 +93,7 @@ def texts_for(session: Session, refs: Sequence[ArticleRef]) -> dict[int, str]:
     texts = {}
     for ref in refs:
         found = read.get(ref.id)
-        if found is None or found[0].text_stamp != ref.text_stamp:
+        if found is None or found[0] != ref.text_stamp:
             raise StaleText(f"the text of article {ref.id} changed while it was a candidate")
         texts[ref.id] = found[1]
     return texts
@@ -177,7 +177,8 @@ class Linker:
         Indexed here, not in `record`, so that an article prepared next has this
         one among its candidates even while this one's verdicts are still running.
         """
-        article, text = article_texts(session, [article_id])[article_id]
+        (article,) = article_refs(session, [article_id])
+        text = texts_for(session, [article])[article_id]
         if sig:
             found = DocSignature.from_bytes(sig)
         else:  # kept: this process's verdicts on the article read it next (`link`)

@@ -41,7 +41,7 @@ from storage.models import (
     Story,
     utcnow,
 )
-from storage.records import ArticleRef, LinkableArticle
+from storage.records import ArticleRef, LinkableArticle, TextStamp
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ def linkable_articles(session: Session, ids: Sequence[int]) -> list[LinkableArti
     return _linkable(session.execute(_statements().linkable, {"ids": list(ids)}))
 
 
+_STAMP = (Article.content_key, Article.version, Article.extractor_version)
 _REF = (
     Article.id,
     Outlet.name,
@@ -86,9 +87,7 @@ _REF = (
     Article.language,
     Article.published,
     Article.first_seen,
-    Article.content_key,
-    Article.version,
-    Article.extractor_version,
+    *_STAMP,
 )
 
 
@@ -99,10 +98,12 @@ def article_refs(session: Session, ids: Sequence[int]) -> list[ArticleRef]:
     return [ArticleRef(*row) for row in session.execute(_statements().refs, {"ids": list(ids)})]
 
 
-def article_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[ArticleRef, str]]:
-    """Each article's ref and text, read together (the text is the one the ref names)."""
+def article_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[TextStamp, str]]:
+    """Each article's text and, read with it, what names it (`ArticleRef.text_stamp`):
+    no dates to parse, no outlet to join (the crawl reads these for a new article's older
+    candidates, a few a page)."""
     rows = session.execute(_statements().texts, {"ids": list(ids)})
-    return {row[0]: (ArticleRef(*row[:-1]), row[-1]) for row in rows}
+    return {row[0]: ((row[1], row[2], row[3]), row[4]) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _statements() -> _Statements:
     return _Statements(
         linkable=select(*_LINKABLE).join(Outlet).where(Article.id.in_(ids)),
         refs=select(*_REF).join(Outlet).where(Article.id.in_(ids)).order_by(Article.id),
-        texts=select(*_REF, Article.text).join(Outlet).where(Article.id.in_(ids)),
+        texts=select(Article.id, *_STAMP, Article.text).where(Article.id.in_(ids)),
         stories=select(Lineage.article_id, Lineage.story_id).where(
             Lineage.article_id.in_(ids), Lineage.story_id.is_not(None)
         ),

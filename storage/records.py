@@ -198,6 +198,10 @@ class LinkableArticle:
     first_seen: datetime
 
 
+TextStamp = tuple[str, int, str]
+"""An article's content key, version and extractor version: what changes with its text."""
+
+
 @dataclass(frozen=True)
 class ArticleRef:
     """A stored article as a verdict knows it, without its text.
@@ -222,7 +226,7 @@ class ArticleRef:
     extractor_version: str
 
     @property
-    def text_stamp(self) -> tuple[str, int, str]:
+    def text_stamp(self) -> TextStamp:
         """What changes whenever the article's text does (metadata aside: a copy published
         earlier that takes the article over changes its outlet, title and date, not its
         text)."""
