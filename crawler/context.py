@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.linking import Found, Linker, LinkJob
 from crawler.pages import WARM_LANGUAGES
 from crawler.workers import WorkerPool
+from dedup.judging import KeptKeys
 from dedup.verdict import Verdict
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 SETTING = "NEWSMON_CONTEXT"
 # What the pool runs: the page stage and the verdicts (pure stages, no Scrapy, no database);
 # `crawler.warmup` loads the tables of the crawl's languages before the workers fork.
-WORKER_MODULES = ("crawler.pages", "dedup.judging", "crawler.warmup")
+WORKER_MODULES = ("crawler.pages", "crawler.extract", "dedup.judging", "wordfreq", "crawler.warmup")
 RECORD_DELAY = 0.05
 """Seconds verdicts ready to be recorded wait for the crawl's next write transaction (the
 next page stored) before they get one of their own: a transaction per page instead of one
@@ -75,6 +76,9 @@ class CrawlContext:
             upgrade(self.engine)
         self.sessions = session_factory(self.engine)
         self.pool = WorkerPool(workers, WORKER_MODULES) if workers > 0 else None
+        # The articles each worker keeps parsed, as far as this process knows (the texts
+        # it must send with a verdict call: `crawler.pipelines.judge_in_pool`).
+        self.worker_documents = [KeptKeys() for _ in range(workers)]
         self.link = link
         self.run_id = run_id
         self.refused: StorageError | None = None

@@ -9,7 +9,7 @@ article costs a few index look-ups and verdicts, not a scan of the store.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
-from dedup.judging import judge, parsed, summarize, when
+from dedup.judging import Known, judge, judge_known, kept, summarize, when
 from dedup.lineage import Article, Relative, StoryProfile, earliest, place
 from dedup.verdict import DERIVED, Verdict
 from storage.lineage import (
@@ -26,6 +26,8 @@ from storage.lineage import (
     Opener,
     StoredSignature,
     StoryHead,
+    article_refs,
+    article_texts,
     article_times,
     clear_lineage,
     connected,
@@ -45,7 +47,7 @@ from storage.lineage import (
     story_heads,
     unlinked_articles,
 )
-from storage.records import LinkableArticle
+from storage.records import ArticleRef, LinkableArticle
 
 METHOD = "newsmon-dedup/1"
 
@@ -62,11 +64,62 @@ class Found:
 
 @dataclass(frozen=True)
 class LinkJob:
-    """An article to link and the stored articles worth a verdict against it."""
+    """An article to link (and its text) and the stored articles worth a verdict against
+    it, without their texts: the process that judges them most often parsed them before
+    (`dedup.judging.Documents`), and reads only the texts it lacks (`judge_job`)."""
 
-    article: LinkableArticle
+    article: ArticleRef
+    text: str
     signature: DocSignature
-    candidates: list[LinkableArticle]
+    candidates: list[ArticleRef]
+
+
+TextReader = Callable[[Sequence[ArticleRef]], Mapping[int, str]]
+"""Reads the texts of stored articles (`texts_for` with a session)."""
+
+
+class StaleText(LookupError):
+    """A candidate's stored text or metadata changed (or it went) while it was judged."""
+
+
+def texts_for(session: Session, refs: Sequence[ArticleRef]) -> dict[int, str]:
+    """The texts of these articles, checked to be the ones their refs name: a verdict is
+    never given on a text its article no longer has. StaleText otherwise: the article's
+    linking fails, and it is linked again by the next run (it stays unsigned). The
+    metadata may have changed (a take-over by an earlier copy): the verdict reads the
+    ref's, as it would have if the text had been read with it, and the run judges a
+    re-dated article's pairs again once its verdicts are recorded (`rejudge`)."""
+    read = article_texts(session, [ref.id for ref in refs])
+    texts = {}
+    for ref in refs:
+        found = read.get(ref.id)
+        if found is None or found[0] != ref.text_stamp:
+            raise StaleText(f"the text of article {ref.id} changed while it was a candidate")
+        texts[ref.id] = found[1]
+    return texts
+
+
+def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Verdict]]:
+    """The job's verdicts in this process, in the candidates' order: from the documents
+    it kept, and from texts read for the candidates it had not parsed."""
+    if not job.candidates:
+        return []  # nothing to parse the article for here
+    own = {job.article.id: job.text}
+    judged = judge_known(job.article, job.candidates, own)
+    if not judged.missing:
+        return judged.verdicts
+    missing = set(judged.missing)
+    unread = [c for c in job.candidates if c.id in missing]
+    more = judge_known(job.article, unread, {**own, **read_texts(unread)})
+    return in_order(job.candidates, [*judged.verdicts, *more.verdicts])
+
+
+def in_order(
+    candidates: Sequence[Known], verdicts: Iterable[tuple[int, Verdict]]
+) -> list[tuple[int, Verdict]]:
+    """Verdicts given in parts, back in the candidates' order."""
+    found = dict(verdicts)
+    return [(candidate.id, found[candidate.id]) for candidate in candidates]
 
 
 class Linker:
@@ -124,13 +177,19 @@ class Linker:
         Indexed here, not in `record`, so that an article prepared next has this
         one among its candidates even while this one's verdicts are still running.
         """
-        (article,) = linkable_articles(session, [article_id])
-        found = DocSignature.from_bytes(sig) if sig else signature(parsed(article))
+        (article,) = article_refs(session, [article_id])
+        text = texts_for(session, [article])[article_id]
+        if sig:
+            found = DocSignature.from_bytes(sig)
+        else:  # kept: this process's verdicts on the article read it next (`link`)
+            doc = kept().document(article, text)
+            assert doc is not None
+            found = signature(doc)
         if found.when is None:
             found = replace(found, when=article.first_seen)
         ids = [int(c) for c in self.index.query(found) if c != str(article_id)]
         self._add(article_id, found)
-        return LinkJob(article, found, linkable_articles(session, ids))
+        return LinkJob(article, text, found, article_refs(session, ids))
 
     def record(
         self,
@@ -165,7 +224,8 @@ class Linker:
     def link(self, session: Session, article_id: int, run_id: int | None = None) -> list[Found]:
         """All three steps in this process (`newsmon relink`, a crawl without workers)."""
         job = self.prepare(session, article_id)
-        return self.record(session, job, judge(job.article, job.candidates), run_id)
+        verdicts = judge_job(job, lambda refs: texts_for(session, refs))
+        return self.record(session, job, verdicts, run_id)
 
     def _place(self, session: Session, job: LinkJob, found: list[Found]) -> None:
         """Put the article in a story, and its family under the family's source.
@@ -210,8 +270,8 @@ class Linker:
 
 
 def relation_rows(
-    article: LinkableArticle,
-    candidates: Sequence[LinkableArticle],
+    article: Known,
+    candidates: Sequence[Known],
     verdicts: Sequence[tuple[int, Verdict]],
 ) -> list[NewRelation]:
     """The relations to store from an article's verdicts: each pair oriented later to

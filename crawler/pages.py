@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.extract import Extracted, Skipped, extract
 from crawler.topic import Topic, load_topic
 from crawler.urls import canonicalize, host_of, same_site
 from dedup.candidates import signature
@@ -22,6 +22,9 @@ from dedup.features import Doc
 from dedup.normalize import content_key
 from dedup.salience import rarity
 from storage.records import ArticleRecord, Compressed
+
+if TYPE_CHECKING:
+    from crawler.extract import Extracted
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,11 @@ def build_record(
 ) -> ArticleRecord | PageSkip:
     """Run extraction, the topic filter and the exact-duplicate key on one page; with
     ``sign``, also the lineage candidate signature (skipped when the crawl does not link)."""
+    # Imported here: a crawl process with workers only hands this function to them, and
+    # trafilatura (with lxml, htmldate, justext, ...) is a tenth of a second of its start-up.
+    # The workers' fork server imports it once, before forking (`crawler.context`).
+    from crawler.extract import Skipped, extract
+
     if is_challenge(page.body):
         return PageSkip(page.outlet, page.url, "challenge", "bot challenge page", page.recheck_of)
     result = extract(page.body, page.fetched_url, encoding=page.encoding)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, Self
@@ -29,15 +29,15 @@ from sqlalchemy.orm import Session
 
 from crawler.context import CrawlContext, Turn
 from crawler.incremental import ListingValidators
-from crawler.linking import LinkJob
+from crawler.linking import LinkJob, TextReader, in_order, judge_job, texts_for
 from crawler.pages import FetchedPage, PageSkip, build_record
 from crawler.workers import WorkerPool
-from dedup.judging import judge, share_of
+from dedup.judging import KeptKeys, judge_known, share_of
 from dedup.verdict import Verdict
 from storage import counters
 from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
-from storage.records import ArticleRecord, LinkableArticle
+from storage.records import ArticleRecord, ArticleRef
 from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
@@ -255,32 +255,61 @@ class StorePipeline:
         pool = self.context.pool
         if pool is not None and job.candidates:
             try:
-                return await judge_in_pool(pool, job.article, job.candidates)
+                held = self.context.worker_documents
+                return await judge_in_pool(pool, job, self._texts, held)
             except BrokenProcessPool:
                 logger.warning(
                     "a worker died while judging article %d; judging here", job.article.id
                 )
-        return judge(job.article, job.candidates)
+        return judge_job(job, self._texts)
+
+    def _texts(self, refs: Sequence[ArticleRef]) -> Mapping[int, str]:
+        """The texts of candidates a worker has not parsed, read apart from the crawl's
+        write transactions (their articles are committed)."""
+        with self.context.readers()() as session:
+            return texts_for(session, refs)
 
 
 async def judge_in_pool(
-    pool: WorkerPool, article: LinkableArticle, candidates: Sequence[LinkableArticle]
+    pool: WorkerPool,
+    job: LinkJob,
+    read_texts: TextReader,
+    held: Sequence[KeptKeys] | None = None,
 ) -> list[tuple[int, Verdict]]:
-    """`dedup.judging.judge` in the pool: the same verdicts, in the candidates' order.
+    """`crawler.linking.judge_job` in the pool: the same verdicts, in the candidates' order.
 
     Each candidate is judged by the worker that keeps its parsed document
     (`share_of`): a worker then holds the documents of its share of the store, not
-    of all of it, in the same memory. BrokenProcessPool when a worker died.
+    of all of it, in the same memory. The candidates go without their texts, except
+    those the worker does not hold by ``held`` (what each worker keeps, as far as this
+    process knows: the store's older articles); a worker that lacks others anyway (it
+    was started afresh) says which, and gets their texts in a second call.
+    BrokenProcessPool when a worker died.
     """
-    shares: dict[int, list[LinkableArticle]] = {}
-    for candidate in candidates:
+    shares: dict[int, list[ArticleRef]] = {}
+    for candidate in job.candidates:
         shares.setdefault(share_of(candidate.id, pool.workers), []).append(candidate)
-    home = share_of(article.id, pool.workers)
-    parts = await asyncio.gather(
-        *(
-            pool.run_on(worker, judge, article, share, worker == home)
-            for worker, share in shares.items()
-        )
-    )
-    found = dict(verdict for part in parts for verdict in part)
-    return [(candidate.id, found[candidate.id]) for candidate in candidates]
+    home = share_of(job.article.id, pool.workers)
+    own = {job.article.id: job.text}
+    # Told now, in the order the calls are handed to the workers, which run them in turn.
+    lacking = {
+        worker: held[worker].judging(job.article, share, worker == home) if held else []
+        for worker, share in shares.items()
+    }
+    unread = [ref for refs in lacking.values() for ref in refs]
+    texts = {**own, **read_texts(unread)} if unread else own
+
+    async def judged_by(worker: int, share: list[ArticleRef]) -> list[tuple[int, Verdict]]:
+        keep = worker == home
+        sent = {**own, **{ref.id: texts[ref.id] for ref in lacking[worker]}}
+        judged = await pool.run_on(worker, judge_known, job.article, share, sent, keep)
+        if not judged.missing:
+            return judged.verdicts
+        missing = set(judged.missing)
+        unheld = [c for c in share if c.id in missing]
+        more_texts = {**own, **read_texts(unheld)}
+        more = await pool.run_on(worker, judge_known, job.article, unheld, more_texts, keep)
+        return [*judged.verdicts, *more.verdicts]
+
+    parts = await asyncio.gather(*(judged_by(w, share) for w, share in shares.items()))
+    return in_order(job.candidates, (verdict for part in parts for verdict in part))

@@ -8,5 +8,5 @@ stories.
 
 Import from the submodules (``dedup.verdict``, ``dedup.candidates``, ...): this
 package file stays empty so that the exact-duplicate key, needed in every
-extraction worker, does not pull in datasketch and SciPy.
+extraction worker, does not pull in the verdict, the index and their tables.
 """

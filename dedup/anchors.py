@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import compress, count
+from operator import itemgetter
 
 import ahocorasick
 
@@ -192,18 +195,35 @@ def _name_starts() -> frozenset[str]:
     return frozenset(word[:4] for word in (*table.exact, *table.prefix))
 
 
+_ASCII_WORD_SPLIT = re.compile(r"([a-zA-Z]++(?:['’.-][a-zA-Z]++)*+)")
+"""`_WORD_SPLIT` for a text whose letters and digits are all ASCII: the same parts, split
+about twice as fast (a range of letters where `_WORD` checks each character's category)."""
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+_HEAD = itemgetter(slice(None, 4))
+
+
 def _entities(text: str) -> list[tuple[int, str]]:
     table = _aliases()
-    found = [(m.start(), table.han_names[m.group()]) for m in table.han.finditer(text)]
-    # Words and the text between them alternate: [gap, word, gap, word, ..., gap].
-    parts = _WORD_SPLIT.split(text)
-    words = parts[1::2]
     starts = _name_starts()
-    candidates = [
-        i
-        for i, word in enumerate(words)
-        if word[:4] in starts or (word[:1] in _ARABIC_CLITICS and word[1:5] in starts)
-    ]
+    # Words and the text between them alternate: [gap, word, gap, word, ..., gap].
+    candidates: Iterable[int]
+    if text.isascii() or not _NON_ASCII_WORD_CHAR.search(text):
+        # No letter beyond ASCII (curly quotes and dashes are no letters): no Han name, no
+        # Arabic clitic, and each word's first four letters are looked up without a
+        # Python step per word, most of an English paragraph's entity scan.
+        found: list[tuple[int, str]] = []
+        parts = _ASCII_WORD_SPLIT.split(text)
+        words = parts[1::2]
+        candidates = compress(count(), map(starts.__contains__, map(_HEAD, words)))
+    else:
+        found = [(m.start(), table.han_names[m.group()]) for m in table.han.finditer(text)]
+        parts = _WORD_SPLIT.split(text)
+        words = parts[1::2]
+        candidates = [
+            i
+            for i, word in enumerate(words)
+            if word[:4] in starts or (word[:1] in _ARABIC_CLITICS and word[1:5] in starts)
+        ]
     offset, counted, free = 0, 0, 0  # text before part `counted`; the first word not taken
     for i in candidates:
         if i < free:

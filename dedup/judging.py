@@ -1,63 +1,127 @@
 """Verdicts on stored articles and their one-line summaries: pure, so a worker can run them.
 
-The crawl hands `judge` to its extraction workers; this module (and what it
+The crawl hands `judge_known` to its extraction workers; this module (and what it
 imports) is all a worker loads for it: no database, no Scrapy.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from functools import cache
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from dedup.features import Doc
 from dedup.verdict import Verdict, relate
 
 
-class Text(Protocol):
-    """What a verdict reads of an article, stored or not."""
+class Known(Protocol):
+    """A stored article as a verdict knows it, its text aside: a key under which a process
+    keeps the article's parsed document (equal only when the text is the same one)."""
 
+    @property
+    def id(self) -> int: ...
     @property
     def outlet(self) -> str: ...
     @property
     def title(self) -> str: ...
     @property
-    def text(self) -> str: ...
-    @property
     def language(self) -> str | None: ...
     @property
     def published(self) -> datetime | None: ...
-
-
-class Dated(Text, Protocol):
-    """A stored article: it has an id and the time newsmon first saw it."""
-
-    @property
-    def id(self) -> int: ...
     @property
     def first_seen(self) -> datetime: ...
     def __hash__(self) -> int: ...
 
 
-def doc_of(article: Text) -> Doc:
-    return Doc(
-        f"{article.title}\n\n{article.text}", article.language, article.published, article.outlet
-    )
+K = TypeVar("K", bound=Known)
 
 
-@lru_cache(maxsize=512)
-def parsed(article: Dated) -> Doc:
-    """An article's parsed document, kept for later verdicts in this process.
+class Dated(Known, Protocol):
+    """A stored article with its text."""
 
-    Features are the expensive part of a verdict, and the same stored articles come
-    up as candidates again and again. Keyed by the whole (frozen) article, text
-    included, so two stores or an edited text never share an entry. A parsed news
-    article holds 200 to 400 KB; the crawl sends each stored article's verdicts to one
-    worker of its pool (`share_of`), so 512 of them per worker cover the latest 1,024
-    candidates of a two-worker crawl in about 200 MB a worker.
+    @property
+    def text(self) -> str: ...
+
+
+DOCUMENTS_KEPT = 512
+"""Parsed documents a process keeps for later verdicts. A parsed news article holds 200 to
+400 KB; the crawl sends each stored article's verdicts to one worker of its pool
+(`share_of`), so 512 of them per worker cover the latest 1,024 candidates of a two-worker
+crawl in about 200 MB a worker."""
+
+
+class Documents:
+    """The parsed documents of the articles met last, by their `Known` key.
+
+    Features are the expensive part of a verdict, and the same stored articles come up as
+    candidates again and again. The key is the article without its text (the crawl's
+    `storage.records.ArticleRef`, which changes whenever the text does) or with it (a
+    `storage.records.LinkableArticle`), so two stores or an edited text never share an
+    entry.
     """
-    return doc_of(article)
+
+    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
+        self.size = size
+        self._docs: OrderedDict[Known, Doc] = OrderedDict()
+
+    def get(self, article: Known) -> Doc | None:
+        doc = self._docs.get(article)
+        if doc is not None:
+            self._docs.move_to_end(article)
+        return doc
+
+    def document(self, article: Known, text: str | None, keep: bool = True) -> Doc | None:
+        """The article's document: the one kept, else parsed from ``text`` (and kept
+        unless ``keep`` is false); None when neither is there."""
+        doc = self.get(article)
+        if doc is None and text is not None:
+            seed = f"{article.title}\n\n{text}"
+            doc = Doc(seed, article.language, article.published, article.outlet)
+            if keep:
+                self._docs[article] = doc
+                if len(self._docs) > self.size:
+                    self._docs.popitem(last=False)
+        return doc
+
+
+class KeptKeys:
+    """Which articles a process's `Documents` holds, without the documents: the crawl keeps
+    one for each worker, told each call in the order the worker gets it (a worker runs its
+    calls in turn), so that it sends with a call the texts the worker lacks, instead of
+    learning so from the worker's answer and calling again. Only a hint: a worker that
+    lacks a document anyway (it was restarted) names it, as `judge_known` does."""
+
+    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
+        self.size = size
+        self._keys: OrderedDict[Known, None] = OrderedDict()
+
+    def _touch(self, article: Known, keep: bool) -> bool:
+        """What `Documents.document` does with the article's key; whether it was held."""
+        if article in self._keys:
+            self._keys.move_to_end(article)
+            return True
+        if keep:
+            self._keys[article] = None
+            if len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+        return False
+
+    def judging(
+        self, article: Known, candidates: Sequence[K], keep_article: bool = True
+    ) -> list[K]:
+        """The candidates whose texts a `judge_known` call in that process needs, the
+        process's documents taken as they will be after the call (the texts given parsed
+        and kept, as there)."""
+        self._touch(article, keep_article)
+        return [other for other in candidates if not self._touch(other, True)]
+
+
+@cache
+def kept() -> Documents:
+    """This process's parsed documents (each worker of a crawl has its own)."""
+    return Documents()
 
 
 def share_of(article_id: int, shares: int) -> int:
@@ -66,28 +130,56 @@ def share_of(article_id: int, shares: int) -> int:
     return article_id % shares
 
 
-def when(article: Dated) -> tuple[datetime, int]:
+def when(article: Known) -> tuple[datetime, int]:
     """Publication time (else first seen), then id: which of two articles came first."""
     return (article.published or article.first_seen, article.id)
+
+
+class Judged(NamedTuple):
+    """Verdicts against the candidates this process could read, in the candidates' order,
+    and the ids of those it could not: not parsed here and no text given."""
+
+    verdicts: list[tuple[int, Verdict]]
+    missing: list[int]
+
+
+def judge_known(
+    article: Known,
+    candidates: Sequence[Known],
+    texts: Mapping[int, str],
+    keep_article: bool = True,
+) -> Judged:
+    """The verdict of an article against each candidate: the CPU-heavy part of linking.
+
+    A document comes from this process's kept ones (`kept`), else from ``texts`` (by
+    id); a candidate with neither is left out and listed as missing, for the caller to
+    send its text. The article's own text must be known one way or the other. The
+    earlier of the two is always the verdict's source (``a``), so evidence reads
+    source→copy and a translation's direction does not depend on which came second.
+    Without ``keep_article``, the article's parsed document is not kept in this process
+    (it will come up as a candidate in another worker: `share_of`).
+    """
+    documents = kept()
+    own = documents.document(article, texts.get(article.id), keep_article)
+    if own is None:
+        raise KeyError(f"article {article.id} has neither a parsed document here nor a text")
+    verdicts, missing = [], []
+    for other in candidates:
+        theirs = documents.document(other, texts.get(other.id))
+        if theirs is None:
+            missing.append(other.id)
+            continue
+        source, copy = (own, theirs) if when(article) <= when(other) else (theirs, own)
+        verdicts.append((other.id, relate(source, copy)))
+    return Judged(verdicts, missing)
 
 
 def judge(
     article: Dated, candidates: Sequence[Dated], keep_article: bool = True
 ) -> list[tuple[int, Verdict]]:
-    """The verdict of an article against each candidate: the CPU-heavy part of linking.
-
-    The earlier of the two is always the verdict's source (``a``), so evidence reads
-    source→copy and a translation's direction does not depend on which came second.
-    Without ``keep_article``, the article's parsed document is not kept in this
-    process (it will come up as a candidate in another worker: `share_of`).
-    """
-    own = parsed(article) if keep_article else doc_of(article)
-    verdicts = []
-    for other in candidates:
-        theirs = parsed(other)
-        source, copy = (own, theirs) if when(article) <= when(other) else (theirs, own)
-        verdicts.append((other.id, relate(source, copy)))
-    return verdicts
+    """`judge_known` of articles read with their texts (every verdict given)."""
+    texts = {a.id: a.text for a in (article, *candidates)}
+    return judge_known(article, candidates, texts, keep_article).verdicts
 
 
 def summarize(relation: str, evidence: Mapping[str, Any]) -> str:

@@ -1,17 +1,27 @@
-"""MinHash signatures: the only module that touches datasketch.
+"""MinHash signatures and the banded LSH index over them.
 
 Signatures are persisted next to articles (as bytes) so that the candidate
 index can be rebuilt at start-up without re-reading every text.
+
+They are datasketch's MinHash of our parameters (``MinHash(num_perm=64, seed=1,
+scheme="affine32")`` fed UTF-8 shingles), bit for bit, and the index finds what
+datasketch's ``MinHashLSH`` finds, but neither imports datasketch: it imports SciPy
+(for the integrals that choose the LSH bands), about a third of a second of every
+process that links articles (the crawl process, its workers' fork server, every
+``newsmon`` command). ``tests/dedup/test_dedup_candidates.py`` checks both against
+datasketch itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from fractions import Fraction
 from functools import cache
+from math import comb
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+import numpy.typing as npt
 
 NUM_PERM = 64
 """Permutations per signature: enough for LSH recall at the thresholds used, small to store."""
@@ -22,31 +32,25 @@ _FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
 scheme applies to every hash before its permutations."""
 _BLOCK = 4096
 """Shingles permuted at once: a block's matrix is 4096 × NUM_PERM × 4 bytes (1 MB)."""
+_EMPTY = np.uint32(0xFFFFFFFF)
+"""Every value of the empty signature (datasketch's maximum hash of the scheme)."""
+
+Signature = npt.NDArray[np.uint32]
+"""A MinHash signature: its NUM_PERM hash values (datasketch's ``MinHash.hashvalues``)."""
 
 
 @cache
-def _permutations() -> np.ndarray:
-    """The affine permutations of (NUM_PERM, SEED, SCHEME), drawn once per process:
-    datasketch draws them again for every MinHash it makes, a tenth of a signature's cost.
-    In datasketch's own (2, NUM_PERM) form, every MinHash shares the array uncopied."""
-    permutations: np.ndarray = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-    return permutations
+def _permutations() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """The affine permutations ``h -> a * h + b mod 2**32`` of (NUM_PERM, SEED), drawn once
+    per process as datasketch draws them for the affine32 scheme (``MinHash.
+    _init_permutations``): odd multipliers, then offsets, from one seeded generator."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
-def _sketch(hashvalues: np.ndarray | None = None) -> MinHash:
-    """A MinHash of our parameters that is fed 32-bit hashes already made (``int`` is its
-    hash function), with the permutations drawn once."""
-    return MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        hashfunc=int,
-        hashvalues=hashvalues,
-        permutations=_permutations(),
-        scheme=SCHEME,
-    )
-
-
-def minhash(shingle_set: Iterable[str]) -> MinHash:
+def minhash(shingle_set: Iterable[str]) -> Signature:
     """The MinHash of a set of shingles (an empty set gives the empty signature).
 
     datasketch's own hashing for our parameters, bit for bit (stored signatures stay
@@ -60,8 +64,9 @@ def minhash(shingle_set: Iterable[str]) -> MinHash:
     digests = b"".join([sha1(s.encode()).digest() for s in shingle_set])
     # SHA-1 digests are five 32-bit words; the first of each is the shingle's hash.
     hashes = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
+    least = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
     if not len(hashes):
-        return _sketch()
+        return least
     shift1, mult1, shift2, mult2, shift3 = _FMIX32
     mixed = hashes ^ (hashes >> shift1)
     mixed = mixed * mult1
@@ -69,54 +74,100 @@ def minhash(shingle_set: Iterable[str]) -> MinHash:
     mixed = mixed * mult2
     mixed = (mixed ^ (mixed >> shift3)).reshape(-1, 1)
     a, b = _permutations()
-    least = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     for start in range(0, len(mixed), _BLOCK):
         np.minimum(least, (mixed[start : start + _BLOCK] * a + b).min(axis=0), out=least)
-    return _sketch(least)
+    return least
 
 
-def to_bytes(sig: MinHash) -> bytes:
+def to_bytes(sig: Signature) -> bytes:
     """Little-endian uint64 hash values: the persisted form."""
-    return np.asarray(sig.hashvalues, dtype="<u8").tobytes()
+    return np.asarray(sig, dtype="<u8").tobytes()
 
 
-def from_bytes(data: bytes) -> MinHash:
-    """Inverse of `to_bytes`; refuses data that was made with another permutation count."""
+def from_bytes(data: bytes) -> Signature:
+    """Inverse of `to_bytes`; refuses data made with another permutation count or scheme."""
     if len(data) != NUM_PERM * 8:
         raise ValueError(f"A MinHash signature must be {NUM_PERM * 8} bytes; run `newsmon relink`.")
-    return _sketch(np.frombuffer(data, dtype="<u8").astype(np.uint64))
+    values = np.frombuffer(data, dtype="<u8")
+    if int(values.max()) > int(_EMPTY):
+        raise ValueError("A MinHash signature was made by an older scheme; run `newsmon relink`.")
+    return values.astype(np.uint32)
 
 
-def jaccard(a: MinHash, b: MinHash) -> float:
+def jaccard(a: Signature, b: Signature) -> float:
     """Estimated Jaccard similarity of the two shingle sets."""
-    return float(a.jaccard(b))
+    return float(np.count_nonzero(a == b)) / float(len(a))
+
+
+def _missed_mass(threshold: Fraction, bands: int, rows: int) -> Fraction:
+    """The integral from 0 to ``threshold`` of the probability that two sets of Jaccard
+    similarity s share a band, ``1 - (1 - s**rows)**bands``, exactly (binomial expansion)."""
+    t = threshold
+    kept = sum(
+        (-1 if k % 2 else 1) * comb(bands, k) * t ** (rows * k + 1) / (rows * k + 1)
+        for k in range(bands + 1)
+    )
+    return t - kept
+
+
+@cache
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """Bands and rows per band of datasketch's ``MinHashLSH(threshold, num_perm)``: the
+    split that minimises the false positive and false negative probabilities, weighted
+    alike (``_optimal_param``). datasketch integrates them numerically with SciPy; here
+    they are integrated exactly, in rational numbers (a few milliseconds, once)."""
+    t = Fraction(threshold)
+    best: Fraction | None = None
+    chosen = (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            false_positive = _missed_mass(t, bands, rows)
+            whole = _missed_mass(Fraction(1), bands, rows)
+            false_negative = (1 - t) - (whole - false_positive)
+            error = (false_positive + false_negative) / 2
+            if best is None or error < best:
+                best, chosen = error, (bands, rows)
+    return chosen
 
 
 class LSHIndex:
     """Banded MinHash LSH over signatures, keyed by article id.
 
-    It keeps each signature's hash values too, so that the hits of a query can
-    be ranked by estimated Jaccard and cut: in a corpus about one event, every
-    report shares enough wording to be a hit, and the number of hits would
-    grow with the store.
+    Two signatures are a hit when all the values of one of their bands agree, as in
+    datasketch's ``MinHashLSH`` with the same threshold. It keeps each signature's hash
+    values too, so that the hits of a query can be ranked by estimated Jaccard and cut:
+    in a corpus about one event, every report shares enough wording to be a hit, and the
+    number of hits would grow with the store.
     """
 
     def __init__(self, threshold: float) -> None:
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._values: dict[str, np.ndarray] = {}
+        bands, rows = lsh_bands(threshold)
+        self._ranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
+        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
+        self._values: dict[str, Signature] = {}
 
-    def add(self, key: str, sig: MinHash) -> None:
+    def _bands(self, sig: Signature) -> list[bytes]:
+        values = np.asarray(sig, dtype=np.uint32)
+        return [values[start:end].tobytes() for start, end in self._ranges]
+
+    def add(self, key: str, sig: Signature) -> None:
         if key not in self._values:
-            self._lsh.insert(key, sig, check_duplication=False)
-            self._values[key] = np.asarray(sig.hashvalues, dtype=np.uint64)
+            for buckets, band in zip(self._buckets, self._bands(sig), strict=True):
+                buckets.setdefault(band, []).append(key)
+            self._values[key] = np.asarray(sig, dtype=np.uint32)
 
-    def query(self, sig: MinHash, limit: int | None = None) -> list[str]:
+    def query(self, sig: Signature, limit: int | None = None) -> list[str]:
         """Hits, most similar first; at most ``limit`` of them."""
-        hits = sorted(str(key) for key in self._lsh.query(sig))
+        found = {
+            key
+            for buckets, band in zip(self._buckets, self._bands(sig), strict=True)
+            for key in buckets.get(band, ())
+        }
+        hits = sorted(found)
         if limit is None or len(hits) <= limit:
             return hits
         stored = np.stack([self._values[key] for key in hits])
-        estimates = (stored == np.asarray(sig.hashvalues, dtype=np.uint64)).mean(axis=1)
+        estimates = (stored == np.asarray(sig, dtype=np.uint32)).mean(axis=1)
         ranked = sorted(zip((-float(e) for e in estimates), hits, strict=True))
         return [key for _, key in ranked[:limit]]
 

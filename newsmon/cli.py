@@ -20,14 +20,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from crawler.discovery import DiscoveryError
-from crawler.extract import Extracted, Skipped, extract
 from crawler.linking import Linker, link_unlinked
 from crawler.outlets import (
     Got,
@@ -97,6 +96,9 @@ from storage.queries import (
 from storage.records import RunSummary, as_trigger
 from storage.recrawl import outlets_in_backoff
 from storage.views import with_lineage
+
+if TYPE_CHECKING:
+    from crawler.extract import Extracted
 
 app = typer.Typer(
     help="newsmon: crawl news outlets, store deduplicated articles, follow how stories spread.",
@@ -673,6 +675,9 @@ def extract_command(
     fmt: Annotated[str, typer.Option("--format", help="txt (seed format) or jsonl.")] = "txt",
 ) -> None:
     """Run the crawler's extraction on local HTML files, without crawling."""
+    # Only this command extracts in the CLI's own process: trafilatura stays out of the others.
+    from crawler.extract import Skipped, extract
+
     if fmt not in ("txt", "jsonl"):
         raise UserError(f"--format {fmt!r} is not supported; use txt or jsonl.")
     files = list(_html_files(paths))

@@ -41,7 +41,7 @@ from storage.models import (
     Story,
     utcnow,
 )
-from storage.records import LinkableArticle
+from storage.records import ArticleRef, LinkableArticle, TextStamp
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,41 @@ def linkable_articles(session: Session, ids: Sequence[int]) -> list[LinkableArti
     return _linkable(session.execute(_statements().linkable, {"ids": list(ids)}))
 
 
+_STAMP = (Article.content_key, Article.version, Article.extractor_version)
+_REF = (
+    Article.id,
+    Outlet.name,
+    Article.title,
+    Article.language,
+    Article.published,
+    Article.first_seen,
+    *_STAMP,
+)
+
+
+def article_refs(session: Session, ids: Sequence[int]) -> list[ArticleRef]:
+    """The articles, by id, without their texts: what a verdict needs of an article whose
+    text the judging process parsed before (SQLite lists `linkable_articles` in the same
+    order)."""
+    return [ArticleRef(*row) for row in session.execute(_statements().refs, {"ids": list(ids)})]
+
+
+def article_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[TextStamp, str]]:
+    """Each article's text and, read with it, what names it (`ArticleRef.text_stamp`):
+    no dates to parse, no outlet to join (the crawl reads these for a new article's older
+    candidates, a few a page)."""
+    rows = session.execute(_statements().texts, {"ids": list(ids)})
+    return {row[0]: ((row[1], row[2], row[3]), row[4]) for row in rows}
+
+
 @dataclass(frozen=True)
 class _Statements:
     """The queries linking runs for every article, built once with their values as
     parameters: building a statement costs about as much CPU as running it."""
 
     linkable: Executable
+    refs: Executable
+    texts: Executable
     stories: Executable
     heads: Executable
     openers: Executable
@@ -102,6 +131,8 @@ def _statements() -> _Statements:
     after: BindParameter[int] = bindparam("after")
     return _Statements(
         linkable=select(*_LINKABLE).join(Outlet).where(Article.id.in_(ids)),
+        refs=select(*_REF).join(Outlet).where(Article.id.in_(ids)).order_by(Article.id),
+        texts=select(Article.id, *_STAMP, Article.text).where(Article.id.in_(ids)),
         stories=select(Lineage.article_id, Lineage.story_id).where(
             Lineage.article_id.in_(ids), Lineage.story_id.is_not(None)
         ),

@@ -196,3 +196,38 @@ class LinkableArticle:
     language: str | None
     published: datetime | None
     first_seen: datetime
+
+
+TextStamp = tuple[str, int, str]
+"""An article's content key, version and extractor version: what changes with its text."""
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """A stored article as a verdict knows it, without its text.
+
+    The crawl sends its workers these for the candidates of each new article: a worker
+    that parsed an article's text before keeps the parsed document under this ref, so
+    the text is read and sent only to a worker that lacks it. Two refs are equal only if
+    every field is, so a document parsed before the article's text or metadata changed
+    is never used for it: a re-check that replaced the text raised ``version``, a
+    re-extraction changed ``extractor_version``, and any other change of the words
+    changes ``content_key`` (the hash of the normalised text).
+    """
+
+    id: int
+    outlet: str
+    title: str
+    language: str | None
+    published: datetime | None
+    first_seen: datetime
+    content_key: str
+    version: int
+    extractor_version: str
+
+    @property
+    def text_stamp(self) -> TextStamp:
+        """What changes whenever the article's text does (metadata aside: a copy published
+        earlier that takes the article over changes its outlet, title and date, not its
+        text)."""
+        return (self.content_key, self.version, self.extractor_version)

@@ -8,15 +8,19 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.context import WORKER_MODULES
+from crawler.linking import LinkJob
 from crawler.pipelines import judge_in_pool
 from crawler.workers import WorkerPool
-from dedup.judging import judge
-from storage.records import LinkableArticle
+from dedup.candidates import signature
+from dedup.features import Doc
+from dedup.judging import KeptKeys, judge
+from storage.records import ArticleRef, LinkableArticle
 
 SEEDS = Path(__file__).parent / "data" / "pairs" / "seeds"
 PUBLISHED = datetime(2022, 6, 15, 12, tzinfo=UTC)
@@ -37,14 +41,45 @@ def _seeds() -> list[LinkableArticle]:
     return articles
 
 
+def _ref(article: LinkableArticle) -> ArticleRef:
+    a = article
+    return ArticleRef(a.id, a.outlet, a.title, a.language, a.published, a.first_seen, "k", 1, "v")
+
+
 def _pooled_verdicts() -> None:
     """Child side: judge the seeds in a two-worker pool and in this process, and print
-    both and which top-level packages a worker has loaded (a child of its own, so that
-    the fork server ends with it; one hash seed, so that set orders agree)."""
+    both, which texts the workers asked for, and which top-level packages a worker has
+    loaded (a child of its own, so that the fork server ends with it; one hash seed, so
+    that set orders agree)."""
     *candidates, article = _seeds()
+    texts = {a.id: a.text for a in _seeds()}
+    job = LinkJob(
+        _ref(article),
+        article.text,
+        signature(Doc(f"{article.title}\n\n{article.text}", article.language)),
+        [_ref(candidate) for candidate in candidates],
+    )
+    asked: list[list[int]] = []
+
+    def read_texts(refs: Sequence[ArticleRef]) -> dict[int, str]:
+        asked.append(sorted(ref.id for ref in refs))
+        return {ref.id: texts[ref.id] for ref in refs}
+
     pool = WorkerPool(2, WORKER_MODULES)
     try:
-        pooled = asyncio.run(judge_in_pool(pool, article, candidates))
+        pooled = asyncio.run(judge_in_pool(pool, job, read_texts))
+        first = sorted(asked)
+        asked.clear()
+        again = asyncio.run(judge_in_pool(pool, job, read_texts))  # parsed by now
+        asked_again = list(asked)
+        # A crawl that knows what its workers hold sends the texts with the first call:
+        # fresh pictures say they hold nothing, so every text is read once, up front.
+        held = [KeptKeys(), KeptKeys()]
+        asked.clear()
+        told = asyncio.run(judge_in_pool(pool, job, read_texts, held))
+        asked_told = sorted(asked)
+        asked.clear()
+        told_again = asyncio.run(judge_in_pool(pool, job, read_texts, held))
         loaded = asyncio.run(
             pool.run_on(1, eval, "sorted({m.split('.')[0] for m in __import__('sys').modules})")
         )
@@ -55,7 +90,14 @@ def _pooled_verdicts() -> None:
         json.dumps(
             {
                 "pooled": [(i, asdict(v)) for i, v in pooled],
+                "again": [(i, asdict(v)) for i, v in again],
+                "told": [(i, asdict(v)) for i, v in told],
+                "told_again": [(i, asdict(v)) for i, v in told_again],
+                "asked_told": asked_told,
+                "asked_told_again": asked,
                 "inline": [(i, asdict(v)) for i, v in inline],
+                "asked_first": first,
+                "asked_again": asked_again,
                 "loaded": loaded,
             }
         )
@@ -73,6 +115,13 @@ def test_verdicts_split_over_the_workers_are_those_of_one_process() -> None:
     )
     found = json.loads(child.stdout)
     assert found["pooled"] == found["inline"]
+    assert found["again"] == found["inline"]
+    # Each worker asked once for the texts of its share (ids by parity), then never again.
+    assert found["asked_first"] == [[1, 3], [2, 4]]
+    assert found["asked_again"] == []
+    assert found["told"] == found["told_again"] == found["inline"]
+    assert found["asked_told"] == [[1, 2, 3, 4]]
+    assert found["asked_told_again"] == []
     assert {v["relation"] for _, v in found["inline"]} - {"unrelated"}  # the seeds are related
     assert not set(CRAWL_ONLY) & set(found["loaded"])
     assert {"crawler", "dedup"} <= set(found["loaded"])  # the preloaded pure stages

@@ -2,8 +2,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from dedup.candidates import (
     MAX_ANCHOR_CANDIDATES,
@@ -16,7 +17,17 @@ from dedup.candidates import (
     signature,
 )
 from dedup.features import Doc
-from dedup.signatures import NUM_PERM, SCHEME, SEED, from_bytes, jaccard, minhash, to_bytes
+from dedup.signatures import (
+    NUM_PERM,
+    SCHEME,
+    SEED,
+    LSHIndex,
+    from_bytes,
+    jaccard,
+    lsh_bands,
+    minhash,
+    to_bytes,
+)
 
 SOURCE = Doc(
     "Lavrov meets Wang Yi in Vientiane\n\nSergei Lavrov met Wang Yi in Vientiane on July 25.\n\n"
@@ -42,23 +53,56 @@ def test_signature_round_trip() -> None:
     assert jaccard(from_bytes(sig.minhash), minhash(SOURCE.features.shingles)) == 1.0
 
 
-def test_signatures_are_datasketchs_own_so_stored_ones_still_link() -> None:
-    """Our MinHash computes datasketch's default hashing faster; a store signed before (or by
-    datasketch itself) must get the very same bytes, or its articles would stop linking."""
-    shingles = SOURCE.features.shingles | TRANSLATION.features.shingles
+def _datasketchs(shingles: set[str] | frozenset[str]) -> MinHash:
     reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     reference.update_batch([s.encode("utf-8") for s in shingles])
-    assert to_bytes(minhash(shingles)) == to_bytes(reference)
-    assert to_bytes(from_bytes(to_bytes(reference))) == to_bytes(reference)
+    return reference
+
+
+def test_signatures_are_datasketchs_own_so_stored_ones_still_link() -> None:
+    """Our MinHash computes datasketch's default hashing faster, without importing it; a store
+    signed before (or by datasketch itself) must get the very same bytes, or its articles
+    would stop linking."""
+    shingles = SOURCE.features.shingles | TRANSLATION.features.shingles
+    reference = _datasketchs(shingles)
+    assert to_bytes(minhash(shingles)) == to_bytes(reference.hashvalues)
+    assert to_bytes(from_bytes(to_bytes(reference.hashvalues))) == to_bytes(reference.hashvalues)
+    assert jaccard(minhash(SOURCE.features.shingles), minhash(shingles)) == reference.jaccard(
+        _datasketchs(SOURCE.features.shingles)
+    )
 
 
 @pytest.mark.parametrize("size", [0, 1, 9_000])
 def test_signatures_of_any_size_are_datasketchs_own(size: int) -> None:
     """Empty, single and long texts (more shingles than one block of `minhash`)."""
     shingles = {f"shingle {n} ünïcode 词{n % 97}" for n in range(size)}
-    reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    reference.update_batch([s.encode("utf-8") for s in shingles])
-    assert to_bytes(minhash(shingles)) == to_bytes(reference)
+    assert to_bytes(minhash(shingles)) == to_bytes(_datasketchs(shingles).hashvalues)
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.25, 0.5, 0.9])
+def test_lsh_bands_are_datasketchs(threshold: float) -> None:
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    assert lsh_bands(threshold) == (lsh.b, lsh.r)
+
+
+def test_lsh_hits_are_datasketchs() -> None:
+    """Texts sharing more or less of their wording: the same hits as datasketch's index."""
+    words = [f"w{n}" for n in range(400)]
+    texts = {
+        f"t{n}": {" ".join(words[i : i + 3]) for i in range(n % 7 * 20, n % 7 * 20 + 60 + n)}
+        for n in range(60)
+    }
+    ours, theirs = LSHIndex(0.25), MinHashLSH(threshold=0.25, num_perm=NUM_PERM)
+    for key, shingles in texts.items():
+        ours.add(key, minhash(shingles))
+        theirs.insert(key, _datasketchs(shingles), check_duplication=False)
+    hits = 0
+    for shingles in texts.values():
+        query = minhash(shingles)
+        assert ours.query(query) == sorted(theirs.query(_datasketchs(shingles)))
+        hits += len(ours.query(query))
+    assert 60 < hits < 60 * 60  # neither only themselves nor everything
+    assert np.array_equal(from_bytes(to_bytes(query)), query)
 
 
 def test_bad_signature_bytes_are_refused() -> None:

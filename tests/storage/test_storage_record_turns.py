@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from crawler.context import CrawlContext, Turn
-from crawler.linking import Linker, LinkJob
-from dedup.judging import judge
+from crawler.linking import Linker, LinkJob, judge_job, texts_for
+from dedup.verdict import Verdict
 from storage.lineage import unlinked_articles
 from storage.models import ArticleSignature, Relation
 from storage.records import ArticleRecord
@@ -35,6 +35,12 @@ def _store_and_prepare(
         article_id = _store_seed_file(session, make_record, path)
         job = context.linker_for(session).prepare(session, article_id)
     return job, context.take_turn()
+
+
+def _judged(context: CrawlContext, job: LinkJob) -> list[tuple[int, Verdict]]:
+    """The job's verdicts in this process, the candidates' texts read from the store."""
+    with context.readers()() as session:
+        return judge_job(job, lambda refs: texts_for(session, refs))
 
 
 def _counts(context: CrawlContext) -> tuple[int, int]:
@@ -66,14 +72,14 @@ def test_verdicts_wait_for_their_turn_then_share_a_transaction(
         # The later articles' verdicts come back first: nothing is recorded before the
         # first article's, whatever transaction comes meanwhile.
         for job, turn in reversed(turns[1:]):
-            context.turn_ready(turn, job, judge(job.article, job.candidates))
+            context.turn_ready(turn, job, _judged(context, job))
         with context.writing():
             pass
         assert _counts(context) == (0, 0)
         assert not any(turn.done.done() for _, turn in turns)
 
         job, turn = turns[0]
-        context.turn_ready(turn, job, judge(job.article, job.candidates))
+        context.turn_ready(turn, job, _judged(context, job))
         with context.writing():
             pass  # a page stored now takes all four along
         found = [turn.done.result() for _, turn in turns]
@@ -92,7 +98,7 @@ def test_ready_verdicts_get_a_transaction_of_their_own(
     async def crawl(context: CrawlContext) -> None:
         turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:2]]
         for job, turn in turns:
-            context.turn_ready(turn, job, judge(job.article, job.candidates))
+            context.turn_ready(turn, job, _judged(context, job))
         found = await asyncio.wait_for(asyncio.gather(*(t.done for _, t in turns)), 30)
         assert _counts(context) == (2, sum(len(f) for f in found))
         assert found[1]  # the copy found its original
@@ -115,7 +121,7 @@ def test_a_verdict_that_cannot_be_recorded_loses_only_its_own_article_s_linking(
 
         monkeypatch.setattr(Linker, "record", record_or_fail)
         for job, turn in turns:
-            context.turn_ready(turn, job, judge(job.article, job.candidates))
+            context.turn_ready(turn, job, _judged(context, job))
         with context.writing():
             pass
         with pytest.raises(ValueError, match="cannot take"):
@@ -136,7 +142,7 @@ def test_a_transaction_that_fails_fails_the_turns_it_took_and_loses_no_article(
     async def crawl(context: CrawlContext) -> None:
         turns = [_store_and_prepare(context, make_record, seed) for seed in ORDER[:3]]
         for job, turn in turns:
-            context.turn_ready(turn, job, judge(job.article, job.candidates))
+            context.turn_ready(turn, job, _judged(context, job))
         with pytest.raises(RuntimeError, match="page"), context.writing():
             raise RuntimeError("the page in flight could not be written")
         for _, turn in turns:
