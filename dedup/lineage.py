@@ -249,16 +249,19 @@ def _join_signals(
 ) -> dict[int, dict[str, float]]:
     close = {story: profile._closeness(own, weigh) for story, profile in stories.items()}
     best = max(close.values(), default=0.0)
+    window = {story for story, profile in stories.items() if profile.overlaps(own)}
+    # The stories of the window that could be the article's event: each rivals the others.
+    contenders = {
+        story
+        for story in window
+        if close[story] >= RIVAL_SHARE * best
+        or not own.centroids.keys() & stories[story].centroids.keys()
+    }
     signals = {}
-    for story, profile in stories.items():
-        if not profile.overlaps(own):
-            continue
+    for story in window:
+        profile = stories[story]
         links = [r.score for r in relatives if r.story == story and r.relation == "same_story"]
-        rivals = sum(
-            close[other] >= RIVAL_SHARE * best or not own.centroids.keys() & rival.centroids.keys()
-            for other, rival in stories.items()
-            if other != story and rival.overlaps(own)
-        )
+        rivals = len(contenders) - (story in contenders)
         signals[story] = {
             "closeness": close[story],
             "share_of_best": close[story] / best if best else 0.0,

@@ -92,9 +92,8 @@ _REF = (
 
 
 def article_refs(session: Session, ids: Sequence[int]) -> list[ArticleRef]:
-    """The articles, by id, without their texts: what a verdict needs of an article whose
-    text the judging process parsed before (SQLite lists `linkable_articles` in the same
-    order)."""
+    """The articles, by id (in id order), without their texts: what a verdict needs of an
+    article whose text the judging process parsed before."""
     return [ArticleRef(*row) for row in session.execute(_statements().refs, {"ids": list(ids)})]
 
 
