@@ -174,19 +174,22 @@ def _failure(what: str, child: ChildRun) -> RuntimeError:
 
 
 def crawl_end_to_end(
-    running: demoweb.RunningWeb, folder: Path, workers: int, timeout: float
+    running: demoweb.RunningWeb, folder: Path, workers: int, timeout: float, *, link: bool = True
 ) -> dict[str, Any]:
-    """One real `newsmon crawl` of the bulk outlet into a fresh SQLite file."""
+    """One real `newsmon crawl` of the bulk outlet into a fresh SQLite file; `link=False`
+    crawls without linking (``NEWSMON_LINK=false``), to show what linking costs."""
     from newsmon.demo import demo_outlets, write_outlets_file
 
     outlets_file = write_outlets_file(demo_outlets(running), folder / "bench-outlets.toml")
-    db_path = folder / f"bench-w{workers}.db"
+    db_path = folder / f"bench-w{workers}{'' if link else '-unlinked'}.db"
     db_path.unlink(missing_ok=True)
     db_url = f"sqlite:///{db_path}"
     command = [
         sys.executable, "-m", "newsmon", "crawl", "--outlets", str(outlets_file),
         "--no-builtin", "--allow-private", "--db", db_url, "--workers", str(workers),
     ]  # fmt: skip
+    if not link:
+        command += ["--set", "NEWSMON_LINK=false"]
     child = run_child(command, timeout)
     if child.returncode != 0:
         raise _failure(f"newsmon crawl --workers {workers}", child)
@@ -385,6 +388,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per crawl")
     parser.add_argument(
+        "--unlinked",
+        action="store_true",
+        help="also crawl with each --workers count without linking (NEWSMON_LINK=false)",
+    )
+    parser.add_argument(
         "--raw-fetch-child", nargs=2, metavar=("SITEMAP_URL", "OUT"), help=argparse.SUPPRESS
     )
     return parser.parse_args(argv)
@@ -417,6 +425,14 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
             except RuntimeError as error:  # keep the other figures of a long run
                 run = {"workers": workers, "error": str(error)}
             results["end_to_end"][f"workers_{workers}"] = run
+        if args.unlinked:
+            results["end_to_end_unlinked"] = {}
+            for workers in args.workers:
+                try:
+                    run = crawl_end_to_end(running, folder, workers, args.timeout, link=False)
+                except RuntimeError as error:
+                    run = {"workers": workers, "error": str(error)}
+                results["end_to_end_unlinked"][f"workers_{workers}"] = run
         pages = [
             (localised(running, site.resources[p.path]), running.url(OUTLET, p.path))
             for p in sample(web.pages, args.extract_pages)
@@ -456,6 +472,12 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
                 - results["raw_fetch"]["cpu_seconds"] / max(1, results["raw_fetch"]["pages"])
             ),
         }
+    unlinked = [r for r in results.get("end_to_end_unlinked", {}).values() if "error" not in r]
+    if unlinked:
+        best_unlinked = max(r["articles_per_second"] for r in unlinked)
+        out["unlinked_e2e_over_raw_fetch"] = (
+            best_unlinked / results["raw_fetch"]["pages_per_second"]
+        )
     if "workers_0" in runs and "workers_2" in runs:
         inline = runs["workers_0"]["articles_per_second"]
         out["workers_2_over_workers_0"] = runs["workers_2"]["articles_per_second"] / inline

@@ -25,6 +25,7 @@ RATIOS = {
     "e2e_over_newsmon_extract_alone",
     "e2e_over_newsmon_page_stage_alone",
     "crawl_cpu_ms_per_article_beyond_raw_fetch",
+    "unlinked_e2e_over_raw_fetch",
 }
 
 
@@ -110,7 +111,7 @@ def test_crawl_benchmark_produces_every_figure(
 ) -> None:
     argv = ["crawl", "--results-dir", str(tmp_path), "--"]
     # One pipeline crawl (the pool) keeps this quick; the inline crawl runs the same command.
-    argv += ["--articles", "20", "--extract-pages", "5", "--workers", "2"]
+    argv += ["--articles", "20", "--extract-pages", "5", "--workers", "2", "--unlinked"]
     assert main(argv) == 0
     report = json.loads((tmp_path / "latest.json").read_text())
     assert report["machine"]["cpus"] >= 1
@@ -120,6 +121,8 @@ def test_crawl_benchmark_produces_every_figure(
     # Every generated page is on-topic; the lenient title check may still drop a few.
     assert 0 < run["stored"] <= run["pages_fetched"] <= 20
     assert run["failed"] == {}
+    unlinked = crawl["end_to_end_unlinked"]["workers_2"]
+    assert 0 < unlinked["stored"] <= 20 and unlinked["failed"] == {}
     assert run["peak_rss_mb"] > 0
     if sys.platform == "linux":  # sampled from /proc
         assert run["peak_tree_pss_mb"] > 0
