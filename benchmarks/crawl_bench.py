@@ -55,26 +55,45 @@ class ChildRun:
     output: str
     peak_rss_mb: float  # largest resident set of any process in the child's tree
     # Largest sums over every process of the child's session (the crawl, its fork server
-    # and pool workers) of their RSS and of their PSS (see `session_memory`), sampled
+    # and pool workers) of their RSS and of their PSS (see `session_sample`), sampled
     # twice a second.
     peak_tree_rss_mb: float
     peak_tree_pss_mb: float
     # User + system time of the child and the descendants it waited for; forkserver pool
     # workers are reaped by the fork server, not the crawl, so their time is not included.
     cpu_seconds: float
+    # The same plus the CPU of the session's other processes (the pool's fork server and
+    # workers) as last sampled, which misses at most half a second of each.
+    tree_cpu_seconds: float
     server_cpu_seconds: float  # CPU this process (the web server) spent meanwhile
 
 
-def session_memory(session: int) -> tuple[int, int]:
-    """Bytes resident in the processes of a session: the sum of their RSS, which counts the
+@dataclass(frozen=True)
+class SessionSample:
+    """One look at the processes of a session: their summed RSS and PSS in bytes, and each
+    one's CPU seconds so far (user + system) by pid."""
+
+    rss: int
+    pss: int
+    cpu: dict[int, float]
+
+
+def session_sample(session: int) -> SessionSample:
+    """The processes of a session as they are now: the sum of their RSS, which counts the
     pages a fork server shares with its workers once per process, and of their PSS, which
-    splits each shared page between its sharers (Linux /proc; (0, 0) elsewhere)."""
+    splits each shared page between its sharers, and each one's CPU time. The pool's workers
+    are reaped by their fork server, not by the crawl, so this is the only way to see their
+    CPU (Linux /proc; an empty sample elsewhere)."""
     rss = pss = 0
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             stat = (entry / "stat").read_text()
-            if int(stat[stat.rindex(")") + 2 :].split()[3]) != session:  # state ppid pgrp sid
+            fields = stat[stat.rindex(")") + 2 :].split()  # state ppid pgrp sid ...
+            if int(fields[3]) != session:
                 continue
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime stime
             for line in (entry / "smaps_rollup").read_text().splitlines():
                 name, _, value = line.partition(":")
                 if name in ("Rss", "Pss"):
@@ -82,7 +101,7 @@ def session_memory(session: int) -> tuple[int, int]:
                     rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
-    return rss, pss
+    return SessionSample(rss, pss, cpu)
 
 
 def run_child(command: Sequence[str], timeout: float) -> ChildRun:
@@ -97,14 +116,16 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
         )
         deadline, timed_out = start + timeout, False
         tree_rss = tree_pss = 0
+        last_cpu: dict[int, float] = {}  # each process's CPU when last seen
         sampled = 0.0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() - sampled >= 0.5:
-                rss, pss = session_memory(process.pid)
-                tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
+                now = session_sample(process.pid)
+                tree_rss, tree_pss = max(tree_rss, now.rss), max(tree_pss, now.pss)
+                last_cpu |= now.cpu
                 sampled = time.perf_counter()
             timed_out = time.perf_counter() > deadline
             if timed_out:
@@ -125,6 +146,10 @@ def run_child(command: Sequence[str], timeout: float) -> ChildRun:
         peak_tree_rss_mb=tree_rss / 2**20,
         peak_tree_pss_mb=tree_pss / 2**20,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
+        # The child's own figure is exact (wait4); its other processes as last sampled.
+        tree_cpu_seconds=usage.ru_utime
+        + usage.ru_stime
+        + sum(cpu for pid, cpu in last_cpu.items() if pid != process.pid),
         server_cpu_seconds=time.process_time() - server_cpu,
     )
 
@@ -201,7 +226,11 @@ def crawl_end_to_end(
         "pages_fetched": int(stats.get("pages_fetched", 0)),
         "articles_per_second": round(stored / child.seconds, 2),
         "crawl_process_cpu_seconds": round(child.cpu_seconds, 1),
+        "tree_cpu_seconds": round(child.tree_cpu_seconds, 1),
         "server_cpu_seconds": round(child.server_cpu_seconds, 1),
+        # Cores kept busy by the crawl's processes and the server together: near the
+        # machine's core count, the crawl is CPU-bound and only less CPU makes it faster.
+        "busy_cores": round((child.tree_cpu_seconds + child.server_cpu_seconds) / child.seconds, 2),
         "peak_rss_mb": round(child.peak_rss_mb, 1),
         "peak_tree_rss_mb": round(child.peak_tree_rss_mb, 1),
         "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
