@@ -260,6 +260,23 @@ def write_source(records: Sequence[dict[str, object]], source_name: str) -> None
                 out.write(json.dumps(full, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _git_reader(git_dir: Path) -> Callable[..., bytes]:
+    """``git -C git_dir ARGUMENTS``, returning its output."""
+
+    def git(*arguments: str) -> bytes:
+        command = ["git", "-C", str(git_dir), *arguments]
+        return subprocess.run(command, capture_output=True, check=True).stdout
+
+    return git
+
+
+def _first_commit(git: Callable[..., bytes], commit: str, path: str) -> tuple[str, str]:
+    """The day and short hash of the first commit up to ``commit`` that holds ``path``: when
+    a recorded page was saved into its repository."""
+    history = git("log", "--format=%as %h", commit, "--", path).split()
+    return history[-2].decode(), history[-1].decode()
+
+
 #: newspaper4k's recorded article pages that have an expected text: (file stem, URL as its
 #: tests give it, registry outlet or None).  Left out: its index pages (``*_main_site``),
 #: meta-refresh stubs, the two video pages (no URL given) and ``cnn_test_nlp`` (a second copy
@@ -350,15 +367,11 @@ def newspaper4k_records(git_dir: Path) -> list[dict[str, object]]:
     the page as recorded and newspaper4k's expected text of it as the gold; a page's
     recording date is that of the first commit holding it."""
 
-    def git(*arguments: str) -> bytes:
-        command = ["git", "-C", str(git_dir), *arguments]
-        return subprocess.run(command, capture_output=True, check=True).stdout
-
+    git = _git_reader(git_dir)
     records: list[dict[str, object]] = []
     for stem, url, outlet in NEWSPAPER4K_PAGES:
         page, gold = f"tests/data/html/{stem}.html", f"tests/data/txt/{stem}.txt"
-        history = git("log", "--format=%as %h", NEWSPAPER4K_COMMIT, "--", page).split()
-        day, commit = history[-2].decode(), history[-1].decode()
+        day, commit = _first_commit(git, NEWSPAPER4K_COMMIT, page)
         records.append(
             {
                 "id": f"newspaper4k/{stem}",
@@ -555,12 +568,9 @@ def postlight_records(git_dir: Path) -> list[dict[str, object]]:
     postlight/parser at the pinned commit: no gold body, the label's snippet (see
     ``label_snippet``) as the one "must contain" line, no "must not" lines."""
 
-    def git(*arguments: str) -> bytes:
-        command = ["git", "-C", str(git_dir), *arguments]
-        return subprocess.run(command, capture_output=True, check=True).stdout
-
     from crawler.extract import decode_html
 
+    git = _git_reader(git_dir)
     tree = git("ls-tree", "-r", "--name-only", POSTLIGHT_COMMIT, "src/extractors/custom")
     tests = sorted(p for p in tree.decode().split() if p.endswith("/index.test.js"))
     labels: dict[str, tuple[str, str, list[str]]] = {}
@@ -577,8 +587,7 @@ def postlight_records(git_dir: Path) -> list[dict[str, object]]:
         snippets = [s for s in (label_snippet(t, blocks) for t in texts) if s]
         if not snippets:
             continue
-        history = git("log", "--format=%as %h", POSTLIGHT_COMMIT, "--", page).split()
-        day, commit = history[-2].decode(), history[-1].decode()
+        day, commit = _first_commit(git, POSTLIGHT_COMMIT, page)
         records.append(
             {
                 "id": f"postlight/{fixture}",

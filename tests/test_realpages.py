@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from crawler.extract import decode_html
 from tests.realpages import (
     SPLITS,
@@ -60,38 +62,49 @@ def test_a_postlight_test_gives_its_fixture_url_and_content_label() -> None:
     ]
 
 
-def test_a_label_run_across_two_blocks_gives_the_text_of_the_last() -> None:
-    """cheerio's ``text()`` runs a heading into the lead ("America.The"); the snippet is the
-    lead's own text, spaced as the page has it."""
-    blocks = page_blocks(
-        "<html><body><h2>Michelle Obama sees despair in America.</h2>"
-        "<p>The first lady   suggested that the election of Donald Trump was a blow.</p>"
-        "</body></html>"
-    )
-    label = "Michelle Obama sees despair in America.The first lady suggested that the election of"
-    assert label_snippet(label, blocks) == "The first lady suggested that the election of"
+_CAPTIONED = (
+    "<figure><img src='a.jpg'><figcaption>Photo by Steve Pope/Getty Images</figcaption>"
+    "</figure><p>After the election, Twitter issued a statement to users.</p>"
+    "<div class='pb-caption'>The mayor near the synagogue on Sunday morning</div>"
+)
+_BYLINE_HEADLINE_DEK = (
+    "<div>Politik · Jochen Bittner</div><p>Was heißt Sozialismus?</p>"
+    "<subtitle>Zum Beispiel die Kollektivierung von Firmen wie BMW.</subtitle>"
+)
 
 
-def test_a_label_past_a_caption_skips_it_and_a_caption_alone_gives_nothing() -> None:
-    page = page_blocks(
-        "<html><body><figure><img src='a.jpg'><figcaption>Photo by Steve Pope/Getty Images"
-        "</figcaption></figure><p>After the election, Twitter issued a statement to users."
-        "</p><div class='pb-caption'>The mayor near the synagogue on Sunday morning</div>"
-        "</body></html>"
-    )
-    label = "Photo by Steve Pope/Getty Images After the election, Twitter issued a statement to"
-    assert label_snippet(label, page) == "After the election, Twitter issued a statement to"
-    assert label_snippet("The mayor near the synagogue on Sunday", page) is None
-
-
-def test_a_label_split_by_a_left_out_headline_is_found_by_its_end() -> None:
-    page = page_blocks(
-        "<html><body><div>Politik · Jochen Bittner</div><p>Was heißt Sozialismus?</p>"
-        "<subtitle>Zum Beispiel die Kollektivierung von Firmen wie BMW.</subtitle></body></html>"
-    )
-    label = "Politik · Jochen Bittner Zum Beispiel die Kollektivierung von Firmen wie"
-    assert label_snippet(label, page) == "Zum Beispiel die Kollektivierung von Firmen wie"
-    assert label_snippet("Nowhere on this page at all", page) is None
+@pytest.mark.parametrize(
+    ("body", "label", "snippet"),
+    [
+        pytest.param(  # cheerio's text() runs a heading into the lead: the lead's own text
+            "<h2>Michelle Obama sees despair in America.</h2>"
+            "<p>The first lady   suggested that the election of Donald Trump was a blow.</p>",
+            "Michelle Obama sees despair in America.The first lady suggested that the election of",
+            "The first lady suggested that the election of",
+            id="run-together-blocks",
+        ),
+        pytest.param(
+            _CAPTIONED,
+            "Photo by Steve Pope/Getty Images After the election, Twitter issued a statement to",
+            "After the election, Twitter issued a statement to",
+            id="past-a-caption",
+        ),
+        pytest.param(
+            _CAPTIONED, "The mayor near the synagogue on Sunday", None, id="a-caption-alone"
+        ),
+        pytest.param(  # Mercury's content left the headline out between byline and dek
+            _BYLINE_HEADLINE_DEK,
+            "Politik · Jochen Bittner Zum Beispiel die Kollektivierung von Firmen wie",
+            "Zum Beispiel die Kollektivierung von Firmen wie",
+            id="split-by-a-left-out-headline",
+        ),
+        pytest.param(_BYLINE_HEADLINE_DEK, "Nowhere on this page at all", None, id="absent"),
+    ],
+)
+def test_a_label_gives_the_page_text_of_the_last_non_caption_block_it_reaches(
+    body: str, label: str, snippet: str | None
+) -> None:
+    assert label_snippet(label, page_blocks(f"<html><body>{body}</body></html>")) == snippet
 
 
 def test_a_snippet_only_page_counts_in_the_snippets_not_in_the_bag_of_words() -> None:
