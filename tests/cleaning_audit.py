@@ -26,6 +26,8 @@ def audit(split: str = "dev") -> dict[str, list[int]]:
     """Per rule: [gold words removed, boilerplate words removed, pages it fired on]."""
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for page in load_split(split):
+        if not page.gold:  # a snippet-only page cannot tell article words from boilerplate
+            continue
         tree = load_html(decode_html(page.body) or "")
         if tree is None:
             continue

@@ -1,10 +1,12 @@
 """The real-page extraction corpus and its scoring (see tests/fixtures/realpages/README.md).
 
 Each page is a real recorded news or blog page whose gold text was written by others (the
-Scrapinghub article-extraction benchmark, Mozilla readability's test pages).  A page is
+Scrapinghub article-extraction benchmark, Mozilla readability's test pages, newspaper4k's
+expected texts), or whose article's first words were (Postlight's parser tests).  A page is
 scored two ways: bag-of-words precision/recall/F1 of the extracted text against the gold
 body, and snippets — ``must_contain`` lines taken from the gold body, ``must_not_contain``
 lines of the page that the gold body leaves out (boilerplate by the gold's own judgement).
+A page with snippets only (no gold body) counts in the snippet figures alone.
 
 The corpus is split once, by a hash of each page's id, into ``dev`` (for development and
 tuning) and ``test`` (for the gate only).
@@ -16,6 +18,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import math
 import re
 import statistics
 import subprocess
@@ -26,6 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import lxml.html
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "realpages"
 SPLITS = ("dev", "test")
@@ -104,6 +111,8 @@ def precision_recall_f1(predicted: str, gold: str) -> tuple[float, float, float]
 class RealScore:
     """Per-page figures of one system on one split, summed into the table's columns."""
 
+    pages: int = 0
+    #: Bag-of-words figures, one per page with a gold body.
     precisions: list[float] = field(default_factory=list)
     recalls: list[float] = field(default_factory=list)
     f1s: list[float] = field(default_factory=list)
@@ -118,10 +127,14 @@ class RealScore:
     seconds: float = 0.0
 
     def add(self, page: RealPage, text: str) -> None:
-        precision, recall, f1 = precision_recall_f1(text, page.gold)
-        self.precisions.append(precision)
-        self.recalls.append(recall)
-        self.f1s.append(f1)
+        """Score one page; a page without a gold body (snippets only) counts in the snippet
+        and empty-page figures, never in the bag-of-words ones."""
+        self.pages += 1
+        if page.gold:
+            precision, recall, f1 = precision_recall_f1(text, page.gold)
+            self.precisions.append(precision)
+            self.recalls.append(recall)
+            self.f1s.append(f1)
         flat = normal(text)
         missed = {(page.id, s) for s in page.must_contain if normal(s) not in flat}
         self.missed |= missed
@@ -133,13 +146,19 @@ class RealScore:
             self.empty.append(page.id)
 
     def figures(self) -> dict[str, float]:
+        """The table's figures; one without pages to count (no gold body, no snippet of
+        that kind) is NaN."""
+
+        def mean(values: list[float]) -> float:
+            return statistics.fmean(values) if values else math.nan
+
         return {
-            "precision": statistics.fmean(self.precisions),
-            "recall": statistics.fmean(self.recalls),
-            "f1": statistics.fmean(self.f1s),
-            "median_f1": statistics.median(self.f1s),
-            "must_contain": self.found / self.wanted,
-            "must_not_contain": self.leaked / self.unwanted,
+            "precision": mean(self.precisions),
+            "recall": mean(self.recalls),
+            "f1": mean(self.f1s),
+            "median_f1": statistics.median(self.f1s) if self.f1s else math.nan,
+            "must_contain": self.found / self.wanted if self.wanted else math.nan,
+            "must_not_contain": self.leaked / self.unwanted if self.unwanted else math.nan,
             "empties": float(len(self.empty)),
             "seconds": self.seconds,
         }
@@ -219,7 +238,9 @@ def must_not_contain_of(page_id: str, html_text: str, gold: str) -> list[str]:
 def write_source(records: Sequence[dict[str, object]], source_name: str) -> None:
     """Write one source's records (``id``, ``html`` as Latin-1 text, ``gold`` and where they
     came from) to ``<split>.<source_name>.jsonl.gz``, each in the split its id falls in, with
-    its snippets computed as the README says."""
+    its snippets computed from the gold as the README says.  A record without a gold body
+    brings its own ``must_contain`` lines and gets no "must not" lines: with no gold to say
+    what the article leaves out, no block of the page is boilerplate by its judgement."""
     for split in SPLITS:
         chosen = [r for r in records if split_of(str(r["id"])) == split]
         path = REAL / f"{split}.{source_name}.jsonl.gz"
@@ -230,12 +251,30 @@ def write_source(records: Sequence[dict[str, object]], source_name: str) -> None
             for record in chosen:
                 html_text = str(record["html"]).encode("latin-1").decode("utf-8", "replace")
                 gold = str(record["gold"])
-                full = {
-                    **record,
-                    "must_contain": must_contain_of(gold),
-                    "must_not_contain": must_not_contain_of(str(record["id"]), html_text, gold),
-                }
+                full = {**record, "must_not_contain": []}
+                if gold:
+                    full["must_contain"] = must_contain_of(gold)
+                    full["must_not_contain"] = must_not_contain_of(
+                        str(record["id"]), html_text, gold
+                    )
                 out.write(json.dumps(full, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _git_reader(git_dir: Path) -> Callable[..., bytes]:
+    """``git -C git_dir ARGUMENTS``, returning its output."""
+
+    def git(*arguments: str) -> bytes:
+        command = ["git", "-C", str(git_dir), *arguments]
+        return subprocess.run(command, capture_output=True, check=True).stdout
+
+    return git
+
+
+def _first_commit(git: Callable[..., bytes], commit: str, path: str) -> tuple[str, str]:
+    """The day and short hash of the first commit up to ``commit`` that holds ``path``: when
+    a recorded page was saved into its repository."""
+    history = git("log", "--format=%as %h", commit, "--", path).split()
+    return history[-2].decode(), history[-1].decode()
 
 
 #: newspaper4k's recorded article pages that have an expected text: (file stem, URL as its
@@ -328,15 +367,11 @@ def newspaper4k_records(git_dir: Path) -> list[dict[str, object]]:
     the page as recorded and newspaper4k's expected text of it as the gold; a page's
     recording date is that of the first commit holding it."""
 
-    def git(*arguments: str) -> bytes:
-        command = ["git", "-C", str(git_dir), *arguments]
-        return subprocess.run(command, capture_output=True, check=True).stdout
-
+    git = _git_reader(git_dir)
     records: list[dict[str, object]] = []
     for stem, url, outlet in NEWSPAPER4K_PAGES:
         page, gold = f"tests/data/html/{stem}.html", f"tests/data/txt/{stem}.txt"
-        history = git("log", "--format=%as %h", NEWSPAPER4K_COMMIT, "--", page).split()
-        day, commit = history[-2].decode(), history[-1].decode()
+        day, commit = _first_commit(git, NEWSPAPER4K_COMMIT, page)
         records.append(
             {
                 "id": f"newspaper4k/{stem}",
@@ -354,14 +389,243 @@ def newspaper4k_records(git_dir: Path) -> list[dict[str, object]]:
     return records
 
 
+#: Postlight's parser (formerly Mercury): recorded pages ``fixtures/<host>[--<kind>].html``
+#: and, in ``src/extractors/custom/<host>/index.test.js``, the maintainers' expected start of
+#: each page's article content.
+POSTLIGHT_COMMIT = "e8ba7ece291efa4d915d50dd4deeec17d54359f2"
+#: Fixtures that are not articles (news, magazine or blog pages), with why they stay out.
+POSTLIGHT_LEFT_OUT = {
+    "biorxiv.org": "a preprint's abstract page",
+    "bookwalker.jp": "an e-book shop page",
+    "clinicaltrials.gov": "a trial registry record",
+    "deadspin.com--video": "a video page",
+    "genius.com": "song lyrics",
+    "github.com": "a code repository",
+    "jvndb.jvn.jp": "a vulnerability database record",
+    "pastebin.com": "a paste",
+    "twitter.com": "a tweet",
+    "www.elecom.co.jp": "a product page",
+    "www.gruene.de": "a party's standing topic page",
+    "www.jnsa.org": "a seminar announcement",
+    "www.oreilly.co.jp": "a book catalogue page",
+    "www.ossnews.jp": "its label is a section name and a date, no article text",
+    "www.reddit.com": "forum threads (all seven)",
+    "www.sanwa.co.jp": "a product page",
+    "www.youtube.com": "a video page",
+}
+_JS_STRING = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`"""
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_FIXTURE = re.compile(r"readFileSync\(\s*'\./fixtures/([^']+)\.html'")
+_URL = re.compile(rf"\b(?:url|uri)\s*=\s*({_JS_STRING})")
+#: ``const first13 = excerptContent(<the content's text>, 13)`` ... ``assert.equal(first13,
+#: '<label>')``: the variable's name varies (``first3``, ``first13``).
+_EXCERPT = re.compile(r"const (\w+) = excerptContent\(")
+_BLOCK_TAGS = frozenset(
+    re.findall(
+        r"\w+",
+        "address article aside blockquote body caption dd details div dl dt fieldset "
+        "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
+        "section summary table td th tr ul",
+    )
+)
+_UNSEEN = frozenset(("script", "style", "noscript", "template"))
+
+
+def _js_string(literal: str) -> str:
+    """The value of one JavaScript string literal ('...', "..." or a plain `...`)."""
+
+    def unescape(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code.startswith("u{"):
+            return chr(int(code[2:-1], 16))
+        if code[0] in "ux" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return {"n": "\n", "t": "\t", "r": "\r", "\n": ""}.get(code, code)
+
+    return _JS_ESCAPE.sub(unescape, literal[1:-1])
+
+
+def postlight_labels(test_source: str) -> list[tuple[str, str, str]]:
+    """(fixture name, URL, label) for every test block of one ``index.test.js`` that loads a
+    fixture and compares the start of the parsed content with a literal string."""
+    labels = []
+    for block in re.split(r"\bdescribe\(", test_source)[1:]:
+        fixture, url = _FIXTURE.search(block), _URL.search(block)
+        excerpt = _EXCERPT.search(block)
+        if not (fixture and url and excerpt):
+            continue
+        name = re.escape(excerpt.group(1))
+        label = re.search(rf"assert\.equal\(\s*{name},\s*({_JS_STRING})\s*\)", block)
+        if label and _js_string(label.group(1)).strip():
+            labels.append((fixture.group(1), _js_string(url.group(1)), _js_string(label.group(1))))
+    return labels
+
+
+def _is_caption(element: lxml.html.HtmlElement) -> bool:
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return element.tag in ("figure", "figcaption") or "caption" in names
+
+
+def page_blocks(html_text: str) -> list[tuple[str, bool]]:
+    """The visible text of the page's body, one string per block element (a ``<br>`` is a
+    space), each with whether it is a photo caption (``<figure>``, ``<figcaption>``, or a
+    class or id naming a caption): the text runs a reader sees as separate lines."""
+    import lxml.html
+
+    declared = re.sub(r"^\s*<\?xml[^>]*>", "", html_text)  # lxml refuses it in a str
+    root = lxml.html.document_fromstring(declared)
+    blocks: list[tuple[list[str], bool]] = [([], False)]
+
+    def walk(element: lxml.html.HtmlElement, caption: bool) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _UNSEEN or not tag:
+            return
+        inner = caption or _is_caption(element)
+        apart = tag in _BLOCK_TAGS or inner != caption
+        if apart:
+            blocks.append(([], inner))
+        blocks[-1][0].append(" " if tag == "br" else element.text or "")
+        for child in element:
+            walk(child, inner)
+            blocks[-1][0].append(child.tail or "")
+        if apart:
+            blocks.append(([], caption))
+
+    body = root.find("body")
+    if body is not None:
+        walk(body, False)
+    return [(text, caption) for parts, caption in blocks if (text := normal("".join(parts)))]
+
+
+#: A word of a label: a CJK character, or a run of other word characters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LABEL_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def label_snippet(label: str, blocks: Sequence[tuple[str, bool]]) -> str | None:
+    """The snippet a Postlight content label gives: where the label occurs in the page's
+    text (spaces ignored: Mercury reads its content with cheerio's ``text()``, which runs
+    the text of two elements together, "America.The first lady"), the page's own text of
+    the last block it reaches with at least 4 words that is not a photo caption — the
+    start of the article body past whatever caption, byline or heading Mercury's content
+    opened with.  A label the page does not hold in one piece (Mercury's content leaves out
+    the headline between a byline and the lead) is looked for without its first words,
+    one by one.  None when no such block holds 4 words of it."""
+    chars: list[tuple[int, int]] = []  # (block, offset in the block) of each non-space char
+    for index, (text, _) in enumerate(blocks):
+        chars.extend((index, offset) for offset, ch in enumerate(text) if not ch.isspace())
+    flat = "".join(blocks[b][0][o] for b, o in chars)
+    words = normal(label).split()
+    for first in range(len(words)):
+        if len(_LABEL_WORD.findall(" ".join(words[first:]))) < 4:
+            return None
+        squeezed = "".join(words[first:])
+        spans = []
+        start = flat.find(squeezed)
+        while start >= 0:
+            covered = chars[start : start + len(squeezed)]
+            spans.append((covered[-1][0] - covered[0][0], start, covered))
+            start = flat.find(squeezed, start + 1)
+        for _, _, covered in sorted(spans):
+            if piece := _last_piece(covered, blocks):
+                return piece
+        if spans:
+            return None
+    return None
+
+
+def _last_piece(covered: list[tuple[int, int]], blocks: Sequence[tuple[str, bool]]) -> str | None:
+    """The text of the last block the characters reach that holds 4 words of them and is
+    not a caption."""
+    pieces: dict[int, list[int]] = {}
+    for block, offset in covered:
+        pieces.setdefault(block, []).append(offset)
+    for block in sorted(pieces, reverse=True):
+        text, caption = blocks[block]
+        piece = text[pieces[block][0] : pieces[block][-1] + 1]
+        if not caption and len(_LABEL_WORD.findall(piece)) >= 4:
+            return piece
+    return None
+
+
+def _registry_outlet(url: str) -> str | None:
+    """The registry outlet whose domains hold the page's host, when exactly one does."""
+    from urllib.parse import urlsplit
+
+    from crawler.outlets import load_registry
+
+    host = (urlsplit(url).hostname or "").lower()
+    names = [
+        name
+        for name, outlet in load_registry().items()
+        if any(host == d or host.endswith(f".{d}") for d in outlet.allowed_domains)
+    ]
+    return names[0] if len(names) == 1 else None
+
+
+def postlight_records(git_dir: Path) -> list[dict[str, object]]:
+    """Postlight's article fixtures that its tests give a content label, read from a clone of
+    postlight/parser at the pinned commit: no gold body, the label's snippet (see
+    ``label_snippet``) as the one "must contain" line, no "must not" lines."""
+
+    from crawler.extract import decode_html
+
+    git = _git_reader(git_dir)
+    tree = git("ls-tree", "-r", "--name-only", POSTLIGHT_COMMIT, "src/extractors/custom")
+    tests = sorted(p for p in tree.decode().split() if p.endswith("/index.test.js"))
+    labels: dict[str, tuple[str, str, list[str]]] = {}
+    for test in tests:
+        source = git("show", f"{POSTLIGHT_COMMIT}:{test}").decode("utf-8")
+        for fixture, url, label in postlight_labels(source):
+            if not {fixture, fixture.split("--")[0]} & POSTLIGHT_LEFT_OUT.keys():
+                labels.setdefault(fixture, (test, url, []))[2].append(label)
+    records: list[dict[str, object]] = []
+    for fixture, (test, url, texts) in sorted(labels.items()):
+        page = f"fixtures/{fixture}.html"
+        raw = git("show", f"{POSTLIGHT_COMMIT}:{page}")
+        blocks = page_blocks(decode_html(raw) or "")
+        snippets = [s for s in (label_snippet(t, blocks) for t in texts) if s]
+        if not snippets:
+            continue
+        day, commit = _first_commit(git, POSTLIGHT_COMMIT, page)
+        records.append(
+            {
+                "id": f"postlight/{fixture}",
+                "source": "postlight/parser",
+                "commit": POSTLIGHT_COMMIT,
+                "path": f"{page} (label: {test})",
+                "licence": "MIT or Apache-2.0 (© 2019 Postlight)",
+                "recorded": f"saved into Postlight's fixtures on {day} (commit {commit})",
+                "url": url,
+                "outlet": _registry_outlet(url),
+                "html": raw.decode("latin-1"),
+                "gold": "",
+                "labels": texts,
+                "must_contain": snippets,
+                "must_not_contain": [],
+            }
+        )
+    return records
+
+
+#: The sources ``main`` rebuilds: name → records read from a local clone.
+SOURCES: dict[str, Callable[[Path], list[dict[str, object]]]] = {
+    "newspaper4k": newspaper4k_records,
+    "postlight": postlight_records,
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m tests.realpages",
-        description="Rebuild the newspaper4k part of the real-page corpus from a local clone.",
+        description="Rebuild one later-added part of the real-page corpus from a local clone "
+        "(AndyTheFactory/newspaper4k or postlight/parser; see "
+        "tests/fixtures/realpages/README.md).",
     )
-    parser.add_argument("newspaper4k", type=Path, help="a git clone of AndyTheFactory/newspaper4k")
+    parser.add_argument("source", choices=SOURCES, help="which part to rebuild")
+    parser.add_argument("clone", type=Path, help="a git clone of that source's repository")
     args = parser.parse_args(argv)
-    write_source(newspaper4k_records(args.newspaper4k), "newspaper4k")
+    write_source(SOURCES[args.source](args.clone), args.source)
 
 
 if __name__ == "__main__":
