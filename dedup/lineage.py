@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,11 +40,12 @@ from functools import cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-from dedup.salience import cosine
+from dedup.salience import dot, squares
 from dedup.verdict import DERIVED, Logistic
 
-Specificity = Callable[[str], float]
-"""How much a term tells events of the store apart (`CandidateIndex.specificity`)."""
+Specificity = Callable[[Iterable[str]], Iterable[float]]
+"""How much each term tells events of the store apart, in order
+(`CandidateIndex.specificities`)."""
 
 JOIN_MODEL_FILE = "placement_model.json"
 """The join model's weights, written by ``python -m dedup.train_placement``."""
@@ -78,6 +80,11 @@ STORY_WINDOW_DAYS = 3
 """An article joins a story only if published within this many days of the story's span."""
 CENTROID_TERMS = 200
 """Terms a story's centroid keeps: its event's vocabulary, bounded so its cost stays flat."""
+
+
+def unweighted(terms: Iterable[str]) -> Iterable[float]:
+    """Every term weighs the same (no store to tell its events apart)."""
+    return itertools.repeat(1.0)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ class StoryProfile:
             return 0.0
         return max(
             (
-                cosine(weigh(mine), weigh(other.centroids[lang]))
+                weigh.cosine(mine, other.centroids[lang])
                 for lang, mine in self.centroids.items()
                 if lang in other.centroids
             ),
@@ -203,25 +210,40 @@ def earliest(articles: Iterable[Article]) -> Article:
 
 
 class _Weighing:
-    """Term vectors weighted by their specificity, each vector once.
+    """Term vectors weighted by their specificity, each vector once, and their cosines.
 
     Placing an article compares its vector with every candidate story's centroid, and
-    the grown story's with each of them again: weighing each vector once per placement
-    rather than once per comparison gives the same products for less (0.63 → 0.53 ms a
-    placement against 12 candidate stories of 200 terms).
+    the grown story's with each of them again: each vector is weighed, and its norm
+    worked out, once per placement rather than once per comparison, for the same
+    products summed in the same order (`dedup.salience.cosine`, so the same cosines).
     """
 
     def __init__(self, specificity: Specificity) -> None:
         self.specificity = specificity
         # Keyed by identity; the vector is kept too, so its id cannot be reused meanwhile.
         self._weighed: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
+        self._squares: dict[int, float] = {}
 
     def __call__(self, vector: Mapping[str, float]) -> dict[str, float]:
         found = self._weighed.get(id(vector))
         if found is None:
-            found = (vector, {term: w * self.specificity(term) for term, w in vector.items()})
+            weights = map(operator.mul, vector.values(), self.specificity(vector))
+            found = (vector, dict(zip(vector, weights, strict=True)))
             self._weighed[id(vector)] = found
         return found[1]
+
+    def cosine(self, a: Mapping[str, float], b: Mapping[str, float]) -> float:
+        """`dedup.salience.cosine` of the two vectors weighed."""
+        product = dot(self(a), self(b))
+        if not product:
+            return 0.0
+        return product / math.sqrt(self._squared(a) * self._squared(b))
+
+    def _squared(self, vector: Mapping[str, float]) -> float:
+        found = self._squares.get(id(vector))
+        if found is None:  # the vector is weighed, so kept: its id is not reused meanwhile
+            found = self._squares[id(vector)] = squares(self(vector))
+        return found
 
 
 @cache
@@ -235,7 +257,7 @@ def join_signals(
     relatives: Sequence[Relative],
     stories: Mapping[int, StoryProfile],
     own: StoryProfile,
-    specificity: Specificity = lambda term: 1.0,
+    specificity: Specificity = unweighted,
 ) -> dict[int, dict[str, float]]:
     """What the join model reads of each candidate story of the article's window."""
     return _join_signals(relatives, stories, own, _Weighing(specificity))
@@ -297,7 +319,7 @@ def place(
     relatives: Sequence[Relative],
     stories: Mapping[int, StoryProfile],
     own: StoryProfile,
-    specificity: Specificity = lambda term: 1.0,
+    specificity: Specificity = unweighted,
     choose: Choice | None = None,
 ) -> Placement:
     """The story of an article (``own``: its profile as a story of one), from its
@@ -350,7 +372,7 @@ class StoryBook(Generic[K]):
     they open (as a store numbers them: ties between stories go to the older one).
     """
 
-    def __init__(self, specificity: Specificity = lambda term: 1.0, first_id: int = 1) -> None:
+    def __init__(self, specificity: Specificity = unweighted, first_id: int = 1) -> None:
         self.specificity = specificity
         self.story_of: dict[K, int] = {}
         self.profiles: dict[int, StoryProfile] = {}

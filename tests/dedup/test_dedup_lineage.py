@@ -14,6 +14,7 @@ from dedup.lineage import (
     join_model,
     join_signals,
     place,
+    unweighted,
 )
 
 
@@ -122,10 +123,8 @@ def test_words_are_compared_within_one_language_only() -> None:
     english = StoryProfile.of(CALL, at(15), "en")
     with_italian = english.merged(StoryProfile.of({"telefo": 0.9, "comple": 0.4}, at(15), "it"))
     report = StoryProfile.of(CALL, at(15), "en")
-    assert with_italian.closeness(report, lambda term: 1.0) == english.closeness(
-        report, lambda term: 1.0
-    )
-    assert StoryProfile.of(CALL, at(15), "ru").closeness(report, lambda term: 1.0) == 0.0
+    assert with_italian.closeness(report, unweighted) == english.closeness(report, unweighted)
+    assert StoryProfile.of(CALL, at(15), "ru").closeness(report, unweighted) == 0.0
 
 
 def test_undated_articles_and_stories_have_no_window() -> None:
@@ -177,7 +176,7 @@ def test_no_story_is_joined_below_the_closeness_floor_however_lone() -> None:
     candidate story that shares little more than those is not the article's event."""
     report = StoryProfile.of({"china": 1.0, **{f"a{i}": 1.0 for i in range(7)}}, at(10), "en")
     story = StoryProfile.of({"china": 1.0, **{f"b{i}": 1.0 for i in range(7)}}, at(9), "en")
-    closeness = story.closeness(report, lambda term: 1.0)
+    closeness = story.closeness(report, unweighted)
     assert 0 < closeness < MIN_JOIN_CLOSENESS
     assert _probability({1: story}, report) >= JOIN_PROBABILITY
     assert place([], {1: story}, report).story is None
@@ -197,8 +196,6 @@ def test_a_story_in_another_language_rivals_the_article_s_closest() -> None:
     assert _probability({1: story, 2: far}, report) == alone
     faint = StoryProfile.of({"balanc": 0.2, **{f"u{i}": 1.0 for i in range(8)}}, at(15), "en")
     assert (
-        0
-        < faint.closeness(report, lambda term: 1.0)
-        < RIVAL_SHARE * story.closeness(report, lambda term: 1.0)
+        0 < faint.closeness(report, unweighted) < RIVAL_SHARE * story.closeness(report, unweighted)
     )
     assert _probability({1: story, 2: faint}, report) == alone
