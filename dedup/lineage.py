@@ -237,7 +237,11 @@ class _Weighing:
         return found[1]
 
     def cosine(self, a: Mapping[str, float], b: Mapping[str, float]) -> float:
-        """`dedup.salience.cosine` of the two vectors weighed."""
+        """`dedup.salience.cosine` of the two vectors weighed. Most candidate stories share
+        no salient term with the article (found by its shingles or anchors): those are
+        not weighed at all."""
+        if a.keys().isdisjoint(b.keys()):
+            return 0.0
         product = dot(self(a), self(b))
         if not product:
             return 0.0
