@@ -241,10 +241,12 @@ class Linker:
         ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         placement = place(relatives, profiles, own, self.index.specificities)
-        profile = own
-        for story in (placement.story, *placement.merge):
-            if story in profiles:
-                profile = profiles[story].merged(profile)
+        profile = placement.grown
+        if profile is None:
+            profile = own
+            for story in (placement.story, *placement.merge):
+                if story in profiles:
+                    profile = profiles[story].merged(profile)
         openers = {
             opener.id: opener
             for story in (placement.story, *placement.merge)

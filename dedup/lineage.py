@@ -34,7 +34,7 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -195,6 +195,9 @@ class Placement:
     """Further stories folded into it: the article's family bridges them."""
     closeness: float
     """The article's cosine with the story it joins by closeness (1.0 for its family's)."""
+    grown: StoryProfile | None = field(default=None, compare=False)
+    """The joined story's profile with the article in it, when no other story is folded
+    in (None otherwise: the caller folds them in): placing worked it out already."""
 
 
 def earliest(articles: Iterable[Article]) -> Article:
@@ -363,7 +366,12 @@ def place(
             if story not in joined and profile._closeness(grown, weigh) >= STORY_MERGE:
                 joined.add(story)
     ordered = sorted(joined, key=lambda s: (-stories[s].size, s))
-    return Placement(ordered[0] if ordered else None, tuple(ordered[1:]), round(closeness, 4))
+    return Placement(
+        ordered[0] if ordered else None,
+        tuple(ordered[1:]),
+        round(closeness, 4),
+        grown if len(ordered) == 1 else None,
+    )
 
 
 K = TypeVar("K", bound=Hashable)
@@ -422,7 +430,8 @@ class StoryBook(Generic[K]):
                 for member in self.members.pop(merged, []):
                     self.story_of[member] = story
                     self.members[story].append(member)
-            self.profiles[story] = self.profiles[story].merged(own)
+            grown = placement.grown
+            self.profiles[story] = self.profiles[story].merged(own) if grown is None else grown
         self.story_of[article] = story
         self.members.setdefault(story, []).append(article)
         return story
