@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from dedup.lineage import (
@@ -16,6 +16,7 @@ from dedup.lineage import (
     place,
     unweighted,
 )
+from dedup.salience import cosine
 
 
 def at(day: int) -> datetime:
@@ -168,7 +169,28 @@ def test_an_article_joins_the_likeliest_story_if_probable_enough() -> None:
     far = StoryProfile.of({"analys": 1.0, **{f"f{i}": 1.0 for i in range(3)}}, at(14), "en")
     assert _probability({1: near}, report) >= JOIN_PROBABILITY
     assert _probability({1: far}, report) >= JOIN_PROBABILITY
-    assert place([], {1: far, 2: near}, report) == Placement(2, (), 0.7746)
+    placement = place([], {1: far, 2: near}, report)
+    assert placement == Placement(2, (), 0.7746)
+    assert placement.grown == near.merged(report)  # its callers need not merge it again
+
+
+def test_closeness_is_the_cosine_of_the_vectors_weighed_by_their_specificity() -> None:
+    """Weighing each vector once per placement gives the very cosines of weighing it
+    for every comparison; a story sharing no term with the article is 0 unweighed."""
+    specific = {"amur": 1.7, "bridge": 0.3, "birthd": 1.1, "phone": 0.9, "putin": 0.2}
+
+    def specificity(terms: Iterable[str]) -> list[float]:
+        return [specific.get(term, 1.3) for term in terms]
+
+    def weighed(vector: Mapping[str, float]) -> dict[str, float]:
+        return {term: w * specific.get(term, 1.3) for term, w in vector.items()}
+
+    story = StoryProfile.of({**BRIDGE, **CALL}, at(15), "en")
+    for vector in (CALL, BRIDGE, {"putin": 0.3, "amur": 0.1}):
+        report = StoryProfile.of(vector, at(15), "en")
+        expected = cosine(weighed(vector), weighed(story.centroids["en"]))
+        assert story.closeness(report, specificity) == expected > 0
+    assert story.closeness(StoryProfile.of(WIRE, at(15), "en"), specificity) == 0.0
 
 
 def test_no_story_is_joined_below_the_closeness_floor_however_lone() -> None:
