@@ -163,7 +163,8 @@ def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     shared = [term for term in a if term in b]
-    return sum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+    total: float = sum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+    return total
 
 
 def squares(vector: Mapping[str, float]) -> float:
