@@ -82,8 +82,8 @@ CENTROID_TERMS = 100
 """Terms a story's centroid keeps: its event's vocabulary, bounded so its cost stays flat
 (placing an article weighs every term of every candidate story's centroid). 100 rather
 than 200 put every dev article in the same story (the join model refitted on it moves its
-weights by less than 0.04 and no dev figure, so it was left as fitted), for about half the
-cost."""
+weights by less than 0.04 and no dev figure, so it was left as fitted), and a placement
+weighs at most half as many terms of a large story."""
 
 
 def unweighted(terms: Iterable[str]) -> Iterable[float]:
