@@ -173,7 +173,7 @@ def ingest_cost(
         ]
         placing = time.perf_counter()
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        place(relatives, {n: stories[d] for n, d in enumerate(found)}, own, index.specificity)
+        place(relatives, {n: stories[d] for n, d in enumerate(found)}, own, index.specificities)
         steps["signature"].append(queried - start)
         steps["query"].append(judged - queried)
         steps["verdicts"].append(placing - judged)

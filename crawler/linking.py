@@ -12,7 +12,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -241,13 +240,13 @@ class Linker:
             Relative(f.other_id, f.relation, f.score, stories.get(f.other_id)) for f in found
         ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
-        # The index does not change while the article is placed: each term's specificity
-        # is worked out once, not once per candidate story that has the term.
-        placement = place(relatives, profiles, own, cache(self.index.specificity))
-        profile = own
-        for story in (placement.story, *placement.merge):
-            if story in profiles:
-                profile = profiles[story].merged(profile)
+        placement = place(relatives, profiles, own, self.index.specificities)
+        profile = placement.grown
+        if profile is None:
+            profile = own
+            for story in (placement.story, *placement.merge):
+                if story in profiles:
+                    profile = profiles[story].merged(profile)
         openers = {
             opener.id: opener
             for story in (placement.story, *placement.merge)

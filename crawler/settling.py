@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping
-from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -86,7 +85,7 @@ def settle(
         index.add(str(row.article_id), stored_signature(row))
     heads = story_heads(session, set(outside.values()))
 
-    book: StoryBook[int] = StoryBook(first_id=max(outside.values(), default=0) + 1)
+    book: StoryBook[int] = StoryBook(index.specificities, max(outside.values(), default=0) + 1)
     known: dict[int, list[int]] = {}
     for article_id, story in outside.items():
         known.setdefault(story, []).append(article_id)
@@ -97,10 +96,6 @@ def settle(
         sig = signatures[article.id]
         candidates = [int(c) for c in index.query(sig)]
         index.add(str(article.id), sig)
-        # The index does not change while the article is placed: each term's specificity
-        # is worked out once per article, not once per story that has the term (placing
-        # compares the article with every candidate story, each of up to 200 terms).
-        book.specificity = cache(index.specificity)
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         book.add(article.id, own, relatives.get(article.id, []), candidates)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, partial
+from itertools import repeat
 
 from dedup.anchors import anchor_weight
 from dedup.features import Doc
@@ -161,13 +162,21 @@ class CandidateIndex:
         (`dedup.salience`) but say nothing about which event of the topic an
         article reports. This factor discounts them as the store fills up.
         """
-        # Placing an article asks for thousands of terms (every term of every candidate
-        # story's centroid) and most share a few small frequencies: each frequency's value
-        # is worked out once until the index changes.
+        return self._by_df_now()(self._df.get(term, 0))
+
+    def specificities(self, terms: Iterable[str]) -> list[float]:
+        """The `specificity` of each term, in order. Placing an article asks for a thousand
+        or more (every term of every candidate story's centroid): they are looked up with
+        no Python call per term."""
+        return list(map(self._by_df_now(), map(self._df.get, terms, repeat(0))))
+
+    def _by_df_now(self) -> Callable[[int], float]:
+        # Most terms share a few small frequencies: each frequency's value is worked out
+        # once until the index changes.
         by_df = self._by_df
         if by_df is None:
             by_df = self._by_df = cache(partial(_specificity, len(self._ids)))
-        return by_df(self._df.get(term, 0))
+        return by_df
 
     def query(self, sig: DocSignature) -> list[str]:
         """Ids worth a verdict: the closest LSH hits first, then anchor hits by shared keys."""

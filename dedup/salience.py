@@ -16,6 +16,7 @@ character bigrams, as in `dedup.shingles.content_terms`.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -150,10 +151,22 @@ def term_vector(features: Features, limit: int = MAX_TERMS) -> dict[str, float]:
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     """Cosine of two sparse vectors (neither need be normalised)."""
+    product = dot(a, b)
+    if not product:
+        return 0.0
+    return product / math.sqrt(squares(a) * squares(b))
+
+
+def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Dot product of two sparse vectors, summed in the shorter one's order (so it is the
+    same number whichever is given first)."""
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(w * b.get(term, 0.0) for term, w in a.items())
-    if not dot:
-        return 0.0
-    norm = math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
-    return dot / norm
+    shared = [term for term in a if term in b]
+    total: float = sum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+    return total
+
+
+def squares(vector: Mapping[str, float]) -> float:
+    """The sum of a vector's squared weights: its norm, squared."""
+    return sum(w * w for w in vector.values())

@@ -168,7 +168,7 @@ def replay(articles: Sequence[LabelledArticle]) -> Iterator[tuple[Turn, StoryBoo
     """The articles in turn as a crawl meets them, each with the book of the stories so
     far; the caller places each article in the book before asking for the next."""
     index = CandidateIndex()
-    book: StoryBook[str] = StoryBook(index.specificity)
+    book: StoryBook[str] = StoryBook(index.specificities)
     docs = {a.id: a.doc for a in articles}
     for article in articles:
         sig = signature(article.doc, article.when)

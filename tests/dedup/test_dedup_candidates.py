@@ -200,3 +200,14 @@ def test_terms_every_stored_article_has_tell_less_within_the_store() -> None:
         terms = {"putin": 0.7, f"event{n}": 0.7}
         index.add(f"a{n}", replace(signature(filler(n)), terms=terms))
     assert index.specificity("putin") < index.specificity("event3") < index.specificity("unseen")
+
+
+def test_specificities_are_each_terms_specificity_as_the_index_grows() -> None:
+    index = CandidateIndex()
+    for n in range(20):
+        index.add(f"a{n}", replace(signature(filler(n)), terms={"putin": 0.7, f"event{n}": 0.7}))
+    first = index.specificity("event3")
+    terms = ["putin", "event3", "unseen", "putin"]
+    assert index.specificities(terms) == [index.specificity(term) for term in terms]
+    index.add("a20", replace(signature(filler(20)), terms={"event3": 0.5}))
+    assert index.specificities(["event3"]) == [index.specificity("event3")] != [first]

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from dedup.lineage import (
@@ -14,7 +14,9 @@ from dedup.lineage import (
     join_model,
     join_signals,
     place,
+    unweighted,
 )
+from dedup.salience import cosine
 
 
 def at(day: int) -> datetime:
@@ -122,10 +124,8 @@ def test_words_are_compared_within_one_language_only() -> None:
     english = StoryProfile.of(CALL, at(15), "en")
     with_italian = english.merged(StoryProfile.of({"telefo": 0.9, "comple": 0.4}, at(15), "it"))
     report = StoryProfile.of(CALL, at(15), "en")
-    assert with_italian.closeness(report, lambda term: 1.0) == english.closeness(
-        report, lambda term: 1.0
-    )
-    assert StoryProfile.of(CALL, at(15), "ru").closeness(report, lambda term: 1.0) == 0.0
+    assert with_italian.closeness(report, unweighted) == english.closeness(report, unweighted)
+    assert StoryProfile.of(CALL, at(15), "ru").closeness(report, unweighted) == 0.0
 
 
 def test_undated_articles_and_stories_have_no_window() -> None:
@@ -169,7 +169,28 @@ def test_an_article_joins_the_likeliest_story_if_probable_enough() -> None:
     far = StoryProfile.of({"analys": 1.0, **{f"f{i}": 1.0 for i in range(3)}}, at(14), "en")
     assert _probability({1: near}, report) >= JOIN_PROBABILITY
     assert _probability({1: far}, report) >= JOIN_PROBABILITY
-    assert place([], {1: far, 2: near}, report) == Placement(2, (), 0.7746)
+    placement = place([], {1: far, 2: near}, report)
+    assert placement == Placement(2, (), 0.7746)
+    assert placement.grown == near.merged(report)  # its callers need not merge it again
+
+
+def test_closeness_is_the_cosine_of_the_vectors_weighed_by_their_specificity() -> None:
+    """Weighing each vector once per placement gives the very cosines of weighing it
+    for every comparison; a story sharing no term with the article is 0 unweighed."""
+    specific = {"amur": 1.7, "bridge": 0.3, "birthd": 1.1, "phone": 0.9, "putin": 0.2}
+
+    def specificity(terms: Iterable[str]) -> list[float]:
+        return [specific.get(term, 1.3) for term in terms]
+
+    def weighed(vector: Mapping[str, float]) -> dict[str, float]:
+        return {term: w * specific.get(term, 1.3) for term, w in vector.items()}
+
+    story = StoryProfile.of({**BRIDGE, **CALL}, at(15), "en")
+    for vector in (CALL, BRIDGE, {"putin": 0.3, "amur": 0.1}):
+        report = StoryProfile.of(vector, at(15), "en")
+        expected = cosine(weighed(vector), weighed(story.centroids["en"]))
+        assert story.closeness(report, specificity) == expected > 0
+    assert story.closeness(StoryProfile.of(WIRE, at(15), "en"), specificity) == 0.0
 
 
 def test_no_story_is_joined_below_the_closeness_floor_however_lone() -> None:
@@ -177,7 +198,7 @@ def test_no_story_is_joined_below_the_closeness_floor_however_lone() -> None:
     candidate story that shares little more than those is not the article's event."""
     report = StoryProfile.of({"china": 1.0, **{f"a{i}": 1.0 for i in range(7)}}, at(10), "en")
     story = StoryProfile.of({"china": 1.0, **{f"b{i}": 1.0 for i in range(7)}}, at(9), "en")
-    closeness = story.closeness(report, lambda term: 1.0)
+    closeness = story.closeness(report, unweighted)
     assert 0 < closeness < MIN_JOIN_CLOSENESS
     assert _probability({1: story}, report) >= JOIN_PROBABILITY
     assert place([], {1: story}, report).story is None
@@ -197,8 +218,6 @@ def test_a_story_in_another_language_rivals_the_article_s_closest() -> None:
     assert _probability({1: story, 2: far}, report) == alone
     faint = StoryProfile.of({"balanc": 0.2, **{f"u{i}": 1.0 for i in range(8)}}, at(15), "en")
     assert (
-        0
-        < faint.closeness(report, lambda term: 1.0)
-        < RIVAL_SHARE * story.closeness(report, lambda term: 1.0)
+        0 < faint.closeness(report, unweighted) < RIVAL_SHARE * story.closeness(report, unweighted)
     )
     assert _probability({1: story, 2: faint}, report) == alone
