@@ -144,20 +144,32 @@ class LSHIndex:
         bands, rows = lsh_bands(threshold)
         self._ranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
         self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
-        self._values: dict[str, Signature] = {}
+        # Every signature's values, one row each (grown by doubling), and each key's row:
+        # a query's hits are compared with one array operation, not stacked anew.
+        self._rows: dict[str, int] = {}
+        self._values = np.empty((0, 0), dtype=np.uint32)
 
     def _bands(self, sig: Signature) -> list[bytes]:
         values = np.asarray(sig, dtype=np.uint32)
         return [values[start:end].tobytes() for start, end in self._ranges]
 
     def add(self, key: str, sig: Signature) -> None:
-        if key not in self._values:
-            for buckets, band in zip(self._buckets, self._bands(sig), strict=True):
-                buckets.setdefault(band, []).append(key)
-            self._values[key] = np.asarray(sig, dtype=np.uint32)
+        if key in self._rows:
+            return
+        values = np.asarray(sig, dtype=np.uint32)
+        for buckets, band in zip(self._buckets, self._bands(values), strict=True):
+            buckets.setdefault(band, []).append(key)
+        row = len(self._rows)
+        if row == len(self._values):
+            grown = np.empty((max(64, 2 * row), len(values)), dtype=np.uint32)
+            if row:
+                grown[:row] = self._values
+            self._values = grown
+        self._values[row] = values
+        self._rows[key] = row
 
     def query(self, sig: Signature, limit: int | None = None) -> list[str]:
-        """Hits, most similar first; at most ``limit`` of them."""
+        """Hits, most similar first (ties in key order); at most ``limit`` of them."""
         found = {
             key
             for buckets, band in zip(self._buckets, self._bands(sig), strict=True)
@@ -166,10 +178,11 @@ class LSHIndex:
         hits = sorted(found)
         if limit is None or len(hits) <= limit:
             return hits
-        stored = np.stack([self._values[key] for key in hits])
-        estimates = (stored == np.asarray(sig, dtype=np.uint32)).mean(axis=1)
-        ranked = sorted(zip((-float(e) for e in estimates), hits, strict=True))
-        return [key for _, key in ranked[:limit]]
+        rows = np.fromiter(map(self._rows.__getitem__, hits), dtype=np.intp, count=len(hits))
+        estimates = (self._values[rows] == np.asarray(sig, dtype=np.uint32)).mean(axis=1)
+        # A stable sort keeps equal estimates in the hits' (key) order.
+        best = np.argsort(-estimates, kind="stable")[:limit]
+        return [hits[i] for i in best.tolist()]
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._rows)
