@@ -236,7 +236,30 @@ def crawl_end_to_end(
         "peak_tree_pss_mb": round(child.peak_tree_pss_mb, 1),
         "skipped": {k.removeprefix("skipped/"): v for k, v in stats.items() if "skipped/" in k},
         "failed": {k.removeprefix("failed/"): v for k, v in stats.items() if "failed/" in k},
+        # Relations stored, by kind: none when the crawl did not link.
+        "related": {k.removeprefix("related/"): v for k, v in stats.items() if "related/" in k},
     }
+
+
+def crawls(
+    running: demoweb.RunningWeb,
+    folder: Path,
+    worker_counts: Sequence[int],
+    timeout: float,
+    *,
+    link: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """`crawl_end_to_end` with each worker count, by ``workers_N``; a crawl that fails is an
+    ``error`` entry, so a long run keeps the other figures."""
+    runs: dict[str, dict[str, Any]] = {}
+    for workers in worker_counts:
+        try:
+            runs[f"workers_{workers}"] = crawl_end_to_end(
+                running, folder, workers, timeout, link=link
+            )
+        except RuntimeError as error:
+            runs[f"workers_{workers}"] = {"workers": workers, "error": str(error)}
+    return runs
 
 
 def _store_figures(db_url: str) -> tuple[int, dict[str, Any]]:
@@ -447,21 +470,11 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with demoweb.serve(web) as running, tempfile.TemporaryDirectory(prefix="newsmon-bench-") as tmp:
         folder = Path(tmp)
         results["raw_fetch"] = raw_fetch(running, folder, args.timeout)
-        results["end_to_end"] = {}
-        for workers in args.workers:
-            try:
-                run = crawl_end_to_end(running, folder, workers, args.timeout)
-            except RuntimeError as error:  # keep the other figures of a long run
-                run = {"workers": workers, "error": str(error)}
-            results["end_to_end"][f"workers_{workers}"] = run
+        results["end_to_end"] = crawls(running, folder, args.workers, args.timeout)
         if args.unlinked:
-            results["end_to_end_unlinked"] = {}
-            for workers in args.workers:
-                try:
-                    run = crawl_end_to_end(running, folder, workers, args.timeout, link=False)
-                except RuntimeError as error:
-                    run = {"workers": workers, "error": str(error)}
-                results["end_to_end_unlinked"][f"workers_{workers}"] = run
+            results["end_to_end_unlinked"] = crawls(
+                running, folder, args.workers, args.timeout, link=False
+            )
         pages = [
             (localised(running, site.resources[p.path]), running.url(OUTLET, p.path))
             for p in sample(web.pages, args.extract_pages)

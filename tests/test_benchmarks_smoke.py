@@ -124,6 +124,9 @@ def test_crawl_benchmark_produces_every_figure(
     unlinked = crawl["end_to_end_unlinked"]["workers_2"]
     assert 0 < unlinked["stored"] <= 20
     assert unlinked["failed"] == {}
+    # Every generated page retells the same few events: linked, they are related.
+    assert sum(run["related"].values()) > 0
+    assert unlinked["related"] == {}
     assert run["peak_rss_mb"] > 0
     if sys.platform == "linux":  # sampled from /proc
         assert run["peak_tree_pss_mb"] > 0
