@@ -177,6 +177,27 @@ def test_salient_term_candidates_must_be_near_in_time() -> None:
     assert "flood" not in index.query(replace(report, when=late))
 
 
+def test_the_time_window_holds_its_edges_either_way() -> None:
+    """Exactly TERM_WINDOW_DAYS apart is near, a microsecond more is not, earlier or later;
+    an undated query has no window; a date at the calendar's end has one that ends there
+    (its bounds are clamped, not computed past the last date)."""
+    day, window = datetime(2022, 6, 10, tzinfo=UTC), timedelta(days=TERM_WINDOW_DAYS)
+    for sign in (1, -1):
+        index = CandidateIndex()
+        edge = day - sign * window
+        index.add("edge", replace(signature(FLOOD), when=edge))
+        index.add("past", replace(signature(FLOOD), when=edge - sign * timedelta(microseconds=1)))
+        hits = index.query(replace(signature(FLOOD_REPORT), when=day))
+        assert "edge" in hits
+        assert "past" not in hits
+    index = CandidateIndex()
+    index.add("flood", replace(signature(FLOOD), when=day))
+    assert "flood" in index.query(replace(signature(FLOOD_REPORT), when=None))
+    last = datetime.max.replace(tzinfo=UTC)
+    index.add("late", replace(signature(FLOOD), when=last - timedelta(days=1)))
+    assert "late" in index.query(replace(signature(FLOOD_REPORT), when=last))
+
+
 SEEDS = Path(__file__).parents[1] / "data" / "pairs" / "seeds"
 
 
