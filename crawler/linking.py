@@ -99,8 +99,8 @@ def texts_for(session: Session, refs: Sequence[ArticleRef]) -> dict[int, str]:
 
 
 def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Verdict]]:
-    """The job's verdicts in this process, in the candidates' order: from the documents
-    it kept, and from texts read for the candidates it had not parsed."""
+    """The job's relations in this process (`judge_known`), in the candidates' order: from
+    the documents it kept, and from texts read for the candidates it had not parsed."""
     if not job.candidates:
         return []  # nothing to parse the article for here
     own = {job.article.id: job.text}
@@ -116,9 +116,10 @@ def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Verdict]]
 def in_order(
     candidates: Sequence[Known], verdicts: Iterable[tuple[int, Verdict]]
 ) -> list[tuple[int, Verdict]]:
-    """Verdicts given in parts, back in the candidates' order."""
+    """Verdicts given in parts, back in the candidates' order (an unrelated candidate has
+    none)."""
     found = dict(verdicts)
-    return [(candidate.id, found[candidate.id]) for candidate in candidates]
+    return [(c.id, found[c.id]) for c in candidates if c.id in found]
 
 
 class Linker:
@@ -273,13 +274,12 @@ def relation_rows(
     candidates: Sequence[Known],
     verdicts: Sequence[tuple[int, Verdict]],
 ) -> list[NewRelation]:
-    """The relations to store from an article's verdicts: each pair oriented later to
-    earlier, its evidence naming the source (``a_id``) and the copy, with a summary."""
+    """The rows to store for an article's relations (`judge_job`, `judge`: verdicts other
+    than unrelated): each pair oriented later to earlier, its evidence naming the source
+    (``a_id``) and the copy, with a summary."""
     others = {other.id: other for other in candidates}
     rows = []
     for other_id, verdict in verdicts:
-        if verdict.relation == "unrelated":
-            continue
         later, earlier = sorted((article, others[other_id]), key=when, reverse=True)
         evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
         evidence["summary"] = summarize(verdict.relation, verdict.evidence)

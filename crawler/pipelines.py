@@ -276,7 +276,7 @@ async def judge_in_pool(
     read_texts: TextReader,
     held: Sequence[KeptKeys] | None = None,
 ) -> list[tuple[int, Verdict]]:
-    """`crawler.linking.judge_job` in the pool: the same verdicts, in the candidates' order.
+    """`crawler.linking.judge_job` in the pool: the same relations, in the candidates' order.
 
     Each candidate is judged by the worker that keeps its parsed document
     (`share_of`): a worker then holds the documents of its share of the store, not

@@ -213,6 +213,12 @@ class Features:
         return tuple(Counter(keys) for keys in self.names)
 
     @cached_property
+    def name_tally(self) -> Counter[str]:
+        """`name_sequence` as counts: no ordered match of two texts' names holds a name more
+        often than both have it, so what they share bounds it (`dedup.verdict.related`)."""
+        return Counter(self.name_sequence)
+
+    @cached_property
     def token_counts(self) -> Counter[str]:
         """Token frequencies: their cosine tells one language (function words) from two."""
         return Counter(t for p in self.paragraphs for t in p.tokens)

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from dedup.features import Doc
-from dedup.verdict import Verdict, relate
+from dedup.verdict import Verdict, related
 
 
 class Known(Protocol):
@@ -136,8 +136,9 @@ def when(article: Known) -> tuple[datetime, int]:
 
 
 class Judged(NamedTuple):
-    """Verdicts against the candidates this process could read, in the candidates' order,
-    and the ids of those it could not: not parsed here and no text given."""
+    """The relations found with the candidates this process could read (verdicts other than
+    `unrelated`, in the candidates' order), and the ids of those it could not read: not
+    parsed here and no text given."""
 
     verdicts: list[tuple[int, Verdict]]
     missing: list[int]
@@ -149,7 +150,10 @@ def judge_known(
     texts: Mapping[int, str],
     keep_article: bool = True,
 ) -> Judged:
-    """The verdict of an article against each candidate: the CPU-heavy part of linking.
+    """The verdicts of an article against its candidates that relate them: the CPU-heavy
+    part of linking. An unrelated pair is left out, most of them before their costliest
+    signals are measured (`dedup.verdict.related`): a crawl stores relations only, and
+    most candidates of a many-event store turn out unrelated.
 
     A document comes from this process's kept ones (`kept`), else from ``texts`` (by
     id); a candidate with neither is left out and listed as missing, for the caller to
@@ -170,14 +174,16 @@ def judge_known(
             missing.append(other.id)
             continue
         source, copy = (own, theirs) if when(article) <= when(other) else (theirs, own)
-        verdicts.append((other.id, relate(source, copy)))
+        verdict = related(source, copy)
+        if verdict is not None and verdict.relation != "unrelated":
+            verdicts.append((other.id, verdict))
     return Judged(verdicts, missing)
 
 
 def judge(
     article: Dated, candidates: Sequence[Dated], keep_article: bool = True
 ) -> list[tuple[int, Verdict]]:
-    """`judge_known` of articles read with their texts (every verdict given)."""
+    """`judge_known` of articles read with their texts (every text given, so none missing)."""
     texts = {a.id: a.text for a in (article, *candidates)}
     return judge_known(article, candidates, texts, keep_article).verdicts
 

@@ -30,7 +30,7 @@ from dedup.candidates import CandidateIndex, signature
 from dedup.features import Doc
 from dedup.lineage import StoryBook, StoryProfile
 from dedup.normalize import normalize_text
-from dedup.verdict import DERIVED, relate
+from dedup.verdict import DERIVED, relate, related
 
 DATA = Path("tests/data")
 CORPORA = ("ecbplus", "basil")
@@ -174,8 +174,11 @@ def replay(articles: Sequence[LabelledArticle]) -> Iterator[tuple[Turn, StoryBoo
         sig = signature(article.doc, article.when)
         candidates = index.query(sig)
         index.add(article.id, sig)
-        verdicts = ((other, relate(article.doc, docs[other])) for other in candidates)
-        relatives = [(o, v.relation, v.score) for o, v in verdicts if v.relation != "unrelated"]
+        # As a crawl judges them: a pair certain to be unrelated is not measured in full.
+        verdicts = ((other, related(article.doc, docs[other])) for other in candidates)
+        relatives = [
+            (o, v.relation, v.score) for o, v in verdicts if v and v.relation != "unrelated"
+        ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         yield Turn(article, own, candidates, relatives), book
 

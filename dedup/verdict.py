@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, overload
 
 from dedup import salience
 from dedup.anchors import anchor_weight
@@ -329,6 +329,30 @@ def _shares_day(fa: Features, fb: Features) -> float:
     return float(any(a.startswith("d:") for a in fa.anchor_set & fb.anchor_set))
 
 
+#: The signals in the order evidence lists them.
+SIGNALS = (
+    "containment",
+    "coverage",
+    "term_dice",
+    "cosine",
+    "length_match",
+    "length_pairs",
+    "paragraph_ratio",
+    "name_order",
+    "aligned_names",
+    "anchor_coverage",
+    "anchor_share",
+    "name_matches",
+    "rare_share",
+    "rare_terms",
+    "verbatim",
+    "quotes",
+    "same_day",
+    "same_language",
+    "salient_cosine",
+)
+
+
 @dataclass(frozen=True)
 class Measured:
     """The signals of one pair and the alignments they came from (kept for the evidence)."""
@@ -342,6 +366,22 @@ class Measured:
 
 def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
     """Every signal the models read, each a number in a small range."""
+    return _measure(a, b, t, screen=False)
+
+
+#: Signals measured last, and only when the cheaper ones leave the verdict open: names in
+#: the same order (difflib's matching blocks) and anchors aligned in order (a dynamic
+#: program), the costliest of a verdict, and most pairs a crawl judges are unrelated.
+LAST_SIGNALS = ("name_order", "anchor_coverage", "name_matches")
+
+
+@overload
+def _measure(a: Doc, b: Doc, t: Thresholds, screen: Literal[False]) -> Measured: ...
+@overload
+def _measure(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Measured | None: ...
+def _measure(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Measured | None:
+    """`measure`; with ``screen``, None for a pair that is unrelated whatever the last
+    signals turn out to be (`LAST_SIGNALS`, judged at their bounds: `_last_ranges`)."""
     fa, fb = a.features, b.features
     cosine = _cosine(fa, fb)
     same_language = cosine >= t.same_language_cosine
@@ -354,11 +394,10 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
     length_pairs = _length_alignment(fa, fb, t)
     total = fa.length_total + fb.length_total
     matched_length = sum(fa.lengths[p.a] + fb.lengths[p.b] for p in length_pairs)
-    names, fewer = _name_matches(fa, fb)
     rare_share, rare_terms = _rare_shared(fa, fb)
     counts = (len(fa.paragraphs), len(fb.paragraphs))
     verbatim = sum(p.verbatim for p in content_pairs)
-    signals = {
+    first = {
         "containment": _containment(fa.shingles, fb.shingles),
         "coverage": _covered(shorter, indices),
         "term_dice": _dice(fa.terms, fb.terms),
@@ -366,11 +405,8 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
         "length_match": matched_length / total if total else 0.0,
         "length_pairs": math.log1p(len(length_pairs)),
         "paragraph_ratio": min(counts) / max(counts) if max(counts) else 0.0,
-        "name_order": names / fewer if fewer else 0.0,
         "aligned_names": _names_in_aligned(fa, fb, length_pairs),
-        "anchor_coverage": _ordered_anchor_coverage(fa, fb, t),
         "anchor_share": _anchor_share(fa, fb),
-        "name_matches": math.log1p(names),
         "rare_share": rare_share,
         "rare_terms": math.log1p(len(rare_terms)),
         "verbatim": math.log1p(verbatim),
@@ -379,13 +415,50 @@ def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
         "same_language": float(same_language),
         "salient_cosine": salience.cosine(fa.salient, fb.salient),
     }
+    first = {k: round(v, 4) for k, v in first.items()}
+    if screen and _certainly_unrelated(first, _last_ranges(fa, fb), _within_window(a, b, t), t):
+        return None
+    names, fewer = _name_matches(fa, fb)
+    last = {
+        "name_order": names / fewer if fewer else 0.0,
+        "anchor_coverage": _ordered_anchor_coverage(fa, fb, t),
+        "name_matches": math.log1p(names),
+    }
+    signals = first | {k: round(v, 4) for k, v in last.items()}
     return Measured(
-        {k: round(v, 4) for k, v in signals.items()},
-        same_language,
-        content_pairs,
-        length_pairs,
-        rare_terms,
+        {k: signals[k] for k in SIGNALS}, same_language, content_pairs, length_pairs, rare_terms
     )
+
+
+def _last_ranges(fa: Features, fb: Features) -> dict[str, tuple[float, float]]:
+    """Where the last signals can fall, from counts: names matched in order are at most the
+    names both texts have (`Features.name_tally`). The anchor alignment has no cheap bound
+    here: a model that reads it is never screened (`Logistic.highest`)."""
+    shared = sum((fa.name_tally & fb.name_tally).values())
+    fewer = min(len(fa.name_sequence), len(fb.name_sequence))
+    return {
+        "name_order": (0.0, round(shared / fewer, 4) if fewer else 0.0),
+        "name_matches": (0.0, round(math.log1p(shared), 4)),
+    }
+
+
+def _certainly_unrelated(
+    first: Mapping[str, float],
+    ranges: Mapping[str, tuple[float, float]],
+    within_window: bool,
+    t: Thresholds,
+) -> bool:
+    """Whether neither model can reach its threshold, the last signals anywhere in their
+    ranges: then the verdict is `unrelated` without measuring them."""
+    model = models()
+    derived = model.derived_same if first["same_language"] else model.derived_cross
+    p_derived = derived.highest(first, ranges)
+    if p_derived is None or p_derived >= t.derived:
+        return False
+    if not within_window:
+        return True
+    p_story = model.story.highest(first, ranges)
+    return p_story is not None and p_story < t.story
 
 
 def _covered(f: Features, indices: set[int]) -> float:
@@ -411,6 +484,23 @@ class Logistic:
             w * signals[f] for f, w in zip(self.features, self.weights, strict=True)
         )
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def highest(
+        self, signals: Mapping[str, float], ranges: Mapping[str, tuple[float, float]]
+    ) -> float | None:
+        """The largest probability the model can give when the signals missing from
+        ``signals`` lie in ``ranges``: each at the end of its range that its weight favours
+        (the sum is computed in the same order as `probability`'s, and rounding keeps each
+        step monotone, so no value in the ranges gives more). None when the model reads a
+        signal that is in neither."""
+        values = dict(signals)
+        for feature, weight in zip(self.features, self.weights, strict=True):
+            if feature not in signals:
+                if feature not in ranges:
+                    return None
+                low, high = ranges[feature]
+                values[feature] = high if weight > 0 else low
+        return self.probability(values)
 
 
 @dataclass(frozen=True)
@@ -471,7 +561,22 @@ def relate(a: Doc, b: Doc, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Verdi
     pair and translation direction, substitutions as [source, copy], dropped
     (source only) and added (copy only) paragraphs.
     """
-    t = thresholds
+    return _relate(a, b, thresholds, screen=False)
+
+
+def related(a: Doc, b: Doc, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Verdict | None:
+    """`relate`, except None for a pair whose verdict is certainly `unrelated` before its
+    costliest signals are measured (`LAST_SIGNALS`): what a crawl wants, which stores
+    relations and drops unrelated verdicts. Any other verdict is `relate`'s, evidence and
+    all; None only where `relate` says `unrelated`."""
+    return _relate(a, b, thresholds, screen=True)
+
+
+@overload
+def _relate(a: Doc, b: Doc, t: Thresholds, screen: Literal[False]) -> Verdict: ...
+@overload
+def _relate(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Verdict | None: ...
+def _relate(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Verdict | None:
     fa, fb = a.features, b.features
     evidence: dict[str, Any] = {
         "language_pair": [fa.language, fb.language],
@@ -479,7 +584,9 @@ def relate(a: Doc, b: Doc, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Verdi
     }
     if fa.key == fb.key:
         return Verdict("exact", 1.0, evidence)
-    m = measure(a, b, t)
+    m = _measure(a, b, t, screen)
+    if m is None:
+        return None
     model = models()
     p_derived = (model.derived_same if m.same_language else model.derived_cross).probability(
         m.signals
