@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dedup.features import Doc
-from dedup.verdict import RELATIONS, Thresholds, relate
+from dedup.verdict import RELATIONS, Logistic, Thresholds, relate, related
 
 SEEDS = {
     p.name[:3]: p.read_text("utf-8")
@@ -115,3 +115,39 @@ def test_thresholds_drive_the_verdict() -> None:
     strict = Thresholds(derived=1.01)
     assert relate(Doc(SEEDS["000"]), Doc(SEEDS["001"]), strict).relation != "rewrite"
     assert set(RELATIONS) >= {"exact", "unrelated"}
+
+
+def test_a_screened_verdict_is_relate_s_or_certainly_unrelated() -> None:
+    """`related` skips the last signals only where no value of theirs could relate the pair:
+    every verdict it gives is `relate`'s, and it gives none only for unrelated pairs. The
+    generated pairs of every relation hold unrelated pairs it must screen (the test fails if
+    it never does) and related pairs that a loose bound would screen."""
+    from dedup.evaluate import DEV_SET, load_pairs
+
+    screened = 0
+    for pair in load_pairs(DEV_SET):
+        a, b = Doc(pair["text_a"]), Doc(pair["text_b"])
+        full, quick = relate(a, b), related(a, b)
+        if quick is None:
+            screened += 1
+            assert full.relation == "unrelated"
+        else:
+            assert quick == full
+    assert screened >= 10
+    # A rewrite that no bar could call one story is still judged: the derived model decides.
+    never_story = Thresholds(story=1.01)
+    spin = related(Doc(SEEDS["000"]), Doc(SEEDS["001"]), never_story)
+    assert spin is not None
+    assert spin.relation == "rewrite"
+    far = Doc(SEEDS["003"], published=datetime(2023, 6, 15, tzinfo=UTC))
+    assert related(Doc(SEEDS["000"], published=datetime(2022, 6, 15, tzinfo=UTC)), far) is None
+
+
+def test_a_model_s_highest_probability_bounds_every_value_in_the_ranges() -> None:
+    model = Logistic(("x", "y", "z"), (2.0, -3.0, 0.5), -1.0)
+    ranges = {"y": (0.0, 1.0), "z": (0.0, 4.0)}
+    highest = model.highest({"x": 0.3}, ranges)
+    assert highest == model.probability({"x": 0.3, "y": 0.0, "z": 4.0})
+    for y, z in itertools.product((0.0, 0.25, 1.0), (0.0, 1.5, 4.0)):
+        assert model.probability({"x": 0.3, "y": y, "z": z}) <= highest
+    assert model.highest({"x": 0.3}, {"y": (0.0, 1.0)}) is None  # z unknown, no range
