@@ -355,7 +355,9 @@ SIGNALS = (
 
 @dataclass(frozen=True)
 class Measured:
-    """The signals of one pair and the alignments they came from (kept for the evidence)."""
+    """The signals of one pair and the alignments they came from (kept for the evidence).
+    For a verdict, `signals` leaves out the last signals that neither model it consults
+    reads (`_read_last`); `measure` gives every one."""
 
     signals: dict[str, float]
     same_language: bool
@@ -366,7 +368,7 @@ class Measured:
 
 def measure(a: Doc, b: Doc, t: Thresholds = DEFAULT_THRESHOLDS) -> Measured:
     """Every signal the models read, each a number in a small range."""
-    return _measure(a, b, t, screen=False)
+    return _measure(a, b, t, screen=False, every=True)
 
 
 #: Signals measured last, and only when the cheaper ones leave the verdict open: names in
@@ -376,12 +378,13 @@ LAST_SIGNALS = ("name_order", "anchor_coverage", "name_matches")
 
 
 @overload
-def _measure(a: Doc, b: Doc, t: Thresholds, screen: Literal[False]) -> Measured: ...
+def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: Literal[False], every: bool) -> Measured: ...
 @overload
-def _measure(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Measured | None: ...
-def _measure(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Measured | None:
+def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Measured | None: ...
+def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Measured | None:
     """`measure`; with ``screen``, None for a pair that is unrelated whatever the last
-    signals turn out to be (`LAST_SIGNALS`, judged at their bounds: `_last_ranges`)."""
+    signals turn out to be (`LAST_SIGNALS`, judged at their bounds: `_last_ranges`);
+    unless ``every``, without the last signals the pair's models do not read."""
     fa, fb = a.features, b.features
     cosine = _cosine(fa, fb)
     same_language = cosine >= t.same_language_cosine
@@ -418,16 +421,32 @@ def _measure(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Measured | None:
     first = {k: round(v, 4) for k, v in first.items()}
     if screen and _certainly_unrelated(first, _last_ranges(fa, fb), _within_window(a, b, t), t):
         return None
-    names, fewer = _name_matches(fa, fb)
-    last = {
-        "name_order": names / fewer if fewer else 0.0,
-        "anchor_coverage": _ordered_anchor_coverage(fa, fb, t),
-        "name_matches": math.log1p(names),
-    }
+    wanted = set(LAST_SIGNALS) if every else _read_last(same_language)
+    last: dict[str, float] = {}
+    if wanted & {"name_order", "name_matches"}:
+        names, fewer = _name_matches(fa, fb)
+        last["name_order"] = names / fewer if fewer else 0.0
+        last["name_matches"] = math.log1p(names)
+    if "anchor_coverage" in wanted:
+        last["anchor_coverage"] = _ordered_anchor_coverage(fa, fb, t)
     signals = first | {k: round(v, 4) for k, v in last.items()}
     return Measured(
-        {k: signals[k] for k in SIGNALS}, same_language, content_pairs, length_pairs, rare_terms
+        {k: signals[k] for k in SIGNALS if k in signals},
+        same_language,
+        content_pairs,
+        length_pairs,
+        rare_terms,
     )
+
+
+def _read_last(same_language: bool) -> set[str]:
+    """The last signals a verdict's models read: the derived model for the pair's languages
+    and the story model. Anchors aligned in order are read only across two languages, where
+    names cannot be compared word by word; a pair in one language skips that alignment, a
+    quarter of its verdict on a store of widely copied wire stories."""
+    model = models()
+    derived = model.derived_same if same_language else model.derived_cross
+    return set(LAST_SIGNALS) & {*derived.features, *model.story.features}
 
 
 def _last_ranges(fa: Features, fb: Features) -> dict[str, tuple[float, float]]:
@@ -584,7 +603,7 @@ def _relate(a: Doc, b: Doc, t: Thresholds, screen: bool) -> Verdict | None:
     }
     if fa.key == fb.key:
         return Verdict("exact", 1.0, evidence)
-    m = _measure(a, b, t, screen)
+    m = _measure(a, b, t, screen=screen, every=False)
     if m is None:
         return None
     model = models()

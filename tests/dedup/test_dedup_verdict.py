@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dedup.features import Doc
-from dedup.verdict import RELATIONS, Logistic, Thresholds, relate, related
+from dedup.verdict import RELATIONS, SIGNALS, Logistic, Thresholds, measure, relate, related
 
 SEEDS = {
     p.name[:3]: p.read_text("utf-8")
@@ -151,3 +151,14 @@ def test_a_model_s_highest_probability_bounds_every_value_in_the_ranges() -> Non
     for y, z in itertools.product((0.0, 0.25, 1.0), (0.0, 1.5, 4.0)):
         assert model.probability({"x": 0.3, "y": y, "z": z}) <= highest
     assert model.highest({"x": 0.3}, {"y": (0.0, 1.0)}) is None  # z unknown, no range
+
+
+def test_a_verdict_lists_the_signals_its_models_read_and_measure_lists_all() -> None:
+    """Anchors aligned in order are read only across languages: a verdict on a pair in one
+    language neither measures nor lists them; training (`measure`) gets every signal."""
+    same = relate(Doc(SEEDS["000"]), Doc(SEEDS["001"])).evidence["signals"]
+    across = relate(Doc(SEEDS["000"]), Doc(SEEDS["004"])).evidence["signals"]
+    assert "anchor_coverage" not in same
+    assert "anchor_coverage" in across
+    assert {"name_order", "name_matches"} <= same.keys()
+    assert tuple(measure(Doc(SEEDS["000"]), Doc(SEEDS["001"])).signals) == SIGNALS
