@@ -142,8 +142,6 @@ _LISTING_TYPES = frozenset(
 _LISTING_OG_TYPES = frozenset({"website", "profile"})
 #: A byline longer than this is a sentence, not names.
 _MAX_BYLINE = 120
-#: A page with no article declaration and this many headline links is an index page.
-_LISTING_HEADLINE_LINKS = 6
 
 _SCRIPT_OF_LANGUAGE = {
     "ar": "arabic",
@@ -197,7 +195,6 @@ class _PageMeta:
     canonical: str | None = None
     jsonld_types: set[str] = field(default_factory=set)
     article_ld: dict[str, Any] = field(default_factory=dict)
-    headline_links: int = 0
 
     @property
     def declares_article(self) -> bool:
@@ -589,40 +586,25 @@ class Furniture:
         return rule
 
 
-def _headline_links(tree: Any, furniture: Furniture) -> int:
-    """Headings that are links, outside furniture (a related-stories box is not an index)."""
-    count = 0
-    for heading in tree.iter("h2", "h3", "h4"):
-        if heading.find(".//a") is not None:
-            text = boilerplate.collapse_whitespace(" ".join(heading.itertext()))
-            count += furniture.rule(text) is None
-    return count
-
-
 def _not_article(page: _PageMeta, paragraphs: list[str]) -> str | None:
     """Why a page is an index/listing page, or None for an article.
 
     A page that declares itself an article is trusted.  Otherwise it is a listing when it says
-    so (og:type website, a CollectionPage) or carries many headline links, *and* its main text
-    is not mostly prose: at least three long paragraphs holding most of the main text's
-    words.  An index page's main text is headlines and short teasers, while an article on a
-    site that calls every page a ``website``, or under a portal's rows of headline links,
-    still reads as prose.
+    so (og:type website, a CollectionPage) *and* its main text holds fewer than three long
+    paragraphs: an index page's main text is headlines and short teasers, while an article on
+    a site that calls every page a ``website`` still reads as prose.
+
+    How many linked headings a page carries does not tell: on real articles they are a
+    sidebar's linked section names ("Recent posts", "Stocks": a CNBC blog post with three
+    paragraphs and six teasers) or a stream of related headlines under a one-paragraph story
+    (Yahoo), so counting either kind skipped an article of the dev pages.
     """
-    if page.declares_article:
+    if not page.declares_listing or page.declares_article:
         return None
-    counts = [boilerplate.word_count(p) for p in paragraphs]
-    long_ones = [n for n in counts if n >= PROSE_WORDS]
-    prose = len(long_ones)
-    if prose >= 3 and page.headline_links < _LISTING_HEADLINE_LINKS:
+    prose = sum(boilerplate.word_count(p) >= PROSE_WORDS for p in paragraphs)
+    if prose >= 3:
         return None
-    if prose >= 3 and 2 * sum(long_ones) >= sum(counts):
-        return None
-    if page.declares_listing:
-        return f"declared as a listing page with {prose} prose paragraphs"
-    if page.headline_links >= _LISTING_HEADLINE_LINKS:
-        return f"{page.headline_links} headline links and {prose} prose paragraphs"
-    return None
+    return f"declared as a listing page with {prose} prose paragraphs"
 
 
 # --- the stage ------------------------------------------------------------------------------
@@ -1073,7 +1055,6 @@ def _extract(
     _drop_headline_lists(tree)
     page = _read_meta(tree)
     furniture = Furniture.of(tree)
-    page.headline_links = _headline_links(tree, furniture)
     hostname = urlsplit(url or page.og.get("og:url") or "").hostname or ""
     fallback = _heuristic_metadata(tree, page)
     title = _title(page, fallback.title, hostname)

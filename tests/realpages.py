@@ -270,10 +270,14 @@ def _git_reader(git_dir: Path) -> Callable[..., bytes]:
     return git
 
 
-def _first_commit(git: Callable[..., bytes], commit: str, path: str) -> tuple[str, str]:
+def _first_commit(
+    git: Callable[..., bytes], commit: str, path: str, *, renamed: bool = False
+) -> tuple[str, str]:
     """The day and short hash of the first commit up to ``commit`` that holds ``path``: when
-    a recorded page was saved into its repository."""
-    history = git("log", "--format=%as %h", commit, "--", path).split()
+    a recorded page was saved into its repository (``renamed``: through the renames of its
+    file, for a repository that moved its test pages since)."""
+    follow = ("--follow",) if renamed else ()
+    history = git("log", *follow, "--format=%as %h", commit, "--", path).split()
     return history[-2].decode(), history[-1].decode()
 
 
@@ -608,10 +612,102 @@ def postlight_records(git_dir: Path) -> list[dict[str, object]]:
     return records
 
 
+#: goose3 (a fork of grangier/python-goose): recorded pages
+#: ``tests/data/content/test_<name>.html`` and, in ``test_<name>.json``, the maintainers'
+#: ``expected.cleaned_text``, which goose's text of the page must start with
+#: (``tests/test_base.py``, ``assert_cleaned_text``).
+GOOSE3_COMMIT = "c5a8902eed0c4592a1ff5ec51a0277cf73a3aca7"
+#: Content test pages that stay out, with why.
+GOOSE3_LEFT_OUT = {
+    "allnewlyrics1": "song lyrics",
+    "articlebody_attribute": "a synthetic unit page (1 KB, exemple.com)",
+    "articlebody_itemprop": "a synthetic unit page (1 KB, exemple.com)",
+    "articlebody_tag": "a synthetic unit page (1 KB, exemple.com)",
+    "pattern_config": "a synthetic unit page (example.com)",
+    "retry_top_node": "a synthetic unit page (example.com)",
+    "issue24": "a hand-made 'Paragraph Order Test' page for a bug report",
+    "elpais": "already the El País outlet fixture (tests/fixtures/outlets/elpais/)",
+    "bbc_chinese": "already here as newspaper4k/chinese_article (the same BBC Chinese page)",
+    "cnn_arabic": "already here as newspaper4k/arabic_article (the same CNN Arabic page)",
+    "businessWeek4": "the same page as businessWeek1 (goose's test with headings off)",
+    "gizmodo2": "the same page as gizmodo1 (goose's test with other list options)",
+    "gizmodo3": "the same page as gizmodo1 (goose's test with other list options)",
+    "get_canonical_url": "the same page as marketplace (goose's canonical-link test)",
+}
+#: Label paragraphs that are not article text, by page: goose's text of ``msn1`` ends with
+#: the site's search promotion (a bold line in the article's markup), kept out of its
+#: snippets; read off the labels before any extractor ran.
+GOOSE3_NOT_ARTICLE = {"msn1": "More from Bing and MSN Lifestyle Site Search:"}
+#: Where goose's test gives another page's URL: ``okaymarketing`` reuses businessinsider3's;
+#: the page's own canonical link is used instead.
+GOOSE3_URLS = {"okaymarketing": "http://okaymarketing.com/add-schema-markup-page-wordpress/"}
+
+
+def goose3_snippets(label: str, blocks: Sequence[tuple[str, bool]]) -> list[str]:
+    """The snippets a goose3 label (the start of goose's text of the page, its paragraphs
+    one per line) gives: each paragraph's snippet by ``label_snippet`` — the page's own
+    text of the last non-caption block it reaches — cut to its first ``SNIPPET_CHARS``
+    characters; of those, the first, middle and last paragraph's (a label that runs into
+    the article body gives up to three)."""
+    pieces = [label_snippet(line, blocks) for line in label.splitlines() if line.strip()]
+    found = [_snippet(piece) for piece in pieces if piece]
+    picks = sorted({0, len(found) // 2, len(found) - 1}) if found else []
+    return list(dict.fromkeys(found[index] for index in picks))
+
+
+def goose3_records(git_dir: Path) -> list[dict[str, object]]:
+    """goose3's content test pages that are news or blog articles, read from a clone of
+    goose3/goose3 at the pinned commit: no gold body, the label's snippets (see
+    ``goose3_snippets``) as the "must contain" lines, no "must not" lines; a page whose
+    label gives none (its text is not in the page) stays out."""
+    from crawler.extract import decode_html
+
+    git = _git_reader(git_dir)
+    folder = "tests/data/content"
+    tree = git("ls-tree", "--name-only", GOOSE3_COMMIT, f"{folder}/")
+    names = sorted(
+        Path(p).stem.removeprefix("test_") for p in tree.decode().split() if p.endswith(".json")
+    )
+    records: list[dict[str, object]] = []
+    for name in names:
+        if name in GOOSE3_LEFT_OUT:
+            continue
+        page, expected = f"{folder}/test_{name}.html", f"{folder}/test_{name}.json"
+        spec = json.loads(git("show", f"{GOOSE3_COMMIT}:{expected}"))
+        label = spec["expected"]["cleaned_text"]
+        promo = GOOSE3_NOT_ARTICLE.get(name)
+        article = [line for line in label.splitlines() if not (promo and line.startswith(promo))]
+        raw = git("show", f"{GOOSE3_COMMIT}:{page}")
+        snippets = goose3_snippets("\n".join(article), page_blocks(decode_html(raw) or ""))
+        if not snippets:
+            continue
+        url = GOOSE3_URLS.get(name, spec["url"])
+        day, commit = _first_commit(git, GOOSE3_COMMIT, page, renamed=True)
+        records.append(
+            {
+                "id": f"goose3/{name}",
+                "source": "goose3/goose3",
+                "commit": GOOSE3_COMMIT,
+                "path": f"{page} (label: {expected})",
+                "licence": "Apache-2.0 (goose3; python-goose © Gravity.com, Xavier Grangier)",
+                "recorded": f"saved into goose's tests on {day} (commit {commit})",
+                "url": url,
+                "outlet": _registry_outlet(url),
+                "html": raw.decode("latin-1"),
+                "gold": "",
+                "labels": [label],
+                "must_contain": snippets,
+                "must_not_contain": [],
+            }
+        )
+    return records
+
+
 #: The sources ``main`` rebuilds: name → records read from a local clone.
 SOURCES: dict[str, Callable[[Path], list[dict[str, object]]]] = {
     "newspaper4k": newspaper4k_records,
     "postlight": postlight_records,
+    "goose3": goose3_records,
 }
 
 
@@ -619,7 +715,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m tests.realpages",
         description="Rebuild one later-added part of the real-page corpus from a local clone "
-        "(AndyTheFactory/newspaper4k or postlight/parser; see "
+        "(AndyTheFactory/newspaper4k, postlight/parser or goose3/goose3; see "
         "tests/fixtures/realpages/README.md).",
     )
     parser.add_argument("source", choices=SOURCES, help="which part to rebuild")

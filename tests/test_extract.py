@@ -167,6 +167,30 @@ def test_listing_page_is_not_an_article() -> None:
     assert result.reason == "not_article"
 
 
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["Recent posts", "Stocks", "Commodities", "Currencies", "Treasurys", "Market movers"],
+        [f"Xi and Putin agree on trade number {n}" for n in range(6)],
+    ],
+    ids=["section-names", "related-headlines"],
+)
+def test_linked_headings_do_not_make_an_undeclared_article_a_listing(headings: list[str]) -> None:
+    """A market blog post (CNBC, 2011): three prose paragraphs, then more words of short
+    teasers, beside six linked headings; only a page declaring itself a listing is one."""
+    teasers = "".join(
+        f"<p>- Teaser {n} says the markets moved again today and readers asked why.</p>"
+        for n in range(12)
+    )
+    links = "".join(f'<h2><a href="/s/{n}">{h}</a></h2>' for n, h in enumerate(headings))
+    html = (
+        '<html lang="it"><head><title>Xi and Putin talk</title></head><body>'
+        f"<div class='post'>{paragraphs(ITALIAN, 3)}{teasers}</div><div>{links}</div>"
+        "</body></html>"
+    )
+    assert isinstance(extract(html), Extracted)
+
+
 def test_article_without_metadata_is_kept() -> None:
     html = (
         '<html><head><meta property="og:type" content="website"><title>x</title></head><body>'

@@ -1,5 +1,6 @@
 """How the real-page corpus turns other people's labels into snippets, and scores pages that
-carry snippets only (Postlight's parser tests give the first words of an article, no body)."""
+carry snippets only (Postlight's parser tests and goose3's give the first words of an
+article, no body)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.realpages import (
     SPLITS,
     RealPage,
     RealScore,
+    goose3_snippets,
     label_snippet,
     load_split,
     normal,
@@ -107,6 +109,58 @@ def test_a_label_gives_the_page_text_of_the_last_non_caption_block_it_reaches(
     assert label_snippet(label, page_blocks(f"<html><body>{body}</body></html>")) == snippet
 
 
+_GOOSE_PAGE = (
+    "".join(
+        f"<p>Paragraph {n} of the story tells what happened on day {n} in the valley.</p>"
+        for n in range(1, 6)
+    )
+    + "<figure><figcaption>The valley at dawn, seen from the northern ridge</figcaption></figure>"
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "snippets"),
+    [
+        pytest.param(  # goose's text stops mid-paragraph: the page's text as far as it goes
+            "Paragraph 1 of the story tells what",
+            ["Paragraph 1 of the story tells what"],
+            id="one-paragraph",
+        ),
+        pytest.param(
+            "\n\n".join(
+                f"Paragraph {n} of the story tells what happened on day {n} in the valley."
+                for n in range(1, 6)
+            ),
+            [
+                "Paragraph 1 of the story tells what happened on day 1 in the valley.",
+                "Paragraph 3 of the story tells what happened on day 3 in the valley.",
+                "Paragraph 5 of the story tells what happened on day 5 in the valley.",
+            ],
+            id="first-middle-last",
+        ),
+        pytest.param(  # a caption line gives none, so the last is the paragraph before it
+            "Paragraph 4 of the story tells what happened on day 4 in the valley.\n\n"
+            "The valley at dawn, seen from the northern ridge\n\nNot on this page at all",
+            ["Paragraph 4 of the story tells what happened on day 4 in the valley."],
+            id="caption-and-absent-lines",
+        ),
+        pytest.param("Nowhere on this page at all", [], id="absent"),
+    ],
+)
+def test_a_goose3_label_gives_the_snippets_of_its_first_middle_and_last_paragraph(
+    label: str, snippets: list[str]
+) -> None:
+    assert goose3_snippets(label, page_blocks(f"<html><body>{_GOOSE_PAGE}</body></html>")) == (
+        snippets
+    )
+
+
+def test_a_long_goose3_paragraph_gives_its_first_snippet_chars() -> None:
+    paragraph = " ".join(["word"] * 40)
+    blocks = page_blocks(f"<html><body><p>{paragraph}</p></body></html>")
+    assert goose3_snippets(paragraph, blocks) == [" ".join(["word"] * 14)]  # 69 characters
+
+
 def test_a_snippet_only_page_counts_in_the_snippets_not_in_the_bag_of_words() -> None:
     url = "https://x.example/"
     gold = RealPage("g", "src", url, b"", "alpha beta gamma", ("alpha",), (), None)
@@ -120,9 +174,12 @@ def test_a_snippet_only_page_counts_in_the_snippets_not_in_the_bag_of_words() ->
     assert math.isnan(figures["must_not_contain"])
 
 
-def test_every_postlight_page_holds_its_snippets_and_has_no_gold_body() -> None:
-    pages = [p for split in SPLITS for p in load_split(split) if p.source == "postlight/parser"]
-    assert len(pages) > 100
+@pytest.mark.parametrize(("source", "least"), [("postlight/parser", 100), ("goose3/goose3", 30)])
+def test_every_labelled_page_holds_its_snippets_and_has_no_gold_body(
+    source: str, least: int
+) -> None:
+    pages = [p for split in SPLITS for p in load_split(split) if p.source == source]
+    assert len(pages) > least
     for page in pages:
         assert page.must_contain, page.id
         assert (page.gold, page.must_not_contain) == ("", ()), page.id
