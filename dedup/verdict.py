@@ -329,30 +329,6 @@ def _shares_day(fa: Features, fb: Features) -> float:
     return float(any(a.startswith("d:") for a in fa.anchor_set & fb.anchor_set))
 
 
-#: The signals in the order evidence lists them.
-SIGNALS = (
-    "containment",
-    "coverage",
-    "term_dice",
-    "cosine",
-    "length_match",
-    "length_pairs",
-    "paragraph_ratio",
-    "name_order",
-    "aligned_names",
-    "anchor_coverage",
-    "anchor_share",
-    "name_matches",
-    "rare_share",
-    "rare_terms",
-    "verbatim",
-    "quotes",
-    "same_day",
-    "same_language",
-    "salient_cosine",
-)
-
-
 @dataclass(frozen=True)
 class Measured:
     """The signals of one pair and the alignments they came from (kept for the evidence).
@@ -430,13 +406,7 @@ def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Mea
     if "anchor_coverage" in wanted:
         last["anchor_coverage"] = _ordered_anchor_coverage(fa, fb, t)
     signals = first | {k: round(v, 4) for k, v in last.items()}
-    return Measured(
-        {k: signals[k] for k in SIGNALS if k in signals},
-        same_language,
-        content_pairs,
-        length_pairs,
-        rare_terms,
-    )
+    return Measured(signals, same_language, content_pairs, length_pairs, rare_terms)
 
 
 def _read_last(same_language: bool) -> set[str]:
