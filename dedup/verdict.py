@@ -412,8 +412,8 @@ def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Mea
 def _read_last(same_language: bool) -> set[str]:
     """The last signals a verdict's models read: the derived model for the pair's languages
     and the story model. Anchors aligned in order are read only across two languages, where
-    names cannot be compared word by word; a pair in one language skips that alignment, a
-    quarter of its verdict on a store of widely copied wire stories."""
+    names cannot be compared word by word; a pair in one language skips that alignment,
+    about a tenth of its verdict on a store of widely copied wire stories."""
     model = models()
     derived = model.derived_same if same_language else model.derived_cross
     return set(LAST_SIGNALS) & {*derived.features, *model.story.features}
