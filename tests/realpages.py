@@ -593,23 +593,52 @@ def postlight_records(git_dir: Path) -> list[dict[str, object]]:
             continue
         day, commit = _first_commit(git, POSTLIGHT_COMMIT, page)
         records.append(
-            {
-                "id": f"postlight/{fixture}",
-                "source": "postlight/parser",
-                "commit": POSTLIGHT_COMMIT,
-                "path": f"{page} (label: {test})",
-                "licence": "MIT or Apache-2.0 (© 2019 Postlight)",
-                "recorded": f"saved into Postlight's fixtures on {day} (commit {commit})",
-                "url": url,
-                "outlet": _registry_outlet(url),
-                "html": raw.decode("latin-1"),
-                "gold": "",
-                "labels": texts,
-                "must_contain": snippets,
-                "must_not_contain": [],
-            }
+            _labelled_record(
+                f"postlight/{fixture}",
+                source="postlight/parser",
+                commit=POSTLIGHT_COMMIT,
+                path=f"{page} (label: {test})",
+                licence="MIT or Apache-2.0 (© 2019 Postlight)",
+                recorded=f"saved into Postlight's fixtures on {day} (commit {commit})",
+                url=url,
+                raw=raw,
+                labels=texts,
+                snippets=snippets,
+            )
         )
     return records
+
+
+def _labelled_record(
+    page_id: str,
+    *,
+    source: str,
+    commit: str,
+    path: str,
+    licence: str,
+    recorded: str,
+    url: str,
+    raw: bytes,
+    labels: list[str],
+    snippets: list[str],
+) -> dict[str, object]:
+    """A snippet-only record (no gold body, no "must not" lines): the maintainers' labels
+    and the snippets they give, the page as recorded."""
+    return {
+        "id": page_id,
+        "source": source,
+        "commit": commit,
+        "path": path,
+        "licence": licence,
+        "recorded": recorded,
+        "url": url,
+        "outlet": _registry_outlet(url),
+        "html": raw.decode("latin-1"),
+        "gold": "",
+        "labels": labels,
+        "must_contain": snippets,
+        "must_not_contain": [],
+    }
 
 
 #: goose3 (a fork of grangier/python-goose): recorded pages
@@ -684,21 +713,18 @@ def goose3_records(git_dir: Path) -> list[dict[str, object]]:
         url = GOOSE3_URLS.get(name, spec["url"])
         day, commit = _first_commit(git, GOOSE3_COMMIT, page, renamed=True)
         records.append(
-            {
-                "id": f"goose3/{name}",
-                "source": "goose3/goose3",
-                "commit": GOOSE3_COMMIT,
-                "path": f"{page} (label: {expected})",
-                "licence": "Apache-2.0 (goose3; python-goose © Gravity.com, Xavier Grangier)",
-                "recorded": f"saved into goose's tests on {day} (commit {commit})",
-                "url": url,
-                "outlet": _registry_outlet(url),
-                "html": raw.decode("latin-1"),
-                "gold": "",
-                "labels": [label],
-                "must_contain": snippets,
-                "must_not_contain": [],
-            }
+            _labelled_record(
+                f"goose3/{name}",
+                source="goose3/goose3",
+                commit=GOOSE3_COMMIT,
+                path=f"{page} (label: {expected})",
+                licence="Apache-2.0 (goose3; python-goose © Gravity.com, Xavier Grangier)",
+                recorded=f"saved into goose's tests on {day} (commit {commit})",
+                url=url,
+                raw=raw,
+                labels=[label],
+                snippets=snippets,
+            )
         )
     return records
 
