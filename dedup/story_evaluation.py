@@ -177,7 +177,9 @@ def replay(articles: Sequence[LabelledArticle]) -> Iterator[tuple[Turn, StoryBoo
         # As a crawl judges them: a pair certain to be unrelated is not measured in full.
         verdicts = ((other, related(article.doc, docs[other])) for other in candidates)
         relatives = [
-            (o, v.relation, v.score) for o, v in verdicts if v and v.relation != "unrelated"
+            (o, v.relation, v.score)
+            for o, v in verdicts
+            if v is not None and v.relation != "unrelated"
         ]
         own = StoryProfile.of(sig.terms, sig.when, sig.language)
         yield Turn(article, own, candidates, relatives), book

@@ -397,7 +397,7 @@ def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Mea
     first = {k: round(v, 4) for k, v in first.items()}
     if screen and _certainly_unrelated(first, _last_ranges(fa, fb), _within_window(a, b, t), t):
         return None
-    wanted = set(LAST_SIGNALS) if every else _read_last(same_language)
+    wanted = frozenset(LAST_SIGNALS) if every else _read_last(same_language)
     last: dict[str, float] = {}
     if wanted & {"name_order", "name_matches"}:
         names, fewer = _name_matches(fa, fb)
@@ -409,14 +409,15 @@ def _measure(a: Doc, b: Doc, t: Thresholds, *, screen: bool, every: bool) -> Mea
     return Measured(signals, same_language, content_pairs, length_pairs, rare_terms)
 
 
-def _read_last(same_language: bool) -> set[str]:
+@cache
+def _read_last(same_language: bool) -> frozenset[str]:
     """The last signals a verdict's models read: the derived model for the pair's languages
     and the story model. Anchors aligned in order are read only across two languages, where
     names cannot be compared word by word; a pair in one language skips that alignment,
     about a tenth of its verdict on a store of widely copied wire stories."""
     model = models()
     derived = model.derived_same if same_language else model.derived_cross
-    return set(LAST_SIGNALS) & {*derived.features, *model.story.features}
+    return frozenset(LAST_SIGNALS) & {*derived.features, *model.story.features}
 
 
 def _last_ranges(fa: Features, fb: Features) -> dict[str, tuple[float, float]]:
