@@ -143,14 +143,12 @@ class Article(Base):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
     url: Mapped[str] = mapped_column(unique=True)
     title: Mapped[str]
-    text: Mapped[str]
     published: Mapped[datetime | None]
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str | None] = mapped_column(String(16))
     extractor_version: Mapped[str] = mapped_column(String(100))
     topic_score: Mapped[float] = mapped_column(Float)
     content_key: Mapped[str] = mapped_column(String(64), unique=True)
-    raw_html: Mapped[bytes] = mapped_column(PageBytes, deferred=True)
     fetched_at: Mapped[datetime]
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
@@ -161,6 +159,10 @@ class Article(Base):
     # The date the outlet's feed or sitemap gave for this page when we last fetched it:
     # a later date there is the outlet saying the page changed.
     listed_modified: Mapped[datetime | None]
+    # Long values last: SQLite walks a long value's overflow pages to reach any column
+    # after it, and the small columns are read far more often (migration 0007).
+    text: Mapped[str]
+    raw_html: Mapped[bytes] = mapped_column(PageBytes, deferred=True)
 
     outlet: Mapped[Outlet] = relationship(lazy="joined", innerjoin=True)
     urls: Mapped[list[ArticleUrlRow]] = relationship(

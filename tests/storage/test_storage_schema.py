@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, func, inspect, select, text
 
-from storage.db import DEFAULT_URL, ENV_URL, alembic_config, default_url, make_engine, upgrade
+from storage.db import (
+    DEFAULT_URL,
+    ENV_URL,
+    alembic_config,
+    default_url,
+    make_engine,
+    session_factory,
+    upgrade,
+)
+from storage.lineage import NewRelation, save_relations
+from storage.models import Article, Relation
+from storage.queries import list_articles, store_article
+from storage.records import ArticleRecord
 from tests.storage.schema import model_differences
 
 TABLES = {"outlets", "articles", "article_urls", "crawl_runs", "skipped_pages"}
@@ -92,4 +105,46 @@ def test_default_url_follows_the_environment(
     monkeypatch.setenv(ENV_URL, f"sqlite:///{tmp_path / 'other.db'}")
     engine = make_engine()
     assert engine.url.database == str(tmp_path / "other.db")
+    engine.dispose()
+
+
+def test_the_long_columns_move_to_the_end_of_the_row_and_nothing_is_lost(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """Migration 0007 on a store with articles, a relation between them and search
+    indexes: the rows keep every value, the relation (which deletes on cascade) stays,
+    and search finds old and new texts through triggers made again."""
+    engine = make_engine(f"sqlite:///{db_path}")
+    upgrade(engine, "0006")
+    factory = session_factory(engine)
+    with factory() as session:
+        english = store_article(
+            session, make_record(url="https://cnn.test/1", text="They discussed Ukraine.")
+        ).article_id
+        chinese = store_article(
+            session,
+            make_record(url="https://xinhua.test/1", text="习近平同普京会谈。", language="zh"),
+        ).article_id
+        save_relations(session, [NewRelation(chinese, english, "translation", 0.9, {})], "test")
+        session.commit()
+        before = session.execute(select(Article.id, Article.text, Article.raw_html)).all()
+
+    upgrade(engine)
+    assert [column["name"] for column in inspect(engine).get_columns("articles")][-2:] == [
+        "text",
+        "raw_html",
+    ]
+    with factory() as session:
+        assert session.execute(select(Article.id, Article.text, Article.raw_html)).all() == before
+        assert session.scalar(select(func.count()).select_from(Relation)) == 1
+        later = store_article(
+            session,
+            make_record(url="https://cnn.test/2", text="A summit on Arctic shipping, 北极航道."),
+        ).article_id
+        session.commit()
+        found = {
+            word: {a.id for a in list_articles(session, search=word)}
+            for word in ("ukraine", "普京", "arctic", "北极")
+        }
+    assert found == {"ukraine": {english}, "普京": {chinese}, "arctic": {later}, "北极": {later}}
     engine.dispose()
