@@ -878,12 +878,50 @@ def snacktory_records(git_dir: Path) -> list[dict[str, object]]:
     return records
 
 
+#: fivefilters/readability.php (a PHP port of Mozilla's readability): its test pages are
+#: Mozilla's, plus these real articles of its own, each ``test/test-pages/<name>/source.html``
+#: with readability's ``expected.html``.
+READABILITY_PHP_COMMIT = "0e2370d2488f79651caf11164853e892775e294c"
+READABILITY_PHP_PAGES = ("challenges", "fortressofsolitude", "infobae", "lemonde-2", "marketwatch")
+
+
+def readability_php_records(git_dir: Path) -> list[dict[str, object]]:
+    """readability.php's own article pages, read from a clone of fivefilters/readability.php
+    at the pinned commit: the gold is the text of ``expected.html``, one line per block, as
+    for Mozilla's pages; the URL is readability's placeholder, as its tests give it."""
+    git = _git_reader(git_dir)
+    records: list[dict[str, object]] = []
+    for name in READABILITY_PHP_PAGES:
+        folder = f"test/test-pages/{name}"
+        page, expected = f"{folder}/source.html", f"{folder}/expected.html"
+        gold_html = git("show", f"{READABILITY_PHP_COMMIT}:{expected}").decode("utf-8")
+        day, commit = _first_commit(git, READABILITY_PHP_COMMIT, page)
+        records.append(
+            {
+                "id": f"readability-php/{name}",
+                "source": "fivefilters/readability.php",
+                "commit": READABILITY_PHP_COMMIT,
+                "path": f"{page} (gold: {expected})",
+                "licence": "Apache-2.0 (readability.php: Andres Rey, FiveFilters.org)",
+                "recorded": f"saved into readability.php's tests on {day} (commit {commit})",
+                "url": "http://fakehost/test/page.html",
+                "outlet": None,
+                "html": git("show", f"{READABILITY_PHP_COMMIT}:{page}").decode("latin-1"),
+                "gold": "\n".join(
+                    text for text, _ in page_blocks(f"<html><body>{gold_html}</body></html>")
+                ),
+            }
+        )
+    return records
+
+
 #: The sources ``main`` rebuilds: name → records read from a local clone.
 SOURCES: dict[str, Callable[[Path], list[dict[str, object]]]] = {
     "newspaper4k": newspaper4k_records,
     "postlight": postlight_records,
     "goose3": goose3_records,
     "snacktory": snacktory_records,
+    "readability-php": readability_php_records,
 }
 
 
@@ -891,7 +929,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m tests.realpages",
         description="Rebuild one later-added part of the real-page corpus from a local clone "
-        "(AndyTheFactory/newspaper4k, postlight/parser or goose3/goose3; see "
+        "(AndyTheFactory/newspaper4k, postlight/parser, goose3/goose3, karussell/snacktory or "
+        "fivefilters/readability.php; see "
         "tests/fixtures/realpages/README.md).",
     )
     parser.add_argument("source", choices=SOURCES, help="which part to rebuild")
