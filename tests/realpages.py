@@ -729,11 +729,199 @@ def goose3_records(git_dir: Path) -> list[dict[str, object]]:
     return records
 
 
+#: snacktory (Peter Karich's Java article extractor): recorded pages under
+#: ``src/test/resources/de/jetwick/snacktory/`` and ``test_data/``, and in its two test
+#: classes the maintainers' strings that snacktory's text of a page must start with (a few:
+#: end with, or contain).  ``...TodoTester`` holds the tests it did not yet pass: what its
+#: maintainers wanted, a label all the same.
+SNACKTORY_COMMIT = "c05c5ec338922b3f9a40cd35597ba8094f9162b0"
+_SNACKTORY_TESTS = tuple(
+    f"src/test/java/de/jetwick/snacktory/{name}.java"
+    for name in ("ArticleTextExtractorTest", "ArticleTextExtractorTodoTester")
+)
+_SNACKTORY_RESOURCES = "src/test/resources/de/jetwick/snacktory/"
+#: Labelled pages that stay out (by file stem), with why.
+SNACKTORY_LEFT_OUT = {
+    **dict.fromkeys(("vimeo", "youtube", "6"), "a video page"),
+    "github": "a code repository",
+    "itunes": "a music shop page",
+    **dict.fromkeys(("facebook", "facebook2"), "a social-network post"),
+    "stackoverflow": "a forum thread",
+    "i4online": "an organisation's home page",
+    **dict.fromkeys(
+        (
+            "wikipedia",
+            "wikipedia_president",
+            "wikipedia_muhammad",
+            "wikipedia_Henne_Strand",
+            "wikipedia_java",
+            "wikipedia-knight_rider_de",
+        ),
+        "an encyclopedia article",
+    ),
+    **dict.fromkeys(
+        ("ehow", "golflink", "livestrong", "livestrong2", "trails", "trails2"),
+        "a how-to or reference page",
+    ),
+    "naturalhomemagazine": "a how-to page (craft instructions)",
+    "espn2": "the same page as espn3, recorded again (its test gives espn3's label)",
+    "blogger": "its one label is the post's headline, which the article text leaves out",
+    **dict.fromkeys(("no-hidden", "no-hidden2"), "a synthetic unit page"),
+    **{
+        stem: f"the same article as goose3/{twin}, already here"
+        for stem, twin in (
+            ("aolnews", "aolNews"),
+            ("businessweek", "businessWeek1"),
+            ("cnet", "cnet"),
+            ("cnn2", "cnn1"),
+            ("engadget2", "engadget"),
+            ("espn", "espn"),
+            ("foxnews", "foxNews"),
+            ("huffingtonpost", "testHuffingtonPost"),
+            ("politico", "politico"),
+            ("time", "time"),
+        )
+    },
+}
+#: Where snacktory's test gives no URL, or another page's (``midgetmanofsteel`` reuses
+#: cracked's, ``wordpress`` gives the blog's home): the page's own link, read off the page
+#: (its canonical link, og:url, feed or tracking link).
+SNACKTORY_URLS = {
+    "3": "http://paulgraham.com/seesv.html",
+    "5": "http://blog.airbnb.com/airbnb-y-combinator-present-a-party-of-epic-p",
+    "7": "http://www.khaama.com/over-100-school-girls-poisoned-in-western-afghanistan-0737",
+    "spiegel": "http://www.spiegel.de/netzwelt/gadgets/0,1518,755090,00.html",
+    "midgetmanofsteel": (
+        "http://www.midgetmanofsteel.com/2011/03/its-only-matter-of-time-before-fox-news.html"
+    ),
+    "wordpress": "http://karussell.wordpress.com/2011/03/07/twitter-api-and-me/",
+}
+_JAVA_STRINGS = r'(?:\s*"(?:[^"\\]|\\.)*"\s*\+?)+'
+_JAVA_LABEL = re.compile(
+    rf"getText\(\)\.(?:startsWith|endsWith|contains|equals)\(({_JAVA_STRINGS})\)"
+    rf"|assertEquals\(({_JAVA_STRINGS}),\s*\w+\.getText\(\)\)"
+)
+#: A comment line that gives the page's URL: ``// http://...``, ``// ? http://...`` or
+#: ``//String url = "http://...";``, perhaps with a remark after it (not a commented-out
+#: assertion on an image URL).
+_JAVA_URL_NOTE = re.compile(r'\s*//\s*(?:\?\s*)?(?:String url = )?"?(https?://[^\s"]+)')
+_JAVA_PAGE = re.compile(r'getResourceAsStream\("([^"]+)"\)|readFileAsString\("([^"]+)"\)')
+
+
+def snacktory_labels(test_source: str) -> list[tuple[str, str | None, list[str]]]:
+    """(page path in the repository, the URL a comment of its test gives or None, labels)
+    for every page a snacktory test class loads: a label is a string literal (its
+    concatenated parts joined) that snacktory's text must start with, end with, contain or
+    equal, on a line that is not commented out."""
+    pages: dict[str, tuple[str | None, list[str]]] = {}
+    for test in re.split(r"@Test\b", test_source)[1:]:
+        page = _JAVA_PAGE.search(test)
+        if not page:
+            continue
+        path = page.group(2) or f"{_SNACKTORY_RESOURCES}{page.group(1)}"
+        lines = test.splitlines()
+        notes = [line for line in lines if line.strip().startswith("//")]
+        url = next((m.group(1) for n in notes if (m := _JAVA_URL_NOTE.match(n))), None)
+        code = "\n".join(line for line in lines if line not in notes)
+        labels = [
+            "".join(
+                _js_string(s) for s in re.findall(r'"(?:[^"\\]|\\.)*"', m.group(1) or m.group(2))
+            )
+            for m in _JAVA_LABEL.finditer(code)
+        ]
+        known_url, known = pages.setdefault(path, (url, []))
+        pages[path] = (known_url or url, known + labels)
+    return [(path, url, labels) for path, (url, labels) in pages.items() if labels]
+
+
+def snacktory_records(git_dir: Path) -> list[dict[str, object]]:
+    """snacktory's labelled test pages that are news, magazine or blog articles, read from a
+    clone of karussell/snacktory at the pinned commit: no gold body, each label's snippet
+    (``label_snippet`` on the label with HTML entities read, cut to ``SNIPPET_CHARS``) as a
+    "must contain" line, no "must not" lines; a page none of whose labels is in the page's
+    text stays out."""
+    import html
+
+    from crawler.extract import decode_html
+
+    git = _git_reader(git_dir)
+    records: list[dict[str, object]] = []
+    for test in _SNACKTORY_TESTS:
+        source = git("show", f"{SNACKTORY_COMMIT}:{test}").decode("utf-8")
+        for page, test_url, labels in snacktory_labels(source):
+            stem = Path(page).stem
+            if stem in SNACKTORY_LEFT_OUT:
+                continue
+            raw = git("show", f"{SNACKTORY_COMMIT}:{page}")
+            blocks = page_blocks(decode_html(raw) or "")
+            pieces = [label_snippet(html.unescape(label), blocks) for label in labels]
+            snippets = list(dict.fromkeys(_snippet(piece) for piece in pieces if piece))
+            url = SNACKTORY_URLS.get(stem, test_url)
+            if not snippets or url is None:
+                continue
+            day, commit = _first_commit(git, SNACKTORY_COMMIT, page, renamed=True)
+            name = f"data{stem}" if page.startswith("test_data/") else stem
+            records.append(
+                _labelled_record(
+                    f"snacktory/{name}",
+                    source="karussell/snacktory",
+                    commit=SNACKTORY_COMMIT,
+                    path=f"{page} (label: {test})",
+                    licence="Apache-2.0 (© 2011 Peter Karich; README and source headers)",
+                    recorded=f"saved into snacktory's tests on {day} (commit {commit})",
+                    url=url,
+                    raw=raw,
+                    labels=labels,
+                    snippets=snippets,
+                )
+            )
+    return records
+
+
+#: fivefilters/readability.php (a PHP port of Mozilla's readability): its test pages are
+#: Mozilla's, plus these real articles of its own, each ``test/test-pages/<name>/source.html``
+#: with readability's ``expected.html``.
+READABILITY_PHP_COMMIT = "0e2370d2488f79651caf11164853e892775e294c"
+READABILITY_PHP_PAGES = ("challenges", "fortressofsolitude", "infobae", "lemonde-2", "marketwatch")
+
+
+def readability_php_records(git_dir: Path) -> list[dict[str, object]]:
+    """readability.php's own article pages, read from a clone of fivefilters/readability.php
+    at the pinned commit: the gold is the text of ``expected.html``, one line per block, as
+    for Mozilla's pages; the URL is readability's placeholder, as its tests give it."""
+    git = _git_reader(git_dir)
+    records: list[dict[str, object]] = []
+    for name in READABILITY_PHP_PAGES:
+        folder = f"test/test-pages/{name}"
+        page, expected = f"{folder}/source.html", f"{folder}/expected.html"
+        gold_html = git("show", f"{READABILITY_PHP_COMMIT}:{expected}").decode("utf-8")
+        day, commit = _first_commit(git, READABILITY_PHP_COMMIT, page)
+        records.append(
+            {
+                "id": f"readability-php/{name}",
+                "source": "fivefilters/readability.php",
+                "commit": READABILITY_PHP_COMMIT,
+                "path": f"{page} (gold: {expected})",
+                "licence": "Apache-2.0 (readability.php: Andres Rey, FiveFilters.org)",
+                "recorded": f"saved into readability.php's tests on {day} (commit {commit})",
+                "url": "http://fakehost/test/page.html",
+                "outlet": None,
+                "html": git("show", f"{READABILITY_PHP_COMMIT}:{page}").decode("latin-1"),
+                "gold": "\n".join(
+                    text for text, _ in page_blocks(f"<html><body>{gold_html}</body></html>")
+                ),
+            }
+        )
+    return records
+
+
 #: The sources ``main`` rebuilds: name → records read from a local clone.
 SOURCES: dict[str, Callable[[Path], list[dict[str, object]]]] = {
     "newspaper4k": newspaper4k_records,
     "postlight": postlight_records,
     "goose3": goose3_records,
+    "snacktory": snacktory_records,
+    "readability-php": readability_php_records,
 }
 
 
@@ -741,7 +929,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m tests.realpages",
         description="Rebuild one later-added part of the real-page corpus from a local clone "
-        "(AndyTheFactory/newspaper4k, postlight/parser or goose3/goose3; see "
+        "(AndyTheFactory/newspaper4k, postlight/parser, goose3/goose3, karussell/snacktory or "
+        "fivefilters/readability.php; see "
         "tests/fixtures/realpages/README.md).",
     )
     parser.add_argument("source", choices=SOURCES, help="which part to rebuild")

@@ -19,6 +19,7 @@ from tests.realpages import (
     normal,
     page_blocks,
     postlight_labels,
+    snacktory_labels,
 )
 
 #: The shape of a test in postlight/parser's ``src/extractors/custom/<host>/index.test.js``.
@@ -174,7 +175,10 @@ def test_a_snippet_only_page_counts_in_the_snippets_not_in_the_bag_of_words() ->
     assert math.isnan(figures["must_not_contain"])
 
 
-@pytest.mark.parametrize(("source", "least"), [("postlight/parser", 100), ("goose3/goose3", 30)])
+@pytest.mark.parametrize(
+    ("source", "least"),
+    [("postlight/parser", 100), ("goose3/goose3", 30), ("karussell/snacktory", 50)],
+)
 def test_every_labelled_page_holds_its_snippets_and_has_no_gold_body(
     source: str, least: int
 ) -> None:
@@ -185,3 +189,44 @@ def test_every_labelled_page_holds_its_snippets_and_has_no_gold_body(
         assert (page.gold, page.must_not_contain) == ("", ()), page.id
         text = " ".join(t for t, _ in page_blocks(decode_html(page.body) or ""))
         assert all(normal(s) in text for s in page.must_contain), page.id
+
+
+#: The shape of snacktory's tests (``ArticleTextExtractorTest.java``): a page per test, its URL
+#: in a comment, assertions on the text, some commented out.
+_SNACKTORY_TEST = """
+    @Test
+    public void testSome() throws Exception {
+        //String url = "http://www.example.com/2010/08/story.html";
+        JResult article = extractor.extractContent(
+            c.streamToString(getClass().getResourceAsStream("example.html")));
+//        assertTrue(article.getText(), article.getText().startsWith("An older lead"));
+//        assertEquals("http://www.example.com/image.jpg", article.getImageUrl());
+        assertTrue(article.getText(), article.getText().startsWith("The \\"new\\" lead "
+                + "of the story"));
+        assertTrue(article.getText().endsWith("the last words."));
+    }
+
+    @Test
+    public void testData1() throws Exception {
+        // ? http://blog.example.org/post (html5)
+        JResult res = extractor.extractContent(readFileAsString("test_data/1.html"));
+        assertEquals("Only a title", res.getTitle());
+    }
+
+    @Test
+    public void testData1Text() throws Exception {
+        JResult res = extractor.extractContent(readFileAsString("test_data/1.html"));
+        assertEquals("All of the text", res.getText());
+    }
+"""
+
+
+def test_a_snacktory_test_gives_its_page_url_and_live_text_labels() -> None:
+    assert snacktory_labels(_SNACKTORY_TEST) == [
+        (
+            "src/test/resources/de/jetwick/snacktory/example.html",
+            "http://www.example.com/2010/08/story.html",
+            ['The "new" lead of the story', "the last words."],
+        ),
+        ("test_data/1.html", "http://blog.example.org/post", ["All of the text"]),
+    ]
