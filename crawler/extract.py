@@ -17,7 +17,7 @@ import bisect
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -749,30 +749,35 @@ _UNSEEN = " or ".join(f"self::{tag}" for tag in _UNSEEN_TAGS)
 
 @dataclass(frozen=True)
 class PageParagraph:
-    """One ``<p>`` of the page: its text (scripts left out) and the container it sits in,
+    """One paragraph of the page: its text (scripts left out) and the container it sits in,
     known by tag and class, or by identity when it has no class (a bare ``<div>`` names
-    nothing)."""
+    nothing). Most are ``<p>`` elements (``element``); a *loose* one is prose written
+    straight into a container that holds ``<p>`` elements (``element`` is the container)."""
 
     text: str
     container: object
     element: Any
+    loose: bool = False
 
     @property
     def mostly_link(self) -> bool:
         """Whether links hold most of the text: a "read also" line or a list of headlines,
-        which trafilatura leaves out on purpose (its link-density test), not prose."""
-        return _mostly_links(self.element, self.text)
+        which trafilatura leaves out on purpose (its link-density test), not prose. Loose
+        text is one text node: no link is in it."""
+        return not self.loose and _mostly_links(self.element, self.text)
 
     @property
     def article(self) -> object:
         """The ``<article>`` element around the paragraph, if any (looked up only for the
         few paragraphs that need it)."""
+        if self.element.tag == "article":  # a loose paragraph's container
+            return self.element
         return next(self.element.iterancestors("article"), None)
 
     @classmethod
     def all_of(cls, tree: Any) -> list[PageParagraph]:
-        """The page's paragraphs, each without the text of elements a reader never sees as
-        text and trafilatura deletes with their content (``_UNSEEN``)."""
+        """The page's ``<p>`` paragraphs, each without the text of elements a reader never
+        sees as text and trafilatura deletes with their content (``_UNSEEN``)."""
         found = []
         hiding = set(tree.xpath(f"//p[.//*[{_UNSEEN}]]"))
         for element in tree.iter("p"):
@@ -786,9 +791,61 @@ class PageParagraph:
             else:
                 text = boilerplate.collapse_whitespace("".join(element.itertext()))
             if text:
-                names = _attr(parent, "class")
-                found.append(cls(text, (parent.tag, names) if names else parent, element))
+                found.append(cls(text, _container_key(parent), element))
         return found
+
+    @classmethod
+    def loose_in(cls, containers: Iterable[Any]) -> list[tuple[Any, PageParagraph]]:
+        """The loose paragraphs of these containers, each with the element it follows (its
+        container, for one that opens it): the prose-long runs of text written straight
+        into a container of ``<p>`` elements. An HTML parser closes a ``<p>`` at the first
+        block element inside it, so a lead written as ``<p><div>related stories</div>SAN
+        FRANCISCO (AP) — ...</p>`` ends up as the box's tail, outside any paragraph, and
+        trafilatura leaves it out with the box."""
+        found = []
+        for container in containers:
+            if container.tag in _UNSEEN_TAGS:
+                continue
+            for text in container.xpath("text()[normalize-space()]"):
+                run = _loose_run(text)
+                if run is not None:
+                    owner = text.getparent()
+                    found.append((owner, cls(run, _container_key(container), container, True)))
+        return found
+
+
+def _container_key(element: Any) -> object:
+    """How paragraphs name their container: tag and class, or the element itself."""
+    names = _attr(element, "class")
+    return (element.tag, names) if names else element
+
+
+#: Elements that continue a line of text rather than start a block of their own.
+_INLINE_TAGS = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd"}
+    | {"mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
+)
+
+
+def _loose_run(text: Any) -> str | None:
+    """The prose-long run of inline content a container's text node opens (its own text, or
+    the tail of a child), or None: a text node that follows an inline element continues a
+    run rather than opening one, and a run ends at the next block element (or ``<br>``)."""
+    owner = text.getparent()
+    if text.is_tail:
+        if owner.tag in _INLINE_TAGS:
+            return None
+        following = owner.itersiblings()
+    else:
+        following = iter(owner)
+    pieces = [str(text)]
+    for sibling in following:
+        if sibling.tag not in _INLINE_TAGS:
+            break
+        pieces.extend(sibling.itertext())
+        pieces.append(sibling.tail or "")
+    run = boilerplate.collapse_whitespace("".join(pieces))
+    return run if boilerplate.word_count(run) >= PROSE_WORDS else None
 
 
 #: How far above the first extracted paragraph a standfirst may sit: beside the paragraph,
@@ -859,9 +916,10 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
         if line is not None and not known and boilerplate.word_count(p.text) >= PROSE_WORDS:
             containers.add(p.container)
             articles.add(p.article)
-    chosen = [
-        (p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in containers
-    ]
+    chosen = _with_loose(
+        [(p, line) for p, line in zip(paragraphs, lines, strict=True) if p.container in containers],
+        plain,
+    )
     if any(line is None for _, line in chosen):  # the few candidates, by letters alone
         loose = _Finder(extracted, _letters)
         chosen = [(p, loose.line_of(p.text) if line is None else line) for p, line in chosen]
@@ -888,6 +946,26 @@ def continue_article(extracted: list[str], paragraphs: list[PageParagraph]) -> l
         merged.append(text)
         merged.extend(added.get(position, ()))
     return merged
+
+
+def _with_loose(
+    chosen: list[tuple[PageParagraph, int | None]], plain: _Finder
+) -> list[tuple[PageParagraph, int | None]]:
+    """``chosen`` with the loose paragraphs of its paragraphs' parents (`PageParagraph.
+    loose_in`), in reading order, each with trafilatura's line that holds it, if any."""
+    parents = dict.fromkeys(p.element.getparent() for p, _ in chosen)
+    loose = PageParagraph.loose_in(parents)
+    if not loose:
+        return chosen
+    # Rare (a few pages in a hundred): only then is the page's order worked out. A loose
+    # paragraph follows the last element inside the one it follows (its container's start).
+    order = {e: i for i, e in enumerate(chosen[0][0].element.getroottree().iter())}
+    placed = [(float(order[p.element]), p, line) for p, line in chosen]
+    for owner, paragraph in loose:
+        opens = owner is paragraph.element
+        last = order[owner] if opens else max(map(order.__getitem__, owner.iter()))
+        placed.append((last + 0.5, paragraph, plain.line_of(paragraph.text)))
+    return [(p, line) for _, p, line in sorted(placed, key=lambda item: item[0])]
 
 
 class Runs:

@@ -441,6 +441,23 @@ def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() ->
     assert found == [PROSE[0], PROSE[1], PROSE[2]]
 
 
+def test_a_lead_the_parser_pushed_out_of_its_paragraph_is_put_back_first() -> None:
+    """``<p><div>related</div>LEAD</p>``: the parser closes the ``<p>`` at the ``<div>``, so
+    the lead is the related box's tail, written straight into the article's container, and
+    the extractor drops it with the box. It comes back, whole across its inline link, in
+    its place; the box's own short lines and a loose line too short for prose do not."""
+    lead = f'SAN FRANCISCO (AP) — {PROSE[2][:80]} <a href="/apple">Apple Inc.</a> {PROSE[2][80:]}'
+    tree = _tree(
+        '<div class="bd"><p><div class="related"><ul><li><a href="/a">A chronology of the '
+        f"talks</a></li></ul></div>{lead}</p><p>{PROSE[0]}</p>Photo: Reuters<p>{PROSE[1]}</p>"
+        "</div>"
+    )
+    paragraphs = extract_module.PageParagraph.all_of(tree)
+    found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
+    whole = f"SAN FRANCISCO (AP) — {PROSE[2][:80]} Apple Inc. {PROSE[2][80:]}"
+    assert found == [" ".join(whole.split()), PROSE[0], PROSE[1]]
+
+
 def test_a_paragraph_holds_only_the_text_a_reader_sees() -> None:
     """An embed's fallback markup (``<iframe>`` content, seen only as escaped tags), a
     script and a button are not the paragraph's text, so an embed between two paragraphs is
