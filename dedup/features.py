@@ -263,13 +263,13 @@ def extract_features(text: str, language: str | None = None) -> Features:
     for line in body_lines:
         # Interned: the parsed documents a crawl keeps for later verdicts then hold each
         # word once, however many paragraphs and articles repeat it.
-        tokens = list(map(sys.intern, tokenize(line)))
+        tokens = tuple(map(sys.intern, tokenize(line)))
         if not tokens:
             continue
         paragraphs.append(
             Paragraph(
                 text=line,
-                tokens=tuple(tokens),
+                tokens=tokens,
                 shingles=frozenset(shingles(tokens)),
                 anchors=tuple(paragraph_anchors(line)),
             )
