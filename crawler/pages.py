@@ -123,7 +123,7 @@ def build_record(
     # A re-check is compared with its own stored text, not linked again. A signed page's
     # features hold its exact-duplicate key already: one normalisation pass, not two.
     doc = (
-        Doc(result.seed_text, result.language, published, page.outlet)
+        Doc(result.seed_text, result.language, published, page.outlet, kept=False)
         if sign and page.recheck_of is None
         else None
     )

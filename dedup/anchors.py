@@ -326,6 +326,8 @@ def _dates(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
 
 
 def _number_value(digits: str) -> float:
+    if digits.isdecimal():  # no separator: most numbers, read without splitting
+        return float(digits)
     groups = re.split(r"[.,]", digits)
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
         return float("".join(groups))
@@ -337,7 +339,7 @@ def _number_value(digits: str) -> float:
 def _numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
     found = []
     for m in _NUMBER.finditer(text):
-        if any(start <= m.start() < end for start, end in taken):
+        if taken and any(start <= m.start() < end for start, end in taken):
             continue
         value = _number_value(m.group())
         scale = _SCALE_AFTER.match(text, m.end())

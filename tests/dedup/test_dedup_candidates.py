@@ -1,3 +1,4 @@
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +52,17 @@ def test_signature_round_trip() -> None:
     again = DocSignature.from_bytes(sig.to_bytes())
     assert again == sig
     assert jaccard(from_bytes(sig.minhash), minhash(SOURCE.features.shingles)) == 1.0
+
+
+def test_a_document_signed_and_dropped_has_the_features_and_signature_of_a_kept_one() -> None:
+    for doc in (SOURCE, TRANSLATION):
+        dropped = replace(doc, kept=False)
+        assert dropped.features == doc.features
+        assert signature(dropped) == signature(doc)
+    # Only a kept document's words are the interned ones (held once across articles).
+    word = SOURCE.features.paragraphs[0].tokens[0]
+    assert word is sys.intern(word)
+    assert replace(SOURCE, kept=False).features.paragraphs[0].tokens[0] is not word
 
 
 def _datasketchs(shingles: set[str] | frozenset[str]) -> MinHash:
