@@ -55,6 +55,7 @@ from newsmon.common import (
     held_languages,
     known_outlet,
     language_code,
+    migrated,
     since_option,
     store,
 )
@@ -76,7 +77,7 @@ from newsmon.topics_cli import topics_app
 from scheduler.lock import LockBusy, crawling, outlet_locks
 from scheduler.service import ScheduleError
 from storage import counters
-from storage.db import StorageError
+from storage.db import StorageError, compact
 from storage.lineage import lineage_of, misdirected_articles, unlinked_articles, unlinked_outlets
 from storage.queries import (
     ArticleFilter,
@@ -910,6 +911,23 @@ def db_check(
             err.print(f"[red]problem:[/] {problem}")
         raise typer.Exit(1)
     console.print("The store is consistent.")
+
+
+@db_app.command("vacuum")
+def db_vacuum(db: DbOption = None) -> None:
+    """Give the store's free space back to the disk (SQLite), or VACUUM and ANALYZE it now
+    (PostgreSQL). Safe while other commands read; waits for a running crawl's writes."""
+    with migrated(db) as engine:
+        sizes = compact(engine)
+    if sizes is None:
+        console.print("Vacuumed and analysed the database; the server reuses the space freed.")
+        return
+    before, after = sizes
+    console.print(f"The store went from {_megabytes(before)} to {_megabytes(after)}.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
 
 
 def _some(ids: Sequence[int], shown: int = 5) -> str:

@@ -16,6 +16,7 @@ from typing import Annotated, TextIO
 import typer
 from babel import Locale, UnknownLocaleError
 from rich.console import Console
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, session_factory, storage_errors, upgrade
@@ -51,20 +52,30 @@ class UserError(Exception):
 
 
 @contextmanager
+def migrated(db: str | None) -> Iterator[Engine]:
+    """The store's engine, its schema brought up to date, disposed of on leaving."""
+    engine = make_engine(db)
+    try:
+        with storage_errors(engine):
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def store(db: str | None, *, write: bool = False) -> Iterator[Session]:
     """A migrated store and one session; the command commits what it changes.
 
     Read sessions never take SQLite's write lock, so listing and exporting
     never stall a crawl that is writing.
     """
-    engine = make_engine(db)
-    try:
-        with storage_errors(engine):
-            upgrade(engine)
-            with session_factory(engine, write=write)() as session:
-                yield session
-    finally:
-        engine.dispose()
+    with (
+        migrated(db) as engine,
+        storage_errors(engine),
+        session_factory(engine, write=write)() as session,
+    ):
+        yield session
 
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")

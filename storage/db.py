@@ -228,6 +228,41 @@ def _at_head(engine: Engine, config: Config) -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
+def compact(engine: Engine) -> tuple[int, int] | None:
+    """Give a SQLite store's free pages back to the disk: the file's size (with its write-ahead
+    log) before and after. On PostgreSQL, VACUUM (ANALYZE) now rather than when autovacuum
+    comes round: the space of deleted and rewritten rows goes to new ones and the planner's
+    statistics are fresh; the server keeps its files' size (None).
+
+    A store keeps the pages its rows leave behind for later rows, so its file never
+    shrinks on its own; migration 0007, which rewrites every article row once, leaves
+    roughly a quarter of the file free. VACUUM needs no transaction around it (it cannot
+    run in one) and waits for the write lock like any writer (`BUSY_TIMEOUT_MS`).
+    """
+    with storage_errors(engine):
+        if engine.dialect.name != "sqlite":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as server:
+                server.exec_driver_sql("VACUUM (ANALYZE)")
+            return None
+        before = _store_bytes(engine)
+        # The driver's own connection: it commits by itself (`_configure_sqlite_connection`),
+        # where the engine's connections would open a transaction VACUUM cannot run in.
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return before, _store_bytes(engine)
+
+
+def _store_bytes(engine: Engine) -> int:
+    """The size of a SQLite store's file and its write-ahead log."""
+    path = engine.url.database or ""
+    return sum(os.path.getsize(f) for f in (path, f"{path}-wal") if os.path.exists(f))
+
+
 def describe(engine: Engine | None) -> str:
     """The database location for messages, without any password."""
     if engine is None:

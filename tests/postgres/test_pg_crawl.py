@@ -253,7 +253,7 @@ def test_day_two_ends_where_sqlite_ends(stores: TwoStores, aspect: str) -> None:
     assert stores.day2[stores.pg_url][aspect] == stores.day2[stores.sqlite_url][aspect]
 
 
-def test_the_report_and_db_check_work_on_postgresql(stores: TwoStores) -> None:
+def test_the_report_db_check_and_db_vacuum_work_on_postgresql(stores: TwoStores) -> None:
     report = run_cli("report", str(stores.pg_day2_run), "--format", "json", "--db", stores.pg_url)
     assert report.returncode == 0, report.stderr
     built = json.loads(report.stdout)
@@ -263,6 +263,9 @@ def test_the_report_and_db_check_work_on_postgresql(stores: TwoStores) -> None:
     check = run_cli("db", "check", "--db", stores.pg_url)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "consistent" in check.stdout
+    vacuum = run_cli("db", "vacuum", "--db", stores.pg_url)
+    assert vacuum.returncode == 0, vacuum.stdout + vacuum.stderr
+    assert "analysed" in vacuum.stdout
 
 
 # Words, prefixes, other scripts, several terms, punctuation inside terms, and a script

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
+from storage.db import (
+    StorageError,
+    compact,
+    make_engine,
+    session_factory,
+    storage_errors,
+    upgrade,
+)
 from storage.fts import rebuild_fts
 from storage.models import Article
 from storage.queries import check_integrity, list_articles, store_article
@@ -174,4 +181,31 @@ def test_concurrent_writers_and_readers_never_see_database_is_locked(
     assert outcomes.count("duplicate_url") == len(outcomes) - STORED
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == STORED
+        assert check_integrity(session) == []
+
+
+def test_compacting_gives_free_pages_back_and_keeps_every_article(
+    engine: Engine, make_record: RecordFactory
+) -> None:
+    """Pages freed by deleted rows stay in the file until VACUUM: compacting shrinks the
+    file to what the rows need, with the write-ahead log emptied, and every article and
+    search entry left stays."""
+    with session_factory(engine)() as session:
+        for n in range(40):
+            record = make_record(url=f"https://a.test/{n}", text=f"Text {n}.\n\n" + "word " * 4000)
+            store_article(session, record)
+        session.commit()
+        session.execute(text("DELETE FROM articles WHERE id > 5"))
+        session.commit()
+    with closing(sqlite3.connect(str(engine.url.database))) as raw:
+        assert raw.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    sizes = compact(engine)
+    assert sizes is not None
+    assert sizes[1] < sizes[0]
+    with closing(sqlite3.connect(str(engine.url.database))) as raw:
+        assert raw.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert os.path.getsize(f"{engine.url.database}-wal") == 0
+    with session_factory(engine, write=False)() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 5
+        assert {a.id for a in list_articles(session, search="word")} == set(range(1, 6))
         assert check_integrity(session) == []
