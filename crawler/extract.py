@@ -762,8 +762,8 @@ class PageParagraph:
     @property
     def mostly_link(self) -> bool:
         """Whether links hold most of the text: a "read also" line or a list of headlines,
-        which trafilatura leaves out on purpose (its link-density test), not prose. Loose
-        text is one text node: no link is in it."""
+        which trafilatura leaves out on purpose (its link-density test), not prose. A loose
+        run mostly of links is never made (`_loose_run`)."""
         return not self.loose and _mostly_links(self.element, self.text)
 
     @property
@@ -830,7 +830,8 @@ _INLINE_TAGS = frozenset(
 def _loose_run(text: Any) -> str | None:
     """The prose-long run of inline content a container's text node opens (its own text, or
     the tail of a child), or None: a text node that follows an inline element continues a
-    run rather than opening one, and a run ends at the next block element (or ``<br>``)."""
+    run rather than opening one, a run ends at the next block element (or ``<br>``), and a
+    run whose links hold most of its text is a line of headlines, not prose."""
     owner = text.getparent()
     if text.is_tail:
         if owner.tag in _INLINE_TAGS:
@@ -839,13 +840,17 @@ def _loose_run(text: Any) -> str | None:
     else:
         following = iter(owner)
     pieces = [str(text)]
+    linked = 0
     for sibling in following:
         if sibling.tag not in _INLINE_TAGS:
             break
         pieces.extend(sibling.itertext())
         pieces.append(sibling.tail or "")
+        linked += sum(len("".join(a.itertext())) for a in sibling.iter("a"))
     run = boilerplate.collapse_whitespace("".join(pieces))
-    return run if boilerplate.word_count(run) >= PROSE_WORDS else None
+    if boilerplate.word_count(run) < PROSE_WORDS or 2 * linked > len(run):
+        return None
+    return run
 
 
 #: How far above the first extracted paragraph a standfirst may sit: beside the paragraph,

@@ -445,12 +445,17 @@ def test_a_lead_the_parser_pushed_out_of_its_paragraph_is_put_back_first() -> No
     """``<p><div>related</div>LEAD</p>``: the parser closes the ``<p>`` at the ``<div>``, so
     the lead is the related box's tail, written straight into the article's container, and
     the extractor drops it with the box. It comes back, whole across its inline link, in
-    its place; the box's own short lines and a loose line too short for prose do not."""
+    its place; the box's own short lines, a loose line too short for prose and a loose run of
+    linked headlines do not."""
     lead = f'SAN FRANCISCO (AP) — {PROSE[2][:80]} <a href="/apple">Apple Inc.</a> {PROSE[2][80:]}'
+    headlines = " | ".join(
+        f'<a href="/{n}">Leaders of the two countries meet again to talk about trade, part {n}</a>'
+        for n in range(3)
+    )
     tree = _tree(
         '<div class="bd"><p><div class="related"><ul><li><a href="/a">A chronology of the '
         f"talks</a></li></ul></div>{lead}</p><p>{PROSE[0]}</p>Photo: Reuters<p>{PROSE[1]}</p>"
-        "</div>"
+        f"<div>Share</div>Read more: {headlines}</div>"
     )
     paragraphs = extract_module.PageParagraph.all_of(tree)
     found = extract_module.continue_article([PROSE[0], PROSE[1]], paragraphs)
