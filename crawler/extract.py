@@ -724,9 +724,14 @@ def fill_gaps(precise: list[str], fuller: list[str]) -> list[str]:
     return merged
 
 
+def _linked_chars(element: Any) -> int:
+    """Characters of the element's text that are inside its links (or itself, a link)."""
+    return sum(len("".join(a.itertext())) for a in element.iter("a"))
+
+
 def _mostly_links(element: Any, text: str) -> bool:
     """Whether the element's links hold most of ``text``, its text."""
-    return 2 * sum(len("".join(a.itertext())) for a in element.iter("a")) > len(text)
+    return 2 * _linked_chars(element) > len(text)
 
 
 #: Elements whose content is not text a reader sees (code, an iframe's fallback markup, form
@@ -757,7 +762,11 @@ class PageParagraph:
     text: str
     container: object
     element: Any
-    loose: bool = False
+
+    @property
+    def loose(self) -> bool:
+        """Whether this is loose text rather than a ``<p>`` (no ``<p>`` holds another)."""
+        return bool(self.element.tag != "p")
 
     @property
     def mostly_link(self) -> bool:
@@ -810,7 +819,7 @@ class PageParagraph:
                 run = _loose_run(text)
                 if run is not None:
                     owner = text.getparent()
-                    found.append((owner, cls(run, _container_key(container), container, True)))
+                    found.append((owner, cls(run, _container_key(container), container)))
         return found
 
 
@@ -846,7 +855,7 @@ def _loose_run(text: Any) -> str | None:
             break
         pieces.extend(sibling.itertext())
         pieces.append(sibling.tail or "")
-        linked += sum(len("".join(a.itertext())) for a in sibling.iter("a"))
+        linked += _linked_chars(sibling)
     run = boilerplate.collapse_whitespace("".join(pieces))
     if boilerplate.word_count(run) < PROSE_WORDS or 2 * linked > len(run):
         return None
