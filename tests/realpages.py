@@ -281,6 +281,49 @@ def _first_commit(
     return history[-2].decode(), history[-1].decode()
 
 
+@dataclass(frozen=True)
+class LabelledSource:
+    """A source whose pages come with labels, not a gold body: its repository, pinned
+    commit and licence, and where in it the pages were saved."""
+
+    name: str  # the repository, owner/name
+    prefix: str  # of its page ids
+    commit: str
+    licence: str
+    saved_into: str  # "goose's tests": the record says when the page was saved there
+    renamed: bool = False  # its test pages were moved since (their history is followed)
+
+    def record(
+        self,
+        git: Callable[..., bytes],
+        key: str,
+        page: str,
+        label_path: str,
+        url: str,
+        raw: bytes,
+        labels: list[str],
+        snippets: list[str],
+    ) -> dict[str, object]:
+        """A snippet-only record (no gold body, no "must not" lines): the maintainers'
+        labels and the snippets they give, the page as recorded and when it was saved."""
+        day, first = _first_commit(git, self.commit, page, renamed=self.renamed)
+        return {
+            "id": f"{self.prefix}/{key}",
+            "source": self.name,
+            "commit": self.commit,
+            "path": f"{page} (label: {label_path})",
+            "licence": self.licence,
+            "recorded": f"saved into {self.saved_into} on {day} (commit {first})",
+            "url": url,
+            "outlet": _registry_outlet(url),
+            "html": raw.decode("latin-1"),
+            "gold": "",
+            "labels": labels,
+            "must_contain": snippets,
+            "must_not_contain": [],
+        }
+
+
 #: newspaper4k's recorded article pages that have an expected text: (file stem, URL as its
 #: tests give it, registry outlet or None).  Left out: its index pages (``*_main_site``),
 #: meta-refresh stubs, the two video pages (no URL given) and ``cnn_test_nlp`` (a second copy
@@ -397,6 +440,13 @@ def newspaper4k_records(git_dir: Path) -> list[dict[str, object]]:
 #: and, in ``src/extractors/custom/<host>/index.test.js``, the maintainers' expected start of
 #: each page's article content.
 POSTLIGHT_COMMIT = "e8ba7ece291efa4d915d50dd4deeec17d54359f2"
+POSTLIGHT = LabelledSource(
+    "postlight/parser",
+    "postlight",
+    POSTLIGHT_COMMIT,
+    "MIT or Apache-2.0 (© 2019 Postlight)",
+    "Postlight's fixtures",
+)
 #: Fixtures that are not articles (news, magazine or blog pages), with why they stay out.
 POSTLIGHT_LEFT_OUT = {
     "biorxiv.org": "a preprint's abstract page",
@@ -591,54 +641,8 @@ def postlight_records(git_dir: Path) -> list[dict[str, object]]:
         snippets = [s for s in (label_snippet(t, blocks) for t in texts) if s]
         if not snippets:
             continue
-        day, commit = _first_commit(git, POSTLIGHT_COMMIT, page)
-        records.append(
-            _labelled_record(
-                f"postlight/{fixture}",
-                source="postlight/parser",
-                commit=POSTLIGHT_COMMIT,
-                path=f"{page} (label: {test})",
-                licence="MIT or Apache-2.0 (© 2019 Postlight)",
-                recorded=f"saved into Postlight's fixtures on {day} (commit {commit})",
-                url=url,
-                raw=raw,
-                labels=texts,
-                snippets=snippets,
-            )
-        )
+        records.append(POSTLIGHT.record(git, fixture, page, test, url, raw, texts, snippets))
     return records
-
-
-def _labelled_record(
-    page_id: str,
-    *,
-    source: str,
-    commit: str,
-    path: str,
-    licence: str,
-    recorded: str,
-    url: str,
-    raw: bytes,
-    labels: list[str],
-    snippets: list[str],
-) -> dict[str, object]:
-    """A snippet-only record (no gold body, no "must not" lines): the maintainers' labels
-    and the snippets they give, the page as recorded."""
-    return {
-        "id": page_id,
-        "source": source,
-        "commit": commit,
-        "path": path,
-        "licence": licence,
-        "recorded": recorded,
-        "url": url,
-        "outlet": _registry_outlet(url),
-        "html": raw.decode("latin-1"),
-        "gold": "",
-        "labels": labels,
-        "must_contain": snippets,
-        "must_not_contain": [],
-    }
 
 
 #: goose3 (a fork of grangier/python-goose): recorded pages
@@ -646,6 +650,14 @@ def _labelled_record(
 #: ``expected.cleaned_text``, which goose's text of the page must start with
 #: (``tests/test_base.py``, ``assert_cleaned_text``).
 GOOSE3_COMMIT = "c5a8902eed0c4592a1ff5ec51a0277cf73a3aca7"
+GOOSE3 = LabelledSource(
+    "goose3/goose3",
+    "goose3",
+    GOOSE3_COMMIT,
+    "Apache-2.0 (goose3; python-goose © Gravity.com, Xavier Grangier)",
+    "goose's tests",
+    renamed=True,
+)
 #: Content test pages that stay out, with why.
 GOOSE3_LEFT_OUT = {
     "allnewlyrics1": "song lyrics",
@@ -711,21 +723,7 @@ def goose3_records(git_dir: Path) -> list[dict[str, object]]:
         if not snippets:
             continue
         url = GOOSE3_URLS.get(name, spec["url"])
-        day, commit = _first_commit(git, GOOSE3_COMMIT, page, renamed=True)
-        records.append(
-            _labelled_record(
-                f"goose3/{name}",
-                source="goose3/goose3",
-                commit=GOOSE3_COMMIT,
-                path=f"{page} (label: {expected})",
-                licence="Apache-2.0 (goose3; python-goose © Gravity.com, Xavier Grangier)",
-                recorded=f"saved into goose's tests on {day} (commit {commit})",
-                url=url,
-                raw=raw,
-                labels=[label],
-                snippets=snippets,
-            )
-        )
+        records.append(GOOSE3.record(git, name, page, expected, url, raw, [label], snippets))
     return records
 
 
@@ -735,6 +733,14 @@ def goose3_records(git_dir: Path) -> list[dict[str, object]]:
 #: end with, or contain).  ``...TodoTester`` holds the tests it did not yet pass: what its
 #: maintainers wanted, a label all the same.
 SNACKTORY_COMMIT = "c05c5ec338922b3f9a40cd35597ba8094f9162b0"
+SNACKTORY = LabelledSource(
+    "karussell/snacktory",
+    "snacktory",
+    SNACKTORY_COMMIT,
+    "Apache-2.0 (© 2011 Peter Karich; README and source headers)",
+    "snacktory's tests",
+    renamed=True,
+)
 _SNACKTORY_TESTS = tuple(
     f"src/test/java/de/jetwick/snacktory/{name}.java"
     for name in ("ArticleTextExtractorTest", "ArticleTextExtractorTodoTester")
@@ -859,22 +865,8 @@ def snacktory_records(git_dir: Path) -> list[dict[str, object]]:
             url = SNACKTORY_URLS.get(stem, test_url)
             if not snippets or url is None:
                 continue
-            day, commit = _first_commit(git, SNACKTORY_COMMIT, page, renamed=True)
             name = f"data{stem}" if page.startswith("test_data/") else stem
-            records.append(
-                _labelled_record(
-                    f"snacktory/{name}",
-                    source="karussell/snacktory",
-                    commit=SNACKTORY_COMMIT,
-                    path=f"{page} (label: {test})",
-                    licence="Apache-2.0 (© 2011 Peter Karich; README and source headers)",
-                    recorded=f"saved into snacktory's tests on {day} (commit {commit})",
-                    url=url,
-                    raw=raw,
-                    labels=labels,
-                    snippets=snippets,
-                )
-            )
+            records.append(SNACKTORY.record(git, name, page, test, url, raw, labels, snippets))
     return records
 
 
