@@ -29,8 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.linking import Found, Linker, LinkJob
 from crawler.pages import WARM_LANGUAGES
 from crawler.workers import WorkerPool
-from dedup.judging import KeptKeys
-from dedup.verdict import Verdict
+from dedup.judging import Judgement, KeptKeys
 from storage.db import StorageError, make_engine, session_factory, storage_errors, upgrade
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ class Turn:
 
     done: asyncio.Future[list[Found]]
     job: LinkJob | None = None  # None: nothing to record (its verdicts failed)
-    verdicts: Sequence[tuple[int, Verdict]] = ()
+    verdicts: Sequence[tuple[int, Judgement]] = ()
     ready: bool = False
 
 
@@ -174,7 +173,7 @@ class CrawlContext:
         return turn
 
     def turn_ready(
-        self, turn: Turn, job: LinkJob | None, verdicts: Sequence[tuple[int, Verdict]]
+        self, turn: Turn, job: LinkJob | None, verdicts: Sequence[tuple[int, Judgement]]
     ) -> None:
         """The article's verdicts are in (``job`` None: nothing to record); they are
         recorded in the next write transaction, in their turn."""

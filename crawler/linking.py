@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dedup.candidates import CandidateIndex, DocSignature, signature
-from dedup.judging import Known, judge, judge_known, kept, summarize, when
+from dedup.judging import Judgement, Known, judge, judge_known, kept, when
 from dedup.lineage import Article, Relative, StoryProfile, earliest, place
-from dedup.verdict import DERIVED, Verdict
+from dedup.verdict import DERIVED
 from storage.lineage import (
-    NewRelation,
     Opener,
     StoredSignature,
     StoryHead,
@@ -98,7 +97,7 @@ def texts_for(session: Session, refs: Sequence[ArticleRef]) -> dict[int, str]:
     return texts
 
 
-def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Verdict]]:
+def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Judgement]]:
     """The job's relations in this process (`judge_known`), in the candidates' order: from
     the documents it kept, and from texts read for the candidates it had not parsed."""
     if not job.candidates:
@@ -106,20 +105,20 @@ def judge_job(job: LinkJob, read_texts: TextReader) -> list[tuple[int, Verdict]]
     own = {job.article.id: job.text}
     judged = judge_known(job.article, job.candidates, own)
     if not judged.missing:
-        return judged.verdicts
+        return judged.found
     missing = set(judged.missing)
     unread = [c for c in job.candidates if c.id in missing]
     more = judge_known(job.article, unread, {**own, **read_texts(unread)})
-    return in_order(job.candidates, [*judged.verdicts, *more.verdicts])
+    return in_order(job.candidates, [*judged.found, *more.found])
 
 
 def in_order(
-    candidates: Sequence[Known], verdicts: Iterable[tuple[int, Verdict]]
-) -> list[tuple[int, Verdict]]:
-    """Verdicts given in parts, back in the candidates' order (an unrelated candidate has
+    candidates: Sequence[Known], found: Iterable[tuple[int, Judgement]]
+) -> list[tuple[int, Judgement]]:
+    """Relations found in parts, back in the candidates' order (an unrelated candidate has
     none)."""
-    found = dict(verdicts)
-    return [(c.id, found[c.id]) for c in candidates if c.id in found]
+    by_id = dict(found)
+    return [(c.id, by_id[c.id]) for c in candidates if c.id in by_id]
 
 
 class Linker:
@@ -195,7 +194,7 @@ class Linker:
         self,
         session: Session,
         job: LinkJob,
-        verdicts: Sequence[tuple[int, Verdict]],
+        judged: Sequence[tuple[int, Judgement]],
         run_id: int | None = None,
     ) -> list[Found]:
         """Store the signature and relations and place the article in a story.
@@ -207,17 +206,8 @@ class Linker:
         save_signature(
             session, article.id, sig.minhash, sig.anchor_keys, sig.language, sig.terms, METHOD
         )
-        rows = relation_rows(article, job.candidates, verdicts)
-        save_relations(session, rows, METHOD, run_id)
-        found = [
-            Found(
-                r.earlier if r.later == article.id else r.later,
-                r.relation,
-                r.score,
-                r.evidence["summary"],
-            )
-            for r in rows
-        ]
+        save_relations(session, [j for _, j in judged], METHOD, run_id)
+        found = [Found(other, j.relation, j.score, j.summary) for other, j in judged]
         self._place(session, job, found)
         return found
 
@@ -269,24 +259,6 @@ class Linker:
             update_family(session, article.id)
 
 
-def relation_rows(
-    article: Known,
-    candidates: Sequence[Known],
-    verdicts: Sequence[tuple[int, Verdict]],
-) -> list[NewRelation]:
-    """The rows to store for an article's relations (`judge_job`, `judge`: verdicts other
-    than unrelated): each pair oriented later to earlier, its evidence naming the source
-    (``a_id``) and the copy, with a summary."""
-    others = {other.id: other for other in candidates}
-    rows = []
-    for other_id, verdict in verdicts:
-        later, earlier = sorted((article, others[other_id]), key=when, reverse=True)
-        evidence = {**verdict.evidence, "a_id": earlier.id, "b_id": later.id}
-        evidence["summary"] = summarize(verdict.relation, verdict.evidence)
-        rows.append(NewRelation(later.id, earlier.id, verdict.relation, verdict.score, evidence))
-    return rows
-
-
 def rejudge(session: Session, article_id: int, run_id: int | None = None) -> None:
     """Judge a linked article's pairs again once its date changed, and repoint its family.
 
@@ -306,9 +278,7 @@ def rejudge(session: Session, article_id: int, run_id: int | None = None) -> Non
     (article,) = linkable_articles(session, [article_id])
     candidates = linkable_articles(session, others)
     delete_relations(session, article_id)
-    save_relations(
-        session, relation_rows(article, candidates, judge(article, candidates)), METHOD, run_id
-    )
+    save_relations(session, [j for _, j in judge(article, candidates)], METHOD, run_id)
     update_family(session, article_id)
 
 

@@ -32,8 +32,7 @@ from crawler.incremental import ListingValidators
 from crawler.linking import LinkJob, TextReader, in_order, judge_job, texts_for
 from crawler.pages import FetchedPage, PageSkip, build_record
 from crawler.workers import WorkerPool
-from dedup.judging import KeptKeys, judge_known, share_of
-from dedup.verdict import Verdict
+from dedup.judging import Judgement, KeptKeys, judge_known, share_of
 from storage import counters
 from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
@@ -226,7 +225,7 @@ class StorePipeline:
         the order the articles were prepared (see `Linker`), in the crawl's next write
         transaction (`CrawlContext.writing`), and this returns once they are committed.
         """
-        verdicts: list[tuple[int, Verdict]] | None = None
+        verdicts: list[tuple[int, Judgement]] | None = None
         try:
             verdicts = await self._judge(job)
         except Exception:
@@ -251,7 +250,7 @@ class StorePipeline:
         logger.exception("linking article %d failed", article_id)
         _stats(self.crawler).inc_value(counters.stat(counters.FAILED_LINKING))
 
-    async def _judge(self, job: LinkJob) -> list[tuple[int, Verdict]]:
+    async def _judge(self, job: LinkJob) -> list[tuple[int, Judgement]]:
         pool = self.context.pool
         if pool is not None and job.candidates:
             try:
@@ -275,7 +274,7 @@ async def judge_in_pool(
     job: LinkJob,
     read_texts: TextReader,
     held: Sequence[KeptKeys] | None = None,
-) -> list[tuple[int, Verdict]]:
+) -> list[tuple[int, Judgement]]:
     """`crawler.linking.judge_job` in the pool: the same relations, in the candidates' order.
 
     Each candidate is judged by the worker that keeps its parsed document
@@ -299,17 +298,17 @@ async def judge_in_pool(
     unread = [ref for refs in lacking.values() for ref in refs]
     texts = {**own, **read_texts(unread)} if unread else own
 
-    async def judged_by(worker: int, share: list[ArticleRef]) -> list[tuple[int, Verdict]]:
+    async def judged_by(worker: int, share: list[ArticleRef]) -> list[tuple[int, Judgement]]:
         keep = worker == home
         sent = {**own, **{ref.id: texts[ref.id] for ref in lacking[worker]}}
         judged = await pool.run_on(worker, judge_known, job.article, share, sent, keep)
         if not judged.missing:
-            return judged.verdicts
+            return judged.found
         missing = set(judged.missing)
         unheld = [c for c in share if c.id in missing]
         more_texts = {**own, **read_texts(unheld)}
         more = await pool.run_on(worker, judge_known, job.article, unheld, more_texts, keep)
-        return [*judged.verdicts, *more.verdicts]
+        return [*judged.found, *more.found]
 
     parts = await asyncio.gather(*(judged_by(w, share) for w, share in shares.items()))
     return in_order(job.candidates, (verdict for part in parts for verdict in part))

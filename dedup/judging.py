@@ -6,6 +6,7 @@ imports) is all a worker loads for it: no database, no Scrapy.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -135,12 +136,39 @@ def when(article: Known) -> tuple[datetime, int]:
     return (article.published or article.first_seen, article.id)
 
 
+class Judgement(NamedTuple):
+    """A relation a verdict found, as the store keeps it: from the later article to the
+    earlier, its source, with the verdict's evidence (naming the two and summed up in one
+    line) already encoded as JSON.
+
+    Encoded where the verdict is given, which in a crawl is a worker of its pool: the
+    crawl process, which records every relation, then neither unpickles the evidence nor
+    encodes it again. A widely copied story gives an article dozens of relations with
+    1.5 KB of evidence each; the two were 1.5 ms of the crawl process's time an article.
+    """
+
+    later: int
+    earlier: int
+    relation: str
+    score: float
+    summary: str
+    evidence: str
+    """The verdict's evidence with ``a_id`` (the source), ``b_id`` (the copy) and
+    ``summary``: the JSON text of the stored relation's ``evidence``."""
+
+    @classmethod
+    def of(cls, verdict: Verdict, later: int, earlier: int) -> Judgement:
+        summary = summarize(verdict.relation, verdict.evidence)
+        evidence = {**verdict.evidence, "a_id": earlier, "b_id": later, "summary": summary}
+        return cls(later, earlier, verdict.relation, verdict.score, summary, json.dumps(evidence))
+
+
 class Judged(NamedTuple):
     """The relations found with the candidates this process could read (verdicts other than
-    `unrelated`, in the candidates' order), and the ids of those it could not read: not
-    parsed here and no text given."""
+    `unrelated`, in the candidates' order, each with the candidate's id), and the ids of
+    those it could not read: not parsed here and no text given."""
 
-    verdicts: list[tuple[int, Verdict]]
+    found: list[tuple[int, Judgement]]
     missing: list[int]
 
 
@@ -167,25 +195,26 @@ def judge_known(
     own = documents.document(article, texts.get(article.id), keep_article)
     if own is None:
         raise KeyError(f"article {article.id} has neither a parsed document here nor a text")
-    verdicts, missing = [], []
+    found, missing = [], []
     for other in candidates:
         theirs = documents.document(other, texts.get(other.id))
         if theirs is None:
             missing.append(other.id)
             continue
-        source, copy = (own, theirs) if when(article) <= when(other) else (theirs, own)
-        verdict = related(source, copy)
+        first = when(article) <= when(other)
+        verdict = related(own, theirs) if first else related(theirs, own)
         if verdict is not None and verdict.relation != "unrelated":
-            verdicts.append((other.id, verdict))
-    return Judged(verdicts, missing)
+            later, earlier = (other.id, article.id) if first else (article.id, other.id)
+            found.append((other.id, Judgement.of(verdict, later, earlier)))
+    return Judged(found, missing)
 
 
 def judge(
     article: Dated, candidates: Sequence[Dated], keep_article: bool = True
-) -> list[tuple[int, Verdict]]:
+) -> list[tuple[int, Judgement]]:
     """`judge_known` of articles read with their texts (every text given, so none missing)."""
     texts = {a.id: a.text for a in (article, *candidates)}
-    return judge_known(article, candidates, texts, keep_article).verdicts
+    return judge_known(article, candidates, texts, keep_article).found
 
 
 def summarize(relation: str, evidence: Mapping[str, Any]) -> str:

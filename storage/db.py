@@ -19,6 +19,7 @@ READ COMMITTED could split one story in two).  Readers are never blocked
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -76,6 +77,17 @@ def default_url() -> str:
     return os.environ.get(ENV_URL) or DEFAULT_URL
 
 
+class JSONText(str):
+    """A value already encoded as JSON (a verdict's evidence, encoded by the worker that
+    gave it: `dedup.judging.Judgement`): a JSON column stores the text as it is."""
+
+
+def _json_text(value: Any) -> str:
+    """The JSON columns' encoder of every engine: `json.dumps`, SQLAlchemy's own, except
+    for text encoded already."""
+    return value if isinstance(value, JSONText) else json.dumps(value)
+
+
 def make_engine(url: str | URL | None = None) -> Engine:
     """Create an engine with the concurrency settings described above.
 
@@ -101,7 +113,7 @@ def make_engine(url: str | URL | None = None) -> Engine:
     server = parsed.get_backend_name() != "sqlite"
     try:
         # A long-running scheduler outlives server restarts: test pooled connections first.
-        engine = create_engine(parsed, pool_pre_ping=server)
+        engine = create_engine(parsed, pool_pre_ping=server, json_serializer=_json_text)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
         if parsed.get_backend_name() == "postgresql":
             advice = "run pip install 'newsmon[postgres]' and use a postgresql+psycopg:// URL"

@@ -31,7 +31,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from storage.db import inserted_id, written
+from dedup.judging import Judgement
+from storage.db import JSONText, inserted_id, written
 from storage.models import (
     Article,
     ArticleSignature,
@@ -361,24 +362,14 @@ def signed_through(session: Session, after: int = 0) -> int:
     return int(newest) if newest is not None else after
 
 
-@dataclass(frozen=True)
-class NewRelation:
-    """A relation found for an article: the later one (derived) points at the earlier."""
-
-    later: int
-    earlier: int
-    relation: str
-    score: float
-    evidence: Mapping[str, Any]
-
-
 def save_relations(
-    session: Session, relations: Sequence[NewRelation], method: str, run_id: int | None = None
+    session: Session, relations: Sequence[Judgement], method: str, run_id: int | None = None
 ) -> None:
     """Store an article's relations in one batch; each pair once (relink clears first).
 
-    One executemany INSERT, not an ORM object per pair: a widely copied story gives an
-    article dozens of relatives, and the crawl process writes every one of them.
+    One executemany INSERT, not an ORM object per pair, with the evidence as the verdict
+    encoded it: a widely copied story gives an article dozens of relatives, and the crawl
+    process writes every one of them.
     """
     if not relations:
         return
@@ -391,7 +382,7 @@ def save_relations(
                 "relation": r.relation,
                 "score": r.score,
                 "method": method,
-                "evidence": dict(r.evidence),
+                "evidence": JSONText(r.evidence),
                 "run_id": run_id,
             }
             for r in relations

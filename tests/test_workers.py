@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,13 +88,13 @@ def _pooled_verdicts() -> None:
     print(
         json.dumps(
             {
-                "pooled": [(i, asdict(v)) for i, v in pooled],
-                "again": [(i, asdict(v)) for i, v in again],
-                "told": [(i, asdict(v)) for i, v in told],
-                "told_again": [(i, asdict(v)) for i, v in told_again],
+                "pooled": [(i, v._asdict()) for i, v in pooled],
+                "again": [(i, v._asdict()) for i, v in again],
+                "told": [(i, v._asdict()) for i, v in told],
+                "told_again": [(i, v._asdict()) for i, v in told_again],
                 "asked_told": asked_told,
                 "asked_told_again": asked,
-                "inline": [(i, asdict(v)) for i, v in inline],
+                "inline": [(i, v._asdict()) for i, v in inline],
                 "asked_first": first,
                 "asked_again": asked_again,
                 "loaded": loaded,

@@ -87,7 +87,7 @@ def test_a_candidate_neither_parsed_nor_given_is_missing_not_judged(
     # Refs no process parsed yet (a title no store has): only the article's text is given.
     fresh = [replace(ref, title=ref.title + " (unseen)") for ref in (first, *others)]
     judged = judge_known(fresh[0], fresh[1:], {fresh[0].id: "A text of its own."})
-    assert judged.verdicts == []
+    assert judged.found == []
     assert judged.missing == [ref.id for ref in fresh[1:]]
 
 

@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, inspect, select, text
 
+from dedup.judging import Judgement
 from storage.db import (
     DEFAULT_URL,
     ENV_URL,
@@ -18,7 +19,7 @@ from storage.db import (
     session_factory,
     upgrade,
 )
-from storage.lineage import NewRelation, save_relations
+from storage.lineage import save_relations
 from storage.models import Article, Relation
 from storage.queries import list_articles, store_article
 from storage.records import ArticleRecord
@@ -125,7 +126,8 @@ def test_the_long_columns_move_to_the_end_of_the_row_and_nothing_is_lost(
             session,
             make_record(url="https://xinhua.test/1", text="习近平同普京会谈。", language="zh"),
         ).article_id
-        save_relations(session, [NewRelation(chinese, english, "translation", 0.9, {})], "test")
+        translation = Judgement(chinese, english, "translation", 0.9, "", "{}")
+        save_relations(session, [translation], "test")
         session.commit()
         before = session.execute(select(Article.id, Article.text, Article.raw_html)).all()
 
