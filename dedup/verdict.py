@@ -303,12 +303,13 @@ def _cosine(fa: Features, fb: Features) -> float:
 
 def _rare_shared(fa: Features, fb: Features) -> tuple[float, list[str]]:
     """Rarity-weighted share of the terms of the text with fewer, that the other also has,
-    and the shared rare words (rarest first)."""
+    and the shared rare words (rarest first; equally rare ones by term, not in the order
+    of a set, which changes with the process's hash seed: two crawls give one evidence)."""
     ra, rb = fa.term_rarity, fb.term_rarity
     shared = ra.keys() & rb.keys()
     total = min(fa.rarity_total, fb.rarity_total)
     weight = sum([min(ra[t][0], rb[t][0]) for t in shared])
-    rare = sorted((t for t in shared if ra[t][0] >= NAME_RARITY), key=lambda t: -ra[t][0])
+    rare = sorted((t for t in shared if ra[t][0] >= NAME_RARITY), key=lambda t: (-ra[t][0], t))
     return (weight / total if total else 0.0), [ra[t][1] for t in rare]
 
 

@@ -1,4 +1,8 @@
 import itertools
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,6 +104,34 @@ def test_same_story_lists_what_is_shared() -> None:
     evidence = relate(Doc(SEEDS["002"]), Doc(SEEDS["003"])).evidence
     assert len(evidence["shared_passages"]) >= 3
     assert evidence["shared_terms"]
+
+
+def test_the_evidence_does_not_depend_on_the_hash_seed() -> None:
+    """Equally rare shared words (every word the frequency lists lack is equally rare) are
+    listed in one order by every process, whatever its string hashes: two crawls of the
+    same articles store the same evidence."""
+    script = (
+        "import json, sys; from tests.dedup.test_dedup_verdict import SEEDS; "
+        "from dedup.features import Doc; from dedup.verdict import relate; "
+        "print(json.dumps(relate(Doc(SEEDS['002']), Doc(SEEDS['003'])).evidence))"
+    )
+    root = Path(__file__).parents[2]
+    evidences = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script],
+                cwd=root,
+                env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for seed in ("1", "2", "3")
+    ]
+    assert len(evidences[0]["shared_terms"]) >= 10
+    assert evidences[1] == evidences[0]
+    assert evidences[2] == evidences[0]
 
 
 def test_exact_and_unrelated() -> None:
