@@ -45,6 +45,7 @@ from storage.lineage import (
     story_heads,
     unlinked_articles,
 )
+from storage.models import utcnow
 from storage.records import ArticleRef, LinkableArticle
 
 METHOD = "newsmon-dedup/1"
@@ -247,14 +248,17 @@ class Linker:
             article.id, article.title, article.published, article.first_seen
         )
         first = earliest(Article(o.id, o.seen, o.published) for o in openers.values())
-        save_placement(
+        written = utcnow()
+        story = save_placement(
             session,
             placement.story,
             placement.merge,
             [article.id],
             openers[first.id],
             profile.to_json(),
+            written,
         )
+        self.profiles.wrote(story, written, profile)
         if any(f.relation in DERIVED for f in found):
             update_family(session, article.id)
 
@@ -347,9 +351,21 @@ class StoryProfiles:
                 self._kept.move_to_end(story)
             if profile is not None:
                 found[story] = profile
+        self._trim()
+        return found
+
+    def wrote(self, story: int, written: datetime, profile: StoryProfile) -> None:
+        """The profile this process just wrote for a story, at ``written``: the story's
+        next article finds it here, not in the store (a story a crawl grows is written by
+        every article it places). Had the write been rolled back, the stored story's time
+        differs, and `of` reads it again."""
+        self._kept[story] = (written, profile)
+        self._kept.move_to_end(story)
+        self._trim()
+
+    def _trim(self) -> None:
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
-        return found
 
 
 def _times(session: Session, ids: Iterable[int]) -> list[Article]:

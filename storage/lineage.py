@@ -538,10 +538,11 @@ def save_placement(
     members: Sequence[int],
     first: Opener,
     profile: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Put ``members`` in a story (a new one when ``story_id`` is None or gone), fold the
     ``merge`` stories into it, make ``first`` the article that opens it, and keep its new
-    ``profile``.
+    ``profile``; the story is written at ``at`` (its `StoryHead.written`), else now.
 
     Core statements, not ORM objects: the crawl places every article it links.
     """
@@ -550,7 +551,7 @@ def save_placement(
         "first_article_id": first.id,
         "first_published": first.published,
         "profile": dict(profile) if profile is not None else None,
-        "updated_at": utcnow(),
+        "updated_at": at or utcnow(),
     }
     statements = _statements()
     kept = story_id is not None and bool(

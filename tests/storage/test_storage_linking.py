@@ -444,3 +444,37 @@ def test_a_linker_reads_again_the_profile_of_a_story_written_since(
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_linker_keeps_the_profile_it_wrote_without_reading_it_back(
+    db_path: Path, make_record: Callable[..., ArticleRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every article a crawl places rewrites its story's profile; the linker keeps what it
+    wrote, stamped with the story's new time, so the story's next article reads no profile.
+    A profile kept under another time than the store's (a write rolled back) is read again."""
+    url = f"sqlite:///{db_path}"
+    ours = CrawlContext(url)
+    try:
+        for seed in ("000", "001"):
+            _link(ours, _store_seed(ours, make_record, seed))
+        with ours.transaction() as session:
+            linker = ours.linker_for(session)
+            (story,) = set(stories_of(session, linker.indexed).values())
+            (stored,) = story_heads(session, [story]).values()
+            assert stored.profile is not None
+            assert stored.written is not None
+            heads = story_heads(session, [story], profiles=False)
+            with monkeypatch.context() as patch:
+                patch.setattr("crawler.linking.story_heads", _no_profile_read)
+                kept = linker.profiles.of(session, heads)
+            assert kept == {story: StoryProfile.from_json(stored.profile)}
+
+            rolled_back = stored.written - timedelta(seconds=1)
+            linker.profiles.wrote(story, rolled_back, StoryProfile({}, 9, None, None))
+            assert linker.profiles.of(session, heads) == kept
+    finally:
+        ours.close()
+
+
+def _no_profile_read(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("a profile this process wrote was read back from the store")
