@@ -11,11 +11,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Select,
-    Table,
     bindparam,
     delete,
     func,
@@ -27,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -40,6 +39,7 @@ from storage.models import (
     Outlet,
     Relation,
     Story,
+    table_of,
     utcnow,
 )
 from storage.records import ArticleRef, LinkableArticle, TextStamp
@@ -65,14 +65,17 @@ def _linkable(rows: Iterable[Any]) -> list[LinkableArticle]:
     return [LinkableArticle(*row) for row in rows]
 
 
+_ARTICLES, _OUTLETS = table_of(Article), table_of(Outlet)
+_ARTICLE, _OUTLET = _ARTICLES.c, _OUTLETS.c
+_WITH_OUTLET = _ARTICLES.join(_OUTLETS, _ARTICLE.outlet_id == _OUTLET.id)
 _LINKABLE = (
-    Article.id,
-    Outlet.name,
-    Article.title,
-    Article.text,
-    Article.language,
-    Article.published,
-    Article.first_seen,
+    _ARTICLE.id,
+    _OUTLET.name,
+    _ARTICLE.title,
+    _ARTICLE.text,
+    _ARTICLE.language,
+    _ARTICLE.published,
+    _ARTICLE.first_seen,
 )
 
 
@@ -80,14 +83,14 @@ def linkable_articles(session: Session, ids: Sequence[int]) -> list[LinkableArti
     return _linkable(session.execute(_statements().linkable, {"ids": list(ids)}))
 
 
-_STAMP = (Article.content_key, Article.version, Article.extractor_version)
+_STAMP = (_ARTICLE.content_key, _ARTICLE.version, _ARTICLE.extractor_version)
 _REF = (
-    Article.id,
-    Outlet.name,
-    Article.title,
-    Article.language,
-    Article.published,
-    Article.first_seen,
+    _ARTICLE.id,
+    _OUTLET.name,
+    _ARTICLE.title,
+    _ARTICLE.language,
+    _ARTICLE.published,
+    _ARTICLE.first_seen,
     *_STAMP,
 )
 
@@ -127,56 +130,51 @@ class _Statements:
 
 @cache
 def _statements() -> _Statements:
+    # Core statements on the tables (`table_of`): linking runs each for every article.
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     after: BindParameter[int] = bindparam("after")
+    article, lineage, story = _ARTICLE, table_of(Lineage).c, table_of(Story)
+    signatures = table_of(ArticleSignature)
+    signed = signatures.c.article_id
     return _Statements(
-        linkable=select(*_LINKABLE).join(Outlet).where(Article.id.in_(ids)),
-        refs=select(*_REF).join(Outlet).where(Article.id.in_(ids)).order_by(Article.id),
-        texts=select(Article.id, *_STAMP, Article.text).where(Article.id.in_(ids)),
-        stories=select(Lineage.article_id, Lineage.story_id).where(
-            Lineage.article_id.in_(ids), Lineage.story_id.is_not(None)
+        linkable=select(*_LINKABLE).select_from(_WITH_OUTLET).where(article.id.in_(ids)),
+        refs=select(*_REF)
+        .select_from(_WITH_OUTLET)
+        .where(article.id.in_(ids))
+        .order_by(article.id),
+        texts=select(article.id, *_STAMP, article.text).where(article.id.in_(ids)),
+        stories=select(lineage.article_id, lineage.story_id).where(
+            lineage.article_id.in_(ids), lineage.story_id.is_not(None)
         ),
-        heads=_heads(Story.profile, ids),
+        heads=_heads(story.c.profile, ids),
         openers=_heads(null(), ids),
-        signed_after=select(ArticleSignature.article_id)
-        .where(ArticleSignature.article_id > after)
-        .order_by(ArticleSignature.article_id),
-        first_unsigned=select(func.min(Article.id))
-        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-        .where(
-            Article.id > after,
-            ArticleSignature.article_id.is_(None),
-            Article.first_seen > bindparam("since"),
-        ),
-        newest=select(func.max(Article.id)).where(Article.id > after),
-        # Core statements on the tables: the ORM entity would take the ORM's bulk paths.
-        update_story=update(_table(Story)).where(_table(Story).c.id == bindparam("story")),
-        insert_story=insert(_table(Story)),
-        insert_relations=insert(_table(Relation)),
+        signed_after=select(signed).where(signed > after).order_by(signed),
+        first_unsigned=select(func.min(article.id))
+        .select_from(_ARTICLES.outerjoin(signatures, signed == article.id))
+        .where(article.id > after, signed.is_(None), article.first_seen > bindparam("since")),
+        newest=select(func.max(article.id)).where(article.id > after),
+        update_story=update(story).where(story.c.id == bindparam("story")),
+        insert_story=insert(story),
+        insert_relations=insert(table_of(Relation)),
     )
 
 
-def _heads(
-    profile: ColumnElement[Any] | InstrumentedAttribute[Any], ids: BindParameter[list[int]]
-) -> Select[Any]:
+def _heads(profile: ColumnElement[Any], ids: BindParameter[list[int]]) -> Select[Any]:
     """Stories by id with when they were written, ``profile`` and their opening article."""
+    story = table_of(Story)
     return (
         select(
-            Story.id,
-            Story.updated_at,
+            story.c.id,
+            story.c.updated_at,
             profile,
-            Story.first_article_id,
-            Article.title,
-            Article.published,
-            Article.first_seen,
+            story.c.first_article_id,
+            _ARTICLE.title,
+            _ARTICLE.published,
+            _ARTICLE.first_seen,
         )
-        .outerjoin(Article, Article.id == Story.first_article_id)
-        .where(Story.id.in_(ids))
+        .select_from(story.outerjoin(_ARTICLES, _ARTICLE.id == story.c.first_article_id))
+        .where(story.c.id.in_(ids))
     )
-
-
-def _table(model: type[Story | Relation]) -> Table:
-    return cast(Table, model.__table__)
 
 
 def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableArticle]:
@@ -186,9 +184,9 @@ def iter_linkable(session: Session, batch_size: int = 500) -> Iterator[LinkableA
         batch = _linkable(
             session.execute(
                 select(*_LINKABLE)
-                .join(Outlet)
-                .where(Article.id > after)
-                .order_by(Article.id)
+                .select_from(_WITH_OUTLET)
+                .where(_ARTICLE.id > after)
+                .order_by(_ARTICLE.id)
                 .limit(batch_size)
             )
         )
@@ -281,8 +279,9 @@ def _upsert(
 def _upsert_statement(
     dialect: str, model: type[ArticleSignature | Lineage], key: str, columns: tuple[str, ...]
 ) -> Executable:
-    """The statement of `_upsert`, built once: building it costs more than running it."""
-    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(model)
+    """The statement of `_upsert`, built once: building it costs more than running it. On
+    the table, not the ORM entity, which would take the ORM's bulk INSERT path."""
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table_of(model))
     replaced = {name: statement.excluded[name] for name in columns if name != key}
     return statement.on_conflict_do_update(index_elements=[key], set_=replaced)
 

@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Integer,
     Select,
-    Table,
     and_,
     bindparam,
     false,
@@ -50,6 +49,7 @@ from storage.models import (
     Lineage,
     Outlet,
     SkippedPageRow,
+    table_of,
     utcnow,
 )
 from storage.records import (
@@ -68,8 +68,8 @@ from storage.records import (
 
 _T = TypeVar("_T")
 
-ARTICLES = cast(Table, Article.__table__)
-"""The articles table, for Core statements that must not take the ORM's paths."""
+ARTICLES, URLS = table_of(Article), table_of(ArticleUrlRow)
+"""The tables every page stored is written to and looked up in, for Core statements."""
 
 # A concurrent writer can win a unique-key race at most once per key we touch
 # (the URLs, the content key, the outlet name), so a few attempts always settle.
@@ -268,11 +268,11 @@ class _Lookups:
 @cache
 def _lookups() -> _Lookups:
     return _Lookups(
-        urls=select(ArticleUrlRow.url, ArticleUrlRow.article_id, ArticleUrlRow.kind).where(
-            ArticleUrlRow.url.in_(bindparam("urls", expanding=True))
+        urls=select(URLS.c.url, URLS.c.article_id, URLS.c.kind).where(
+            URLS.c.url.in_(bindparam("urls", expanding=True))
         ),
-        content_key=select(Article.id, Article.published).where(
-            Article.content_key == bindparam("key")
+        content_key=select(ARTICLES.c.id, ARTICLES.c.published).where(
+            ARTICLES.c.content_key == bindparam("key")
         ),
     )
 
@@ -288,7 +288,7 @@ def _add_urls(
     if not urls:
         return
     session.execute(
-        insert(cast(Table, ArticleUrlRow.__table__)),
+        insert(URLS),
         [
             {
                 "url": url,
