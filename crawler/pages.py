@@ -39,7 +39,9 @@ class FetchedPage:
     fetched_at: datetime
     allowed_domains: tuple[str, ...]
     discovered_title: str | None = None
-    discovered_published: datetime | None = None
+    discovered_published: datetime | None = None  # the listing's date that led here
+    listed_modified: datetime | None = None
+    """The latest date the crawl's listings gave the page (`OutletSpider.listed_date`)."""
     recheck_of: int | None = None  # the stored article this fetch re-checks
 
 
@@ -141,7 +143,7 @@ def build_record(
         content_key=doc.features.key if doc else content_key(result.seed_text),
         raw_html=Compressed.of(page.body),
         fetched_at=page.fetched_at,
-        listed_modified=page.discovered_published,
+        listed_modified=page.listed_modified,
         recheck_of=page.recheck_of,
     )
     return replace(record, signature=signature(doc).to_bytes()) if doc else record

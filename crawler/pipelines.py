@@ -37,7 +37,7 @@ from storage import counters
 from storage.db import StorageError
 from storage.queries import ensure_outlet, record_skip, store_article
 from storage.records import ArticleRecord, ArticleRef
-from storage.recrawl import TEMPORARY_SKIPS, recheck_article, save_validator
+from storage.recrawl import TEMPORARY_SKIPS, date_listed_pages, recheck_article, save_validator
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +97,15 @@ class StorePipeline:
         return pipeline
 
     def spider_closed(self, reason: str) -> None:
-        """Keep feed and sitemap validators only after a complete crawl.
+        """Date the pages stored undated that a later listing dated, and keep feed and
+        sitemap validators, but only after a complete crawl.
 
         Saved earlier, a crawl killed half-way would leave validators for
         listings whose articles it never fetched; the next run would get 304
         for them and never see those articles. The same holds for a crawl that
         lost pages to temporary failures: the next run must list them again.
         """
+        self._date_late_listed()
         if (
             reason != "finished"
             or not self.validators
@@ -118,6 +120,18 @@ class StorePipeline:
                     save_validator(session, v.url, v.etag, v.last_modified)
         except StorageError as error:
             logger.info("feed validators not kept: %s", error)
+
+    def _date_late_listed(self) -> None:
+        """`storage.recrawl.date_listed_pages` for the dates the spider learnt after it
+        parsed their pages (`OutletSpider.late_listing_dates`): every item is stored by now."""
+        dates = getattr(self.crawler.spider, "late_listing_dates", None)
+        if not dates or self.context.refused is not None:
+            return
+        try:
+            with self.context.transaction() as session:
+                date_listed_pages(session, dates)
+        except StorageError as error:
+            logger.info("listing dates learnt late not kept: %s", error)
 
     def open_spider(self) -> None:
         spider = self.crawler.spider

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import counters as names
@@ -26,6 +26,7 @@ from storage.models import (
     Outlet,
     OutletHealth,
     SkippedPageRow,
+    table_of,
     utcnow,
 )
 from storage.records import ArticleRecord
@@ -150,6 +151,24 @@ def save_validator(session: Session, url: str, etag: str | None, last_modified: 
     else:
         row.etag, row.last_modified, row.checked_at = etag, last_modified, utcnow()
     session.flush()
+
+
+def date_listed_pages(session: Session, dates: Mapping[str, datetime]) -> None:
+    """Give the articles stored without a listing date (`Article.listed_modified`) the date
+    a listing of the same crawl gave their URL after their pages were parsed: a section
+    page without dates answered before the sitemap. Otherwise what the store keeps would
+    depend on which listing answered first, and an article stored undated would never be
+    re-checked when its outlet re-dates it (`crawler.incremental.decide`)."""
+    if not dates:
+        return
+    articles, urls = table_of(Article), table_of(ArticleUrlRow)
+    of_url = select(urls.c.article_id).where(urls.c.url == bindparam("page_url"))
+    session.execute(
+        update(articles)
+        .where(articles.c.id == of_url.scalar_subquery(), articles.c.listed_modified.is_(None))
+        .values(listed_modified=bindparam("listed")),
+        [{"page_url": url, "listed": listed} for url, listed in dates.items()],
+    )
 
 
 def text_diff(old_title: str, old_text: str, new_title: str, new_text: str) -> str:

@@ -179,3 +179,41 @@ def test_a_blocked_outlet_starts_nothing_unless_forced() -> None:
     assert _started(spider) == []
     assert _stats(spider)["skipped/status_blocked"] == 1
     assert _started(_spider(blocked, NEWSMON_FORCE="1"))[0] == "https://news.example/rss.xml"
+
+
+def _page(spider: OutletSpider, link: Link) -> Any:
+    (page,) = spider.parse_article(_response(URL, b"<html><p>The story.</p></html>"), link)
+    return page
+
+
+@pytest.mark.parametrize(
+    ("listed", "late"),
+    [
+        # A section page (no date) answers first, the sitemap before the article page.
+        (["section", "sitemap", "parsed"], False),
+        # The sitemap answers after the article page was parsed: the store dates it later.
+        (["section", "parsed", "sitemap"], True),
+        (["sitemap", "section", "parsed"], False),
+    ],
+)
+def test_a_page_keeps_the_latest_listing_date_whichever_listing_answered_first(
+    listed: list[str], late: bool
+) -> None:
+    spider = _spider()
+    undated = Link(url=URL, title=None, published=None, source="section")
+    dated = Link(url=URL, title=None, published=WHEN, source="sitemap")
+    older = Link(url=URL, title=None, published=datetime(2022, 6, 14, tzinfo=UTC), source="rss")
+    requested: list[Link] = []
+    page = None
+    for step in listed:
+        if step == "parsed":
+            page = _page(spider, requested[0])
+        else:
+            links = [undated] if step == "section" else [older, dated]
+            for link in links:
+                if list(spider.follow([link])):
+                    requested.append(link)
+    assert page is not None
+    assert page.discovered_published == requested[0].published
+    assert page.listed_modified == (None if late else WHEN)
+    assert spider.late_listing_dates == ({URL: WHEN} if late else {})

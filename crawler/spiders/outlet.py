@@ -110,6 +110,10 @@ class OutletSpider(scrapy.Spider):
         self._judged: set[str] = set()
         self._undated_known: set[str] = set()
         self._title_rejected: set[str] = set()
+        # The latest date any listing of this run gave each article URL, and the article
+        # pages parsed before a listing dated them (`late_listing_dates`).
+        self._listed_dates: dict[str, datetime] = {}
+        self._parsed_undated: set[str] = set()
         # The newest date any feed or sitemap gave: the next run's watermark, in the
         # outlet's own clock rather than ours.
         self.newest_listed: datetime | None = None
@@ -280,10 +284,34 @@ class OutletSpider(scrapy.Spider):
         """Turn discovered links into article requests, dropping what we can judge unread."""
         for link in links:
             url = canonicalize(amp_to_canonical(link.url) or link.url)
+            if link.published is not None:
+                self._note_date(url, link.published)
             if self._first_look(url, link):
                 outcome = self._article_request(url, link)
                 if outcome is not None:
                     yield outcome
+
+    def _note_date(self, url: str, published: datetime) -> None:
+        known = self._listed_dates.get(url)
+        if known is None or published > known:
+            self._listed_dates[url] = published
+
+    def listed_date(self, url: str) -> datetime | None:
+        """The latest date this run's listings gave an article URL (what the store keeps as
+        the page's listing date, `decide` compares the next run's with): whichever listing
+        answered first, a section page without dates or a sitemap with them."""
+        return self._listed_dates.get(url)
+
+    @property
+    def late_listing_dates(self) -> dict[str, datetime]:
+        """Dates listings gave article pages only after the pages were parsed (a section
+        page answered before the sitemap, and the article before the sitemap too): the store
+        gives them to the pages it kept undated when the crawl ends (`StorePipeline`)."""
+        return {
+            url: self._listed_dates[url]
+            for url in self._parsed_undated
+            if url in self._listed_dates
+        }
 
     def _first_look(self, url: str, link: Link) -> bool:
         """Feeds, sitemaps and sections list one article many times: judge it once.
@@ -383,9 +411,15 @@ class OutletSpider(scrapy.Spider):
     ) -> Iterator[FetchedPage]:
         self._inc(counters.PAGES_FETCHED)
         encoding = response.encoding if isinstance(response, TextResponse) else None
+        url = canonicalize(response.request.url if response.request else response.url)
+        if link.published is not None:
+            self._note_date(url, link.published)
+        listed = self.listed_date(url)
+        if listed is None:
+            self._parsed_undated.add(url)
         yield FetchedPage(
             outlet=self.outlet.name,
-            url=canonicalize(response.request.url if response.request else response.url),
+            url=url,
             fetched_url=response.url,
             body=response.body,
             encoding=encoding,
@@ -393,6 +427,7 @@ class OutletSpider(scrapy.Spider):
             allowed_domains=self.outlet.allowed_domains,
             discovered_title=link.title,
             discovered_published=link.published,
+            listed_modified=listed,
             recheck_of=recheck_of,
         )
 

@@ -40,6 +40,7 @@ from storage.records import (
     StoreOutcome,
     UpdateOutcome,
 )
+from storage.recrawl import date_listed_pages
 
 RecordFactory = Callable[..., ArticleRecord]
 
@@ -378,3 +379,26 @@ def test_bad_run_status_is_refused_by_the_database(session: Session) -> None:
     run_id = start_run(session, ["cnn"], "manual")
     with pytest.raises(IntegrityError):
         finish_run(session, run_id, "exploded", {})  # type: ignore[arg-type]
+
+
+def test_a_page_stored_undated_takes_the_date_a_listing_gave_it_later(
+    session: Session, make_record: RecordFactory
+) -> None:
+    """`date_listed_pages` dates only what was stored without a listing date, by any of
+    the article's URLs; a date the page already has stays (the next run compares with it)."""
+    listed = datetime(2024, 5, 16, 8, 0, tzinfo=UTC)
+    undated = store_article(session, make_record(fetched_url=AMP)).article_id
+    dated = store_article(
+        session,
+        make_record(
+            url="https://edition.cnn.com/2024/05/17/world/other",
+            title="Another report",
+            listed_modified=listed,
+        ),
+    ).article_id
+    later = listed + timedelta(hours=3)
+    date_listed_pages(
+        session, {AMP: later, "https://edition.cnn.com/2024/05/17/world/other": later}
+    )
+    stamps = dict(session.execute(select(Article.id, Article.listed_modified)).all())
+    assert stamps == {undated: later, dated: listed}
