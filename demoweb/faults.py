@@ -185,3 +185,17 @@ class Flaky(Fault):
             body = f"<html><body><h1>Error {self.status}</h1></body></html>".encode()
             return Resource(self.status, (*self.headers, *self.fault_headers), body)
         return self.then
+
+
+@dataclass(frozen=True)
+class Late(Fault):
+    """Answer with `then` after `seconds`: a slow listing, which a crawl meets after the
+    outlet's quicker pages (the order its listings answer in is not the order it asked)."""
+
+    seconds: float = 2.0
+    then: Resource | None = None
+
+    def perform(self, handler: BaseHTTPRequestHandler) -> Resource:
+        time.sleep(self.seconds)
+        assert self.then is not None, "a Late answer needs the resource it delays"
+        return self.then

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,7 +24,8 @@ import pytest
 
 import demoweb
 from crawler.urls import canonicalize
-from demoweb import Role
+from demoweb import Role, Web
+from demoweb.faults import Late
 from newsmon.demo import demo_outlets, write_outlets_file
 from scheduler import jobs
 from scheduler.lock import outlet_locks
@@ -143,6 +145,52 @@ def test_unchanged_feeds_and_sitemaps_answer_304(two_days: Recrawl) -> None:
         ]
         assert records
         assert all(r.status == 304 for r in records), outlet
+
+
+def _late_listings(web: Web, outlet: str, seconds: float) -> Web:
+    """The web with the outlet's feeds and sitemaps (its dated listings) answering late."""
+    sites = tuple(
+        replace(
+            site,
+            resources={
+                path: Late(seconds=seconds, then=resource)
+                if "xml" in resource.content_type
+                else resource
+                for path, resource in site.resources.items()
+            },
+        )
+        if site.name == outlet
+        else site
+        for site in web.outlets
+    )
+    return replace(web, outlets=sites)
+
+
+def test_an_article_first_listed_undated_is_rechecked_when_its_outlet_redates_it(
+    tmp_path: Path,
+) -> None:
+    """On day one the edited article's outlet serves its feeds and sitemaps late, so the
+    crawl meets the article on a section page (no date) and stores it before any listing
+    dates it. Its edit of day two must still be found: the store keeps the date the late
+    sitemap gave, and day two's sitemap re-dates the page."""
+    edit = demoweb.build_web(2).changes.edits[0]
+    with demoweb.serve(_late_listings(demoweb.build_web(1), edit.outlet, 2.0)) as web:
+        recrawl = Recrawl(web, tmp_path)
+        assert recrawl.crawl().returncode == 0
+        url = recrawl.url(edit.outlet, edit.path)
+        assert recrawl.query(
+            "SELECT a.listed_modified IS NOT NULL FROM articles a "
+            "JOIN article_urls u ON u.article_id = a.id WHERE u.url = ?",
+            url,
+        ) == [(1,)]
+        web.replace(demoweb.build_web(2))
+        assert recrawl.crawl().returncode == 0
+    versions = recrawl.query(
+        "SELECT v.version FROM article_versions v JOIN article_urls u "
+        "ON u.article_id = v.article_id WHERE u.url = ?",
+        url,
+    )
+    assert versions == [(1,)]
 
 
 def test_the_report_lists_new_and_updated_articles(two_days: Recrawl) -> None:
