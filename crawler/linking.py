@@ -24,6 +24,7 @@ from storage.lineage import (
     Opener,
     StoredSignature,
     StoryHead,
+    article_ref_and_text,
     article_refs,
     article_texts,
     article_times,
@@ -177,8 +178,10 @@ class Linker:
         Indexed here, not in `record`, so that an article prepared next has this
         one among its candidates even while this one's verdicts are still running.
         """
-        (article,) = article_refs(session, [article_id])
-        text = texts_for(session, [article])[article_id]
+        read = article_ref_and_text(session, article_id)
+        if read is None:
+            raise StaleText(f"article {article_id} went before it was linked")
+        article, text = read
         if sig:
             found = DocSignature.from_bytes(sig)
         else:  # kept: this process's verdicts on the article read it next (`link`)

@@ -101,6 +101,13 @@ def article_refs(session: Session, ids: Sequence[int]) -> list[ArticleRef]:
     return [ArticleRef(*row) for row in session.execute(_statements().refs, {"ids": list(ids)})]
 
 
+def article_ref_and_text(session: Session, article_id: int) -> tuple[ArticleRef, str] | None:
+    """An article without its text (`article_refs`) and its text, read together: the
+    crawl reads them for every article it links (None when there is no such article)."""
+    row = session.execute(_statements().ref_and_text, {"id": article_id}).first()
+    return None if row is None else (ArticleRef(*row[:-1]), row[-1])
+
+
 def article_texts(session: Session, ids: Sequence[int]) -> dict[int, tuple[TextStamp, str]]:
     """Each article's text and, read with it, what names it (`ArticleRef.text_stamp`):
     no dates to parse, no outlet to join (the crawl reads these for a new article's older
@@ -121,8 +128,8 @@ class _Statements:
     heads: Executable
     openers: Executable
     signed_after: Executable
-    first_unsigned: Executable
-    newest: Executable
+    signed_through: Executable
+    ref_and_text: Executable
     update_story: Executable
     insert_story: Executable
     insert_relations: Executable
@@ -149,10 +156,17 @@ def _statements() -> _Statements:
         heads=_heads(story.c.profile, ids),
         openers=_heads(null(), ids),
         signed_after=select(signed).where(signed > after).order_by(signed),
-        first_unsigned=select(func.min(article.id))
-        .select_from(_ARTICLES.outerjoin(signatures, signed == article.id))
-        .where(article.id > after, signed.is_(None), article.first_seen > bindparam("since")),
-        newest=select(func.max(article.id)).where(article.id > after),
+        # The first article after ``after`` left unsigned lately, and the newest article.
+        signed_through=select(
+            select(func.min(article.id))
+            .select_from(_ARTICLES.outerjoin(signatures, signed == article.id))
+            .where(article.id > after, signed.is_(None), article.first_seen > bindparam("since"))
+            .scalar_subquery(),
+            select(func.max(article.id)).where(article.id > after).scalar_subquery(),
+        ),
+        ref_and_text=select(*_REF, article.text)
+        .select_from(_WITH_OUTLET)
+        .where(article.id == bindparam("id")),
         update_story=update(story).where(story.c.id == bindparam("story")),
         insert_story=insert(story),
         insert_relations=insert(table_of(Relation)),
@@ -352,12 +366,12 @@ def signed_through(session: Session, after: int = 0) -> int:
     stored them; an index that has read every signature up to this id has missed none.
     Articles left unsigned longer than LINKING_GRACE hold nobody back.
     """
-    statements = _statements()
     since = utcnow() - LINKING_GRACE
-    unsigned = session.scalar(statements.first_unsigned, {"after": after, "since": since})
+    unsigned, newest = session.execute(
+        _statements().signed_through, {"after": after, "since": since}
+    ).one()
     if unsigned is not None:
         return int(unsigned) - 1
-    newest = session.scalar(statements.newest, {"after": after})
     return int(newest) if newest is not None else after
 
 
