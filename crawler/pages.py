@@ -41,7 +41,7 @@ class FetchedPage:
     discovered_title: str | None = None
     discovered_published: datetime | None = None  # the listing's date that led here
     listed_modified: datetime | None = None
-    """The latest date the crawl's listings gave the page (`OutletSpider.listed_date`)."""
+    """The latest date the crawl's listings gave the page (`OutletSpider._note_date`)."""
     recheck_of: int | None = None  # the stored article this fetch re-checks
 
 

@@ -33,6 +33,8 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from dedup.judging import Judgement
 from storage.db import JSONText, inserted_id, written
 from storage.models import (
+    ARTICLES,
+    OUTLETS,
     Article,
     ArticleSignature,
     Lineage,
@@ -65,9 +67,8 @@ def _linkable(rows: Iterable[Any]) -> list[LinkableArticle]:
     return [LinkableArticle(*row) for row in rows]
 
 
-_ARTICLES, _OUTLETS = table_of(Article), table_of(Outlet)
-_ARTICLE, _OUTLET = _ARTICLES.c, _OUTLETS.c
-_WITH_OUTLET = _ARTICLES.join(_OUTLETS, _ARTICLE.outlet_id == _OUTLET.id)
+_ARTICLE, _OUTLET = ARTICLES.c, OUTLETS.c
+_WITH_OUTLET = ARTICLES.join(OUTLETS, _ARTICLE.outlet_id == _OUTLET.id)
 _LINKABLE = (
     _ARTICLE.id,
     _OUTLET.name,
@@ -159,7 +160,7 @@ def _statements() -> _Statements:
         # The first article after ``after`` left unsigned lately, and the newest article.
         signed_through=select(
             select(func.min(article.id))
-            .select_from(_ARTICLES.outerjoin(signatures, signed == article.id))
+            .select_from(ARTICLES.outerjoin(signatures, signed == article.id))
             .where(article.id > after, signed.is_(None), article.first_seen > bindparam("since"))
             .scalar_subquery(),
             select(func.max(article.id)).where(article.id > after).scalar_subquery(),
@@ -186,7 +187,7 @@ def _heads(profile: ColumnElement[Any], ids: BindParameter[list[int]]) -> Select
             _ARTICLE.published,
             _ARTICLE.first_seen,
         )
-        .select_from(story.outerjoin(_ARTICLES, _ARTICLE.id == story.c.first_article_id))
+        .select_from(story.outerjoin(ARTICLES, _ARTICLE.id == story.c.first_article_id))
         .where(story.c.id.in_(ids))
     )
 

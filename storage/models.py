@@ -359,3 +359,8 @@ class Lineage(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     source_relation: Mapped[str | None] = mapped_column(String(20))
+
+
+ARTICLES, OUTLETS, URLS = table_of(Article), table_of(Outlet), table_of(ArticleUrlRow)
+"""The tables every page stored is written to and looked up in, and every article linked
+is read from, for the Core statements of those paths (`table_of`)."""

@@ -43,13 +43,14 @@ from storage.fts import (
     segmented_available,
 )
 from storage.models import (
+    ARTICLES,
+    URLS,
     Article,
     ArticleUrlRow,
     CrawlRun,
     Lineage,
     Outlet,
     SkippedPageRow,
-    table_of,
     utcnow,
 )
 from storage.records import (
@@ -67,9 +68,6 @@ from storage.records import (
 )
 
 _T = TypeVar("_T")
-
-ARTICLES, URLS = table_of(Article), table_of(ArticleUrlRow)
-"""The tables every page stored is written to and looked up in, for Core statements."""
 
 # A concurrent writer can win a unique-key race at most once per key we touch
 # (the URLs, the content key, the outlet name), so a few attempts always settle.

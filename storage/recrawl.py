@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from storage import counters as names
 from storage.models import (
+    ARTICLES,
+    URLS,
     Article,
     ArticleUrlRow,
     ArticleVersion,
@@ -26,7 +28,6 @@ from storage.models import (
     Outlet,
     OutletHealth,
     SkippedPageRow,
-    table_of,
     utcnow,
 )
 from storage.records import ArticleRecord
@@ -161,11 +162,10 @@ def date_listed_pages(session: Session, dates: Mapping[str, datetime]) -> None:
     re-checked when its outlet re-dates it (`crawler.incremental.decide`)."""
     if not dates:
         return
-    articles, urls = table_of(Article), table_of(ArticleUrlRow)
-    of_url = select(urls.c.article_id).where(urls.c.url == bindparam("page_url"))
+    of_url = select(URLS.c.article_id).where(URLS.c.url == bindparam("page_url"))
     session.execute(
-        update(articles)
-        .where(articles.c.id == of_url.scalar_subquery(), articles.c.listed_modified.is_(None))
+        update(ARTICLES)
+        .where(ARTICLES.c.id == of_url.scalar_subquery(), ARTICLES.c.listed_modified.is_(None))
         .values(listed_modified=bindparam("listed")),
         [{"page_url": url, "listed": listed} for url, listed in dates.items()],
     )

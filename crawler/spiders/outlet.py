@@ -292,15 +292,12 @@ class OutletSpider(scrapy.Spider):
                     yield outcome
 
     def _note_date(self, url: str, published: datetime) -> None:
+        """Keep the latest date this run's listings gave an article URL: what the store keeps
+        as the page's listing date (`decide` compares the next run's with it), whichever
+        listing answered first, a section page without dates or a sitemap with them."""
         known = self._listed_dates.get(url)
         if known is None or published > known:
             self._listed_dates[url] = published
-
-    def listed_date(self, url: str) -> datetime | None:
-        """The latest date this run's listings gave an article URL (what the store keeps as
-        the page's listing date, `decide` compares the next run's with): whichever listing
-        answered first, a section page without dates or a sitemap with them."""
-        return self._listed_dates.get(url)
 
     @property
     def late_listing_dates(self) -> dict[str, datetime]:
@@ -412,9 +409,7 @@ class OutletSpider(scrapy.Spider):
         self._inc(counters.PAGES_FETCHED)
         encoding = response.encoding if isinstance(response, TextResponse) else None
         url = canonicalize(response.request.url if response.request else response.url)
-        if link.published is not None:
-            self._note_date(url, link.published)
-        listed = self.listed_date(url)
+        listed = self._listed_dates.get(url)  # `follow` noted the date of every link
         if listed is None:
             self._parsed_undated.add(url)
         yield FetchedPage(
