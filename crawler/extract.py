@@ -18,6 +18,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,11 +29,13 @@ from typing import Any, cast
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import charset_normalizer
+import lxml.html
 import trafilatura
 from htmldate import find_date
+from lxml import etree
 from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from crawler import boilerplate
 from dedup.language import detect_language, dominant_script
@@ -285,6 +288,52 @@ def decode_html(data: bytes, encoding: str | None = None) -> str | None:
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     detected = _codec(best.encoding) if best is not None else None
     return data.decode(detected or "cp1252", errors="replace")
+
+
+def _html_parser() -> Any:
+    """trafilatura's parser settings, with every element a plain ``HtmlElement``.
+
+    lxml.html's own class lookup calls a Python method for every element lxml hands to Python
+    (0.9 million calls on the 234 real dev pages, 4 % of the page stage), only to pick the
+    form and input subclasses that neither trafilatura nor we use."""
+    parser = lxml.html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    return parser
+
+
+_HTML_PARSER = _html_parser()
+
+
+def parse_html(text: str) -> Any | None:
+    """The page's tree as ``trafilatura.utils.load_html`` builds it from a decoded page (the
+    same repairs, the bytes retry, the same rejection of a fragment), on ``_HTML_PARSER``."""
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree = None
+    # ValueError: a str that declares its encoding, which lxml parses only as bytes.
+    with suppress(ValueError, etree.LxmlError):
+        tree = lxml.html.fromstring(text, parser=_HTML_PARSER)
+    if tree is None or len(tree) < 1:
+        try:
+            tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=_HTML_PARSER)
+        except (ValueError, etree.LxmlError):
+            return None
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
 
 
 def _binary_bytes(data: bytes) -> bool:
@@ -1140,7 +1189,7 @@ def _extract(
         return Skipped("empty", "no content")
     if "<" not in text:
         return Skipped("not_html", "no markup in the document")
-    tree = load_html(text)
+    tree = parse_html(text)
     if tree is None:
         return Skipped("empty", "no parsable HTML tree")
     _space_glued_citations(tree)

@@ -421,9 +421,25 @@ PROSE = [
 
 
 def _tree(body: str) -> object:
+    return extract_module.parse_html(f"<html><body>{body}</body></html>")
+
+
+def test_the_parser_builds_trafilaturas_tree_without_a_python_call_per_element() -> None:
+    import lxml.html
     from trafilatura.utils import load_html
 
-    return load_html(f"<html><body>{body}</body></html>")
+    page = (
+        '<?xml version="1.0" encoding="utf-8"?><html><body><!-- note --><form><input '
+        'name="q"></form><p>One &amp; two</p></body></html>'
+    )
+    tree = extract_module.parse_html(page)
+    theirs = load_html(page)
+    assert lxml.html.tostring(tree) == lxml.html.tostring(theirs)
+    # every element is the plain class: lxml.html's own lookup (a Python method per element)
+    # would make the form a FormElement and the input an InputElement
+    assert {type(element) for element in tree.iter()} == {lxml.html.HtmlElement}
+    assert type(next(theirs.iter("form"))) is not lxml.html.HtmlElement
+    assert extract_module.parse_html("<p>only a fragment</p>") is None
 
 
 def test_an_article_split_around_an_ad_is_continued_in_its_other_containers() -> None:
