@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from trafilatura.utils import load_html
-
 from crawler import boilerplate
-from crawler.extract import Furniture, Runs, decode_html
+from crawler.extract import Furniture, Runs, decode_html, parse_html
 from tests.realpages import bag, load_split
 
 
@@ -28,7 +26,7 @@ def audit(split: str = "dev") -> dict[str, list[int]]:
     for page in load_split(split):
         if not page.gold:  # a snippet-only page cannot tell article words from boilerplate
             continue
-        tree = load_html(decode_html(page.body) or "")
+        tree = parse_html(decode_html(page.body) or "")
         if tree is None:
             continue
         raw = Runs(tree, page.url).first()
