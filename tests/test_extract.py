@@ -139,6 +139,44 @@ def test_short_page_is_skipped_and_the_minimum_is_configurable() -> None:
     assert isinstance(extract(html, min_words=5), Extracted)
 
 
+FLASH = (
+    "<p>MOSCOW, June 15. /TASS/. Russian President Vladimir Putin and Chinese President Xi "
+    "Jinping have held phone talks, the Kremlin press service said.</p>"
+)
+DATED = '<meta property="article:published_time" content="2022-06-15T10:01:00+03:00">'
+
+
+@pytest.mark.parametrize(
+    ("head", "kept"),
+    [
+        ('<meta property="og:type" content="article">' + DATED, True),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2022-06-15T10:01:00+03:00"}</script>',
+            True,
+        ),
+        ('<meta property="og:type" content="article">', False),  # not dated: any CMS page
+        (DATED, False),  # dated, but not said to be an article
+    ],
+)
+def test_a_wire_flash_is_kept_when_the_page_declares_a_dated_article(head: str, kept: bool) -> None:
+    result = extract(page(FLASH, head=head))
+    if kept:
+        assert isinstance(result, Extracted), result
+        assert result.text.startswith("MOSCOW, June 15. /TASS/.")
+    else:
+        assert isinstance(result, Skipped)
+        assert result.reason == "too_short"
+        assert result.detail == "26 words, fewer than 50"  # the longest run: with the headline
+
+
+def test_a_dated_article_shorter_than_a_flash_is_still_too_short() -> None:
+    head = '<meta property="og:type" content="article">' + DATED
+    result = extract(page("<p>Putin and Xi hold phone talks, the Kremlin says.</p>", head=head))
+    assert isinstance(result, Skipped)
+    assert result.detail == "9 words, fewer than 15"
+
+
 def test_chinese_length_counts_characters() -> None:
     assert boilerplate.word_count("习近平同普京通电话") == 9
     assert boilerplate.word_count("Xi called Putin") == 3
@@ -434,6 +472,8 @@ def test_the_parser_builds_trafilaturas_tree_without_a_python_call_per_element()
     )
     tree = extract_module.parse_html(page)
     theirs = load_html(page)
+    assert tree is not None
+    assert theirs is not None
     assert lxml.html.tostring(tree) == lxml.html.tostring(theirs)
     # every element is the plain class: lxml.html's own lookup (a Python method per element)
     # would make the form a FormElement and the input an InputElement
