@@ -341,7 +341,7 @@ def parse_html(text: str) -> Any | None:
             tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=_HTML_PARSER)
         except (ValueError, etree.LxmlError):
             return None
-    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+    if is_dubious_html(beginning) and len(tree) < 2:
         return None
     return tree
 
