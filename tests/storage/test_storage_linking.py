@@ -8,6 +8,7 @@ whole store must give the same lineage.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Callable
@@ -361,6 +362,23 @@ def _link(context: CrawlContext, article_id: int) -> list[Found]:
     """What the store pipeline does: the crawl's index, brought up to date, links it."""
     with context.transaction() as session:
         return context.linker_for(session).link(session, article_id)
+
+
+def test_the_crawls_index_stays_out_of_full_collections_until_the_crawl_ends(
+    db_path: Path, make_record: Callable[..., ArticleRecord]
+) -> None:
+    """The index read from the store lives as long as the crawl: frozen out of the cyclic
+    collector (whose full collections would walk it again and again) once built, given back
+    to it when the crawl closes."""
+    context = CrawlContext(f"sqlite:///{db_path}")
+    try:
+        _link(context, _store_seed(context, make_record, "000"))
+        with context.transaction() as session:
+            index = context.linker_for(session).index
+        assert all(tracked is not index for tracked in gc.get_objects())
+    finally:
+        context.close()
+    assert any(tracked is index for tracked in gc.get_objects())
 
 
 def test_articles_linked_by_a_concurrent_crawl_become_candidates(
