@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import storage.lineage
-from crawler.context import CrawlContext
+from crawler.context import YOUNG_COLLECTION_EVERY, CrawlContext
 from crawler.linking import Found, Linker, rejudge, relink_all
 from crawler.settling import settle
 from dedup.candidates import CandidateIndex
@@ -364,21 +364,24 @@ def _link(context: CrawlContext, article_id: int) -> list[Found]:
         return context.linker_for(session).link(session, article_id)
 
 
-def test_the_crawls_index_stays_out_of_full_collections_until_the_crawl_ends(
+def test_the_crawl_spares_the_cyclic_collector_until_it_ends(
     db_path: Path, make_record: Callable[..., ArticleRecord]
 ) -> None:
     """The index read from the store lives as long as the crawl: frozen out of the cyclic
-    collector (whose full collections would walk it again and again) once built, given back
-    to it when the crawl closes."""
+    collector (whose full collections would walk it again and again) once built, and young
+    collections come less often; both as before once the crawl closes."""
+    before = gc.get_threshold()
     context = CrawlContext(f"sqlite:///{db_path}")
     try:
         _link(context, _store_seed(context, make_record, "000"))
         with context.transaction() as session:
             index = context.linker_for(session).index
         assert all(tracked is not index for tracked in gc.get_objects())
+        assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, *before[1:])
     finally:
         context.close()
     assert any(tracked is index for tracked in gc.get_objects())
+    assert gc.get_threshold() == before
 
 
 def test_articles_linked_by_a_concurrent_crawl_become_candidates(
