@@ -239,12 +239,11 @@ class CrawlContext:
         objects that die within the article; collecting the young generation every
         `YOUNG_COLLECTION_EVERY` allocations instead of Python's 700 lets most of them go
         uncollected, freed by their reference counts alone. On the bulk benchmark this
-        takes the crawl process's collections from 1.5 to 0.35 ms an article
-        (`benchmarks/README.md`, thirteenth pass)."""
+        takes the crawl process's collections from 1.5 to 0.43 ms an article
+        (`benchmarks/README.md`, thirteenth pass). Called once, when the index is built."""
         gc.freeze()
-        if self._thresholds is None:
-            self._thresholds = gc.get_threshold()
-            gc.set_threshold(YOUNG_COLLECTION_EVERY, *self._thresholds[1:])
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_COLLECTION_EVERY, *self._thresholds[1:])
 
     def close(self) -> None:
         """Stop the workers and let go of the store's connections (every way out).
