@@ -256,8 +256,8 @@ class CrawlContext:
         if self.pool is not None:
             self.pool.close()
         self.engine.dispose()
-        gc.unfreeze()
-        if self._thresholds is not None:
+        if self._thresholds is not None:  # this context spared the collector
+            gc.unfreeze()
             gc.set_threshold(*self._thresholds)
             self._thresholds = None
 
